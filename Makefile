@@ -1,0 +1,51 @@
+# Thin wrapper over CMake and the project scripts. See README.md.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+SANITIZE ?=
+CONFIG ?= etc/genaiproxy.cnf
+CMAKE_FLAGS ?=
+
+ifeq ($(SANITIZE),)
+  BUILD_TYPE ?= RelWithDebInfo
+else
+  BUILD_DIR := build-$(subst $(comma),-,$(SANITIZE))
+  BUILD_TYPE ?= Debug
+endif
+comma := ,
+ifeq ($(CI),true)
+  CMAKE_FLAGS += -DGP_WERROR=ON
+endif
+
+.PHONY: all deps build run test unit bench fuzz format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGP_SANITIZE=$(SANITIZE) $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/genaiproxy --config $(CONFIG)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: build
+	bash bench/run.sh $(BUILD_DIR)
+
+fuzz: deps
+	bash tests/fuzz/run.sh
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build build-*

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages genaiproxy needs to build, test, benchmark and fuzz.
+# Idempotent: does nothing when every package is already installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev clang-format
+  libasio-dev libcurl4-openssl-dev libsimdjson-dev nlohmann-json3-dev libsqlite3-dev
+  libconfig++-dev libssl-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  mariadb-server mariadb-client libmariadb-dev
+  python3 python3-pymysql python3-aiohttp
+  sysbench haproxy procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

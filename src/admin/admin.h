@@ -1,0 +1,41 @@
+// The admin module: ProxySQL's configuration model over SQLite. Tables live
+// in `main` (memory) and `disk` (<datadir>/genaiproxy.db); `runtime_*` tables
+// show the published snapshot; `stats_*` tables show live counters.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/metrics.h"
+#include "mysql/resultset.h"
+
+namespace gp::admin {
+
+struct Options {
+  std::string config_path;  // the libconfig file given with --config
+  std::string datadir;      // --datadir, else the file's `datadir`, else the file's folder
+  bool initial = false;     // --initial: rebuild the disk database from the file
+};
+
+class Admin {
+ public:
+  // Reads the config file, opens (or creates) the disk database, fills the
+  // memory tables (from the file on first start or with --initial, else from
+  // disk), and publishes the first runtime snapshot. An invalid file gives an
+  // error naming the file, the line and the key.
+  static Result<std::unique_ptr<Admin>> open(const Options& options, ConfigStore& config,
+                                             MetricsRegistry& metrics);
+  virtual ~Admin() = default;
+
+  // Runs one admin statement (SET, LOAD/SAVE, SHOW, SELECT @@, CHECKSUM or plain
+  // SQL over the admin tables). Thread-safe: statements are serialised.
+  virtual Result<mysql::QueryResult> execute(std::string_view sql) = 0;
+
+  // The datadir in use.
+  virtual const std::string& datadir() const = 0;
+};
+
+}  // namespace gp::admin

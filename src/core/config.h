@@ -1,0 +1,118 @@
+// The runtime configuration: an immutable snapshot that the admin module
+// builds on `LOAD ... TO RUNTIME` and publishes atomically. Hot paths take a
+// snapshot (one atomic load) and read it without locks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gp {
+
+struct GenaiSettings {
+  int threads = 4;
+  std::string embedding_uri = "http://127.0.0.1:8013/embedding";
+  std::string rerank_uri = "http://127.0.0.1:8012/rerank";
+  int embedding_timeout_ms = 30000;
+  int rerank_timeout_ms = 30000;
+  std::string embedding_model;
+  std::string rerank_model;
+  std::string embedding_api_key;  // resolved (an `env:NAME` value is read at load time)
+  std::string rerank_api_key;
+  int max_documents = 10000;
+  int lexical_dimensions = 384;
+  int max_queue = 10000;            // requests admitted at once; beyond: "overloaded" error
+  int endpoint_concurrency = 64;    // HTTP requests in flight per service endpoint
+  int batch_size = 0;               // documents per upstream request; 0 = one request
+};
+
+struct MysqlSettings {
+  int threads = 4;
+  std::string interfaces = "0.0.0.0:6033";
+  std::string server_version = "8.0.36";
+  int max_connections = 10000;
+  int connect_timeout_server_ms = 3000;
+  int default_query_timeout_ms = 36000000;
+  int shun_recovery_time_sec = 10;
+  int connection_max_age_ms = 0;
+  int free_connections_pct = 10;
+  int max_allowed_packet = 67108864;
+  bool have_ssl = false;
+};
+
+struct AdminSettings {
+  std::string admin_credentials = "admin:admin";
+  std::string mysql_ifaces = "127.0.0.1:6032";
+  bool restapi_enabled = false;
+  int restapi_port = 6070;
+};
+
+struct MysqlUser {
+  std::string username;
+  std::string password;  // plain text, or '*'+40 hex (mysql_native_password hash)
+  bool active = true;
+  int default_hostgroup = 0;
+  std::string default_schema;
+  bool transaction_persistent = true;
+  int max_connections = 10000;
+  std::string comment;
+};
+
+struct MysqlServer {
+  int hostgroup_id = 0;
+  std::string hostname;
+  int port = 3306;
+  std::string status = "ONLINE";  // ONLINE, SHUNNED, OFFLINE_SOFT, OFFLINE_HARD
+  int weight = 1;
+  int max_connections = 1000;
+  int use_ssl = 0;
+  int max_latency_ms = 0;
+  std::string comment;
+};
+
+struct RuntimeConfig {
+  GenaiSettings genai;
+  MysqlSettings mysql;
+  AdminSettings admin;
+  std::vector<MysqlUser> users;
+  std::vector<MysqlServer> servers;
+};
+
+// Holds the current snapshot. Thread-safe; `current()` is lock-free.
+class ConfigStore {
+ public:
+  using Listener = std::function<void(const std::shared_ptr<const RuntimeConfig>&)>;
+
+  ConfigStore() : current_(std::make_shared<const RuntimeConfig>()) {}
+
+  std::shared_ptr<const RuntimeConfig> current() const {
+    return current_.load(std::memory_order_acquire);
+  }
+
+  // Publishes a new snapshot, then tells every listener (on the caller's thread).
+  void publish(std::shared_ptr<const RuntimeConfig> next) {
+    current_.store(next, std::memory_order_release);
+    std::vector<Listener> listeners;
+    {
+      std::lock_guard lock(mutex_);
+      listeners = listeners_;
+    }
+    for (auto& l : listeners) l(next);
+  }
+
+  void subscribe(Listener listener) {
+    std::lock_guard lock(mutex_);
+    listeners_.push_back(std::move(listener));
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const RuntimeConfig>> current_;
+  std::mutex mutex_;
+  std::vector<Listener> listeners_;
+};
+
+}  // namespace gp
