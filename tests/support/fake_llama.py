@@ -1,0 +1,334 @@
+#!/usr/bin/python3
+"""A llama-server-compatible embedding and rerank service for tests and benchmarks.
+
+Routes (as llama-server's): POST /embedding, /embeddings (native answer),
+POST /v1/embeddings (OpenAI answer), POST /rerank, /reranking, /v1/rerank,
+/v1/reranking (Jina answer, or TEI answer when the body has `texts`),
+GET /health. Test-only routes: GET /stats, POST /stats/reset, GET|POST /control.
+
+Answers come from fake_model (tests recompute them) and are NOT in input
+order unless --input-order is given (old llama-server: input order, top_n
+ignored), so a client must pair results by `index`.
+
+Faults, per request by a token inside any input text, query or document, or
+globally with POST /control {"mode": NAME, "delay_ms": N}:
+  __delay_ms=N__  __http_400__  __http_500__  __http_503__  __truncated_json__
+  __reset__  __wrong_count__  __null_value__  __nan__  __wrong_dimension__
+  __not_json__  __bad_index__
+"""
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import time
+
+from aiohttp import web
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_model  # noqa: E402
+
+FAULTS = ("http_400", "http_500", "http_503", "truncated_json", "reset", "wrong_count",
+          "null_value", "nan", "wrong_dimension", "not_json", "bad_index")
+_FAULT_TOKEN = re.compile(r"__(" + "|".join(FAULTS) + r")__")
+_DELAY_TOKEN = re.compile(r"__delay_ms=(\d+)__")
+
+# llama-server's error envelope: {"error":{"code","message","type"}}, HTTP status = code.
+_ERRORS = {
+    400: ("invalid_request_error", "fake service rejects the request: input is invalid (400)"),
+    401: ("authentication_error", "Invalid API Key"),
+    500: ("server_error",
+          "input (1880 tokens) is too large to process. increase the physical batch size"),
+    503: ("unavailable_error", "Loading model"),
+}
+
+
+class ClientGone(Exception):
+    """The connection is closed: there is nobody to answer."""
+
+
+class Service:
+    def __init__(self, args):
+        self.args = args
+        self.control = {"mode": args.mode, "delay_ms": args.delay_ms}
+        self.reset_stats()
+
+    def reset_stats(self):
+        self.stats = {"requests": 0, "by_path": {}, "in_flight": 0, "max_in_flight": 0,
+                      "cancelled": 0, "unauthorized": 0, "faults": 0, "last_path": None,
+                      "last_body": None, "last_headers": None, "history": []}
+
+    # Helpers ---------------------------------------------------------------
+    def error(self, status, message=None):
+        kind, default = _ERRORS.get(status, ("server_error", "fake service error"))
+        body = {"error": {"code": status, "message": message or default, "type": kind}}
+        return web.json_response(body, status=status)
+
+    def authorized(self, request):
+        if not self.args.api_key:
+            return True
+        return request.headers.get("Authorization") == "Bearer " + self.args.api_key
+
+    def faults_of(self, texts):
+        """(fault names, delay in ms) asked for by the texts and the global control."""
+        faults = set()
+        delay = int(self.control.get("delay_ms") or 0)
+        for text in texts:
+            if "__" not in text:
+                continue
+            faults.update(_FAULT_TOKEN.findall(text))
+            for match in _DELAY_TOKEN.findall(text):
+                delay = max(delay, int(match))
+        if self.control.get("mode"):
+            faults.add(self.control["mode"])
+        return faults, delay
+
+    async def read(self, request):
+        """Records the request; returns (body text, parsed JSON or None)."""
+        raw = await request.read()
+        text = raw.decode("utf-8", "replace")
+        st = self.stats
+        st["requests"] += 1
+        st["by_path"][request.path] = st["by_path"].get(request.path, 0) + 1
+        st["last_path"] = request.path
+        st["last_body"] = text
+        st["last_headers"] = dict(request.headers)
+        st["history"] = (st["history"] + [{"path": request.path, "bytes": len(raw),
+                                           "time": time.time()}])[-50:]
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+
+    async def reply(self, request, faults, delay_ms, payload):
+        """Applies transport-level faults, then sends `payload` as JSON."""
+        if delay_ms and not await self.sleep_unless_abandoned(request, delay_ms):
+            self.stats["cancelled"] += 1
+            raise ClientGone()
+        if faults:
+            self.stats["faults"] += 1
+        for status in (400, 500, 503):
+            if f"http_{status}" in faults:
+                return self.error(status)
+        if "reset" in faults:
+            request.transport.abort()
+            raise ClientGone()
+        if "not_json" in faults:
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>",
+                                content_type="application/json")
+        body = json.dumps(payload, allow_nan=True, ensure_ascii=False)
+        if "truncated_json" in faults:
+            body = body[: max(1, len(body) // 2)]
+        return web.Response(text=body, content_type="application/json")
+
+    async def sleep_unless_abandoned(self, request, delay_ms):
+        """Sleeps; False as soon as the client closes its connection.
+
+        aiohttp 3.8 does not cancel a handler whose client went away, so the
+        delay polls the transport: tests check that a cancelled proxy request
+        really closes its upstream connection.
+        """
+        deadline = time.monotonic() + delay_ms / 1000.0
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            await asyncio.sleep(min(left, 0.02))
+            transport = request.transport
+            if transport is None or transport.is_closing():
+                return False
+
+    async def guarded(self, request, handler):
+        st = self.stats
+        st["in_flight"] += 1
+        st["max_in_flight"] = max(st["max_in_flight"], st["in_flight"])
+        try:
+            if request.path != "/health" and not self.authorized(request):
+                st["unauthorized"] += 1
+                await self.read(request)
+                return self.error(401)
+            return await handler(request)
+        except ClientGone:
+            return web.Response(status=499)
+        except asyncio.CancelledError:
+            st["cancelled"] += 1
+            raise
+        finally:
+            st["in_flight"] -= 1
+
+    # Routes ----------------------------------------------------------------
+    async def embedding(self, request, openai):
+        body = await self.read(request)
+        if not isinstance(body, dict):
+            return self.error(400, "Failed to parse the request body as JSON")
+        texts = body.get("input", body.get("content"))
+        if texts is None:
+            return self.error(400, '"input" or "content" must be provided')
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            return self.error(400, '"input" must be a string or an array of strings')
+        if any(t == "" for t in texts):
+            return self.error(400, "Input content cannot be empty")
+        faults, delay = self.faults_of(texts)
+        dim = self.args.dimension
+        vectors = [fake_model.embedding(t, dim) for t in texts]
+        if "wrong_dimension" in faults:
+            vectors[-1] = vectors[-1][:-1]
+        if "null_value" in faults:
+            vectors[0] = [None] + vectors[0][1:]
+        if "nan" in faults:
+            vectors[0] = [float("nan")] + vectors[0][1:]
+        order = (list(range(len(texts))) if self.args.input_order
+                 else fake_model.answer_order(len(texts), texts[0]))
+        if "wrong_count" in faults:
+            order = [i for i in order if i != len(texts) - 1] if len(texts) > 1 else []
+        index_of = (lambda i: i + 1) if "bad_index" in faults else (lambda i: i)
+        if openai:
+            tokens = sum(len(t.split()) for t in texts)
+            payload = {"model": body.get("model") or "fake-embedding-model", "object": "list",
+                       "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                       "data": [{"embedding": vectors[i], "index": index_of(i),
+                                 "object": "embedding"} for i in order]}
+        else:
+            payload = [{"index": index_of(i), "embedding": [vectors[i]]} for i in order]
+        return await self.reply(request, faults, delay, payload)
+
+    async def rerank(self, request):
+        body = await self.read(request)
+        if not isinstance(body, dict):
+            return self.error(400, "Failed to parse the request body as JSON")
+        query = body.get("query")
+        if not isinstance(query, str):
+            return self.error(400, '"query" must be provided')
+        tei = "texts" in body
+        documents = body.get("texts") if tei else body.get("documents")
+        if not isinstance(documents, list) or not documents or not all(
+                isinstance(d, str) for d in documents):
+            return self.error(400, '"documents" must be a non-empty string array')
+        faults, delay = self.faults_of([query] + documents)
+        scores = [fake_model.rerank_score(query, d) for d in documents]
+        order = list(range(len(documents)))
+        if not self.args.input_order:
+            order.sort(key=lambda i: (-scores[i], i))
+            top_n = body.get("top_n")
+            if isinstance(top_n, int) and top_n > 0 and not tei:
+                order = order[:top_n]
+        if "wrong_count" in faults:
+            order = order + [len(documents)]
+            scores.append(0.5)
+        if "bad_index" in faults:
+            order = [len(documents) + 7 if k == 0 else i for k, i in enumerate(order)]
+            scores += [0.25] * 8
+        if "null_value" in faults:
+            scores[order[0]] = None
+        if "nan" in faults:
+            scores[order[0]] = float("nan")
+        key = "score" if tei else "relevance_score"
+        results = [{"index": i, key: scores[i]} for i in order]
+        if tei:
+            payload = results
+        else:
+            tokens = sum(len(d.split()) for d in documents) + len(query.split())
+            payload = {"model": body.get("model") or "fake-rerank-model", "object": "list",
+                       "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                       "results": results}
+        return await self.reply(request, faults, delay, payload)
+
+    async def health(self, request):
+        if self.control.get("mode") == "http_503":
+            return self.error(503)
+        return web.json_response({"status": "ok"})
+
+    async def get_stats(self, request):
+        return web.json_response(self.stats)
+
+    async def post_stats_reset(self, request):
+        self.reset_stats()
+        return web.json_response({"ok": True})
+
+    async def get_control(self, request):
+        return web.json_response(self.control)
+
+    async def post_control(self, request):
+        try:
+            update = await request.json()
+        except ValueError:
+            return self.error(400, "control body must be JSON")
+        if not update:
+            self.control = {"mode": None, "delay_ms": 0}
+        self.control.update(update)
+        return web.json_response(self.control)
+
+    def app(self):
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        wrap = lambda h: (lambda request: self.guarded(request, h))  # noqa: E731
+        for path in ("/embedding", "/embeddings"):
+            app.router.add_post(path, wrap(lambda r: self.embedding(r, openai=False)))
+        app.router.add_post("/v1/embeddings", wrap(lambda r: self.embedding(r, openai=True)))
+        for path in ("/rerank", "/reranking", "/v1/rerank", "/v1/reranking"):
+            app.router.add_post(path, wrap(self.rerank))
+        app.router.add_get("/health", wrap(self.health))
+        app.router.add_get("/stats", self.get_stats)
+        app.router.add_post("/stats/reset", self.post_stats_reset)
+        app.router.add_get("/control", self.get_control)
+        app.router.add_post("/control", self.post_control)
+        return app
+
+
+async def serve(args, sock):
+    runner = web.AppRunner(Service(args).app(), access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.SockSite(runner, sock, backlog=4096).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dimension", type=int, default=fake_model.DEFAULT_DIMENSION)
+    parser.add_argument("--api-key", default="")
+    parser.add_argument("--input-order", action="store_true",
+                        help="answer in input order and ignore top_n (llama-server before 2025-10)")
+    parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--mode", choices=FAULTS, default=None)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes sharing the listening socket (for benchmarks)")
+    args = parser.parse_args()
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(4096)
+    sock.set_inheritable(True)
+
+    children = []
+    for _ in range(max(0, args.workers - 1)):
+        pid = os.fork()
+        if pid == 0:
+            asyncio.run(serve(args, sock))
+            os._exit(0)
+        children.append(pid)
+    print("ready", flush=True)
+    try:
+        asyncio.run(serve(args, sock))
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    main()
