@@ -204,8 +204,8 @@ class Service:
         query = body.get("query")
         if not isinstance(query, str):
             return self.error(400, '"query" must be provided')
-        tei = "texts" in body
-        documents = body.get("texts") if tei else body.get("documents")
+        tei = "texts" in body or self.args.tei
+        documents = body.get("texts") if "texts" in body else body.get("documents")
         if not isinstance(documents, list) or not documents or not all(
                 isinstance(d, str) for d in documents):
             return self.error(400, '"documents" must be a non-empty string array')
@@ -299,6 +299,8 @@ def main():
     parser.add_argument("--api-key", default="")
     parser.add_argument("--input-order", action="store_true",
                         help="answer in input order and ignore top_n (llama-server before 2025-10)")
+    parser.add_argument("--tei", action="store_true",
+                        help="answer every rerank in TEI's shape [{index, score}], without top_n")
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--mode", choices=FAULTS, default=None)
     parser.add_argument("--workers", type=int, default=1,
