@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev clang-format
   libasio-dev libcurl4-openssl-dev libsimdjson-dev nlohmann-json3-dev libsqlite3-dev
-  libconfig++-dev libssl-dev libspdlog-dev libfmt-dev
+  libconfig++-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client libmariadb-dev
   python3 python3-pymysql python3-aiohttp

@@ -25,9 +25,9 @@ struct GenaiSettings {
   std::string rerank_api_key;
   int max_documents = 10000;
   int lexical_dimensions = 384;
-  int max_queue = 10000;            // requests admitted at once; beyond: "overloaded" error
-  int endpoint_concurrency = 64;    // HTTP requests in flight per service endpoint
-  int batch_size = 0;               // documents per upstream request; 0 = one request
+  int max_queue = 10000;          // requests admitted at once; beyond: "overloaded" error
+  int endpoint_concurrency = 64;  // HTTP requests in flight per service endpoint
+  int batch_size = 0;             // documents per upstream request; 0 = one request
 };
 
 struct MysqlSettings {

@@ -24,20 +24,20 @@ inline std::unexpected<Error> make_error(uint16_t code, std::string sqlstate, st
 
 // MySQL server error codes the proxy itself raises.
 namespace errc {
-inline constexpr uint16_t kAccessDenied = 1045;        // 28000
-inline constexpr uint16_t kNoDatabase = 1046;          // 3D000
-inline constexpr uint16_t kUnknownCommand = 1047;      // 08S01
-inline constexpr uint16_t kBadDatabase = 1049;         // 42000
-inline constexpr uint16_t kParseError = 1064;          // 42000
-inline constexpr uint16_t kNotSupported = 1235;        // 42000
+inline constexpr uint16_t kAccessDenied = 1045;           // 28000
+inline constexpr uint16_t kNoDatabase = 1046;             // 3D000
+inline constexpr uint16_t kUnknownCommand = 1047;         // 08S01
+inline constexpr uint16_t kBadDatabase = 1049;            // 42000
+inline constexpr uint16_t kParseError = 1064;             // 42000
+inline constexpr uint16_t kNotSupported = 1235;           // 42000
 inline constexpr uint16_t kUnknownSystemVariable = 1193;  // HY000
-inline constexpr uint16_t kWrongValueForVar = 1231;    // 42000
-inline constexpr uint16_t kMalformedPacket = 1835;     // HY000
-inline constexpr uint16_t kNetPacketTooLarge = 1153;   // 08S01
-inline constexpr uint16_t kHandshakeError = 1043;      // 08S01
-inline constexpr uint16_t kTooManyConnections = 1040;  // 08004
-inline constexpr uint16_t kServerShutdown = 1053;      // 08S01
-inline constexpr uint16_t kAdminCommandFailed = 1105;  // HY000 (ER_UNKNOWN_ERROR)
+inline constexpr uint16_t kWrongValueForVar = 1231;       // 42000
+inline constexpr uint16_t kMalformedPacket = 1835;        // HY000
+inline constexpr uint16_t kNetPacketTooLarge = 1153;      // 08S01
+inline constexpr uint16_t kHandshakeError = 1043;         // 08S01
+inline constexpr uint16_t kTooManyConnections = 1040;     // 08004
+inline constexpr uint16_t kServerShutdown = 1053;         // 08S01
+inline constexpr uint16_t kAdminCommandFailed = 1105;     // HY000 (ER_UNKNOWN_ERROR)
 // Backend forwarding (ProxySQL uses 9001 for "max connect timeout reached").
 inline constexpr uint16_t kBackendUnavailable = 9001;  // HY000
 inline constexpr uint16_t kBackendLost = 2013;         // HY000 (CR_SERVER_LOST, as clients know it)

@@ -23,10 +23,14 @@ class MetricsRegistry {
 
   // `columns` fixes the table's shape even when it has no rows yet. A table of
   // two columns named Variable_Name, Variable_Value is a list of counters.
+  // Several subsystems may register providers for one table (same columns);
+  // its rows are then the concatenation of theirs, in registration order.
   void register_table(const std::string& name, std::vector<std::string> columns,
                       Provider provider) {
     std::lock_guard lock(mutex_);
-    tables_[name] = Entry{std::move(columns), std::move(provider)};
+    auto& entry = tables_[name];
+    entry.columns = std::move(columns);
+    entry.providers.push_back(std::move(provider));
   }
 
   std::vector<std::string> table_names() const {
@@ -44,24 +48,27 @@ class MetricsRegistry {
 
   // The current content of a table (empty when unknown).
   StatsTable snapshot(const std::string& name) const {
-    Provider p;
-    std::vector<std::string> cols;
+    std::vector<Provider> providers;
+    StatsTable t;
     {
       std::lock_guard lock(mutex_);
       auto it = tables_.find(name);
       if (it == tables_.end()) return {};
-      p = it->second.provider;
-      cols = it->second.columns;
+      providers = it->second.providers;
+      t.columns = it->second.columns;
     }
-    StatsTable t = p ? p() : StatsTable{};
-    t.columns = std::move(cols);
+    for (auto& p : providers) {
+      if (!p) continue;
+      StatsTable part = p();
+      for (auto& row : part.rows) t.rows.push_back(std::move(row));
+    }
     return t;
   }
 
  private:
   struct Entry {
     std::vector<std::string> columns;
-    Provider provider;
+    std::vector<Provider> providers;
   };
   mutable std::mutex mutex_;
   std::map<std::string, Entry> tables_;

@@ -1,0 +1,295 @@
+#include "frontend/client_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/experimental/parallel_group.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <memory>
+#include <optional>
+
+#include "frontend/local_answers.h"
+#include "frontend/packet_channel.h"
+#include "frontend/server_auth.h"
+#include "genai/request.h"
+#include "mysql/messages.h"
+#include "mysql/protocol.h"
+
+namespace gp::frontend {
+
+namespace {
+
+using mysql::Command;
+
+// Where a GENAI: result lands: the engine posts it to the session's executor
+// and wakes the session by cancelling the timer.
+struct GenaiWait {
+  explicit GenaiWait(const asio::any_io_executor& ex)
+      : wakeup(ex, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer wakeup;
+  std::optional<Result<mysql::ResultSet>> result;
+};
+
+class ClientSession {
+ public:
+  ClientSession(asio::ip::tcp::socket socket, SessionContext& context)
+      : context_(context),
+        channel_(std::move(socket),
+                 static_cast<size_t>(context.config.current()->mysql.max_allowed_packet)),
+        connection_id_(context.next_connection_id.fetch_add(1)) {}
+
+  asio::awaitable<void> run() {
+    auto config = context_.config.current();
+    GreetingOptions greeting{config->mysql.server_version + "-genaiproxy", connection_id_};
+    auto client = co_await authenticate_client(
+        channel_, greeting, [&](const std::string& name) { return find_user(*config, name); });
+    if (!client) co_return;
+    client_ = *client;
+    for (const auto& u : config->users) {
+      if (u.username == client_.username && u.active) user_ = u;
+    }
+    if (client_.database.empty()) client_.database = user_.default_schema;
+
+    for (;;) {
+      auto packet = co_await channel_.read();
+      if (!packet) {
+        if (!channel_.closed()) co_await send_error(packet.error());
+        co_return;
+      }
+      if (packet->empty()) {
+        co_await send_error(Error{errc::kMalformedPacket, "08S01", "empty command packet"});
+        co_return;
+      }
+      if (!co_await dispatch(*packet)) co_return;
+    }
+  }
+
+ private:
+  static std::optional<std::string> find_user(const RuntimeConfig& config,
+                                              const std::string& name) {
+    for (const auto& u : config.users) {
+      if (u.username == name && u.active) return u.password;
+    }
+    return std::nullopt;
+  }
+
+  // Returns false when the session must end.
+  asio::awaitable<bool> dispatch(std::string& packet) {
+    const auto command = static_cast<Command>(static_cast<uint8_t>(packet[0]));
+    switch (command) {
+      case Command::kQuit:
+        co_return false;
+      case Command::kPing:
+        co_return co_await send_ok();
+      case Command::kQuery:
+        co_return co_await query(packet);
+      case Command::kInitDb:
+        if (!has_backend()) {
+          client_.database = packet.substr(1);
+          co_return co_await send_ok();
+        }
+        co_return co_await forward(packet);
+      case Command::kChangeUser:
+        co_return co_await send_error(Error{errc::kNotSupported, "42000",
+                                            "COM_CHANGE_USER is not supported by genaiproxy; "
+                                            "open a new connection instead"});
+      case Command::kResetConnection:
+      case Command::kSetOption:
+      case Command::kFieldList:
+      case Command::kStatistics:
+      case Command::kStmtPrepare:
+      case Command::kStmtExecute:
+      case Command::kStmtSendLongData:
+      case Command::kStmtClose:
+      case Command::kStmtReset:
+      case Command::kStmtFetch:
+        if (!has_backend()) {
+          if (command == Command::kResetConnection) co_return co_await send_ok();
+          if (command == Command::kStmtClose || command == Command::kStmtSendLongData) {
+            co_return true;  // these commands have no response
+          }
+          co_return co_await send_error(no_backend_error());
+        }
+        co_return co_await forward(packet);
+      default:
+        co_return co_await send_error(
+            Error{errc::kUnknownCommand, "08S01",
+                  "Unknown command 0x" + fmt_hex(static_cast<uint8_t>(packet[0]))});
+    }
+  }
+
+  asio::awaitable<bool> query(std::string& packet) {
+    context_.counters.questions.fetch_add(1, std::memory_order_relaxed);
+    std::string_view sql = std::string_view(packet).substr(1);
+    if (genai::is_genai_statement(sql)) co_return co_await genai(std::string(sql));
+    if (auto local = answer_locally(sql, has_backend())) co_return co_await send_result(*local);
+    if (!has_backend()) co_return co_await send_error(no_backend_error());
+    co_return co_await forward(packet);
+  }
+
+  asio::awaitable<bool> genai(std::string sql) {
+    context_.counters.genai_statements.fetch_add(1, std::memory_order_relaxed);
+    auto ex = co_await asio::this_coro::executor;
+    auto wait = std::make_shared<GenaiWait>(ex);
+    genai::RequestContext request_context;
+    request_context.username = client_.username;
+    request_context.default_hostgroup = user_.default_hostgroup;
+    if (has_backend()) request_context.run_sql = make_sql_runner(ex);
+    auto ticket = context_.engine.submit(
+        std::move(sql), std::move(request_context), [wait, ex](Result<mysql::ResultSet> result) {
+          asio::post(ex, [wait, result = std::move(result)]() mutable {
+            wait->result = std::move(result);
+            wait->wakeup.cancel();
+          });
+        });
+
+    // Wait for the answer while watching the client socket: a client that
+    // goes away cancels its request instead of leaving it to run.
+    bool watching = true;
+    while (!wait->result) {
+      if (!watching) {
+        std::error_code ec;
+        co_await wait->wakeup.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      auto [order, timer_ec, socket_ec] =
+          co_await asio::experimental::make_parallel_group(
+              wait->wakeup.async_wait(asio::experimental::deferred),
+              channel_.socket().async_wait(asio::ip::tcp::socket::wait_read,
+                                           asio::experimental::deferred))
+              .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+      if (wait->result) break;
+      if (order[0] == 1 && !peer_still_open()) {
+        ticket->cancel();
+        context_.counters.client_connections_aborted.fetch_add(1, std::memory_order_relaxed);
+        // The engine still calls back once; the posted handler keeps `wait` alive.
+        co_return false;
+      }
+      // Pipelined input: answer this statement first, then read the next one.
+      if (order[0] == 1) watching = false;
+    }
+    if (!*wait->result) co_return co_await send_error(wait->result->error());
+    co_return co_await send_result(mysql::QueryResult(std::move(**wait->result)));
+  }
+
+  bool peer_still_open() {
+    char byte;
+    std::error_code ec;
+    channel_.socket().non_blocking(true, ec);
+    size_t n =
+        channel_.socket().receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, ec);
+    channel_.socket().non_blocking(false, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
+    return !ec && n > 0;
+  }
+
+  genai::SqlRunner make_sql_runner(const asio::any_io_executor& ex) {
+    auto backend = backend_session(ex);
+    return [backend, ex](std::string sql, genai::SqlCompletion done) {
+      asio::co_spawn(
+          ex,
+          [backend, sql = std::move(sql)]() -> asio::awaitable<Result<mysql::ResultSet>> {
+            co_return co_await backend->query(sql);
+          },
+          [done = std::move(done)](std::exception_ptr error, Result<mysql::ResultSet> result) {
+            if (error) {
+              done(make_error(errc::kAdminCommandFailed, "HY000",
+                              "document_from_sql failed unexpectedly"));
+              return;
+            }
+            done(std::move(result));
+          });
+    };
+  }
+
+  std::shared_ptr<backend::BackendSession> backend_session(const asio::any_io_executor& ex) {
+    if (!backend_) {
+      backend::ClientInfo info{client_.username, client_.capabilities, client_.charset,
+                               client_.database};
+      backend_ = std::make_shared<backend::BackendSession>(context_.backends, ex, user_, info);
+    }
+    return backend_;
+  }
+
+  asio::awaitable<bool> forward(std::string_view packet) {
+    auto ex = co_await asio::this_coro::executor;
+    auto backend = backend_session(ex);
+    auto result = co_await backend->forward(packet, channel_.socket());
+    if (result) co_return true;
+    if (result.error().code == errc::kBackendLost) {
+      // Part of a response already reached the client: the stream cannot be
+      // repaired, so the client sees the connection end (as with a dead server).
+      spdlog::warn("client {} lost its backend mid-response: {}", connection_id_,
+                   result.error().message);
+      co_return false;
+    }
+    co_return co_await send_error(result.error());
+  }
+
+  bool has_backend() const {
+    auto config = context_.config.current();
+    for (const auto& s : config->servers) {
+      if (s.hostgroup_id == user_.default_hostgroup) return true;
+    }
+    return false;
+  }
+
+  Error no_backend_error() const {
+    return Error{errc::kBackendUnavailable, "HY000",
+                 "genaiproxy has no MySQL server in hostgroup " +
+                     std::to_string(user_.default_hostgroup) +
+                     " for this statement: add one to mysql_servers and LOAD MYSQL SERVERS TO "
+                     "RUNTIME (GENAI: statements work without one)"};
+  }
+
+  static std::string fmt_hex(uint8_t v) {
+    static const char* digits = "0123456789abcdef";
+    return {digits[v >> 4], digits[v & 15]};
+  }
+
+  asio::awaitable<bool> send_ok() {
+    mysql::OkPacket ok;
+    ok.status_flags = mysql::status::kAutocommit;
+    co_return !co_await channel_.send(mysql::encode_ok(ok, client_.capabilities));
+  }
+
+  asio::awaitable<bool> send_error(const Error& error) {
+    co_return !co_await channel_.send(mysql::encode_err(error, client_.capabilities));
+  }
+
+  asio::awaitable<bool> send_result(const mysql::QueryResult& result) {
+    mysql::append_query_result(channel_.out(), channel_.seq(), result, client_.capabilities,
+                               mysql::status::kAutocommit);
+    co_return !co_await channel_.flush();
+  }
+
+  SessionContext& context_;
+  PacketChannel channel_;
+  uint32_t connection_id_;
+  AuthenticatedClient client_;
+  MysqlUser user_;
+  std::shared_ptr<backend::BackendSession> backend_;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_client_session(asio::ip::tcp::socket socket, SessionContext& context) {
+  struct Connected {
+    explicit Connected(FrontendCounters& c) : counters(c) {
+      counters.client_connections_created.fetch_add(1, std::memory_order_relaxed);
+      counters.client_connections_connected.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~Connected() { counters.client_connections_connected.fetch_sub(1, std::memory_order_relaxed); }
+    FrontendCounters& counters;
+  } connected(context.counters);
+  ClientSession session(std::move(socket), context);
+  co_await session.run();
+}
+
+}  // namespace gp::frontend

@@ -1,0 +1,196 @@
+#include "frontend/frontend.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <thread>
+#include <vector>
+
+#include "frontend/address.h"
+#include "frontend/admin_session.h"
+#include "frontend/client_session.h"
+#include "frontend/session_context.h"
+
+namespace gp::frontend {
+
+namespace {
+
+using asio::ip::tcp;
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
+                                                     const ListenAddress& address,
+                                                     bool reuse_port) {
+  std::error_code ec;
+  auto ip = asio::ip::make_address(address.host, ec);
+  if (ec) {
+    return make_error(errc::kWrongValueForVar, "42000",
+                      "cannot listen on '" + address.host + "': not an IP address");
+  }
+  tcp::endpoint endpoint(ip, address.port);
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && reuse_port) acceptor->set_option(ReusePort(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(errc::kAdminCommandFailed, "HY000",
+                      "cannot listen on " + address.host + ":" + std::to_string(address.port) +
+                          ": " + ec.message());
+  }
+  return acceptor;
+}
+
+void log_session_end(std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error("session ended by an unexpected error: {}", e.what());
+  }
+}
+
+}  // namespace
+
+struct Frontend::Impl {
+  Impl(ConfigStore& config, MetricsRegistry& metrics, admin::Admin& admin, genai::Engine& engine,
+       backend::BackendManager& backends)
+      : context{config, admin, engine, backends}, metrics(metrics) {}
+
+  SessionContext context;
+  MetricsRegistry& metrics;
+  std::vector<std::unique_ptr<asio::io_context>> network;  // client traffic
+  asio::io_context admin_io;                               // admin interface only
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::thread> threads;
+  bool started = false;
+
+  asio::awaitable<void> accept_clients(tcp::acceptor& acceptor) {
+    for (;;) {
+      std::error_code ec;
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      const auto limit = context.config.current()->mysql.max_connections;
+      if (context.counters.client_connections_connected.load() >= static_cast<uint64_t>(limit)) {
+        context.counters.client_connections_refused.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("refusing a client: mysql-max_connections={} reached", limit);
+        socket.close();
+        continue;
+      }
+      asio::co_spawn(acceptor.get_executor(), run_client_session(std::move(socket), context),
+                     log_session_end);
+    }
+  }
+
+  asio::awaitable<void> accept_admins(tcp::acceptor& acceptor) {
+    for (;;) {
+      std::error_code ec;
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        continue;
+      }
+      asio::co_spawn(acceptor.get_executor(), run_admin_session(std::move(socket), context),
+                     log_session_end);
+    }
+  }
+
+  void register_stats() {
+    metrics.register_table("stats_mysql_global", {"Variable_Name", "Variable_Value"}, [this] {
+      auto& c = context.counters;
+      StatsTable t;
+      auto row = [&](const char* name, const std::atomic<uint64_t>& v) {
+        t.rows.push_back({name, std::to_string(v.load(std::memory_order_relaxed))});
+      };
+      row("Client_Connections_connected", c.client_connections_connected);
+      row("Client_Connections_created", c.client_connections_created);
+      row("Client_Connections_aborted", c.client_connections_aborted);
+      row("Client_Connections_refused", c.client_connections_refused);
+      row("Questions", c.questions);
+      row("GenAI_statements", c.genai_statements);
+      row("Admin_Connections_connected", c.admin_connections_connected);
+      return t;
+    });
+  }
+};
+
+Frontend::Frontend(ConfigStore& config, MetricsRegistry& metrics, admin::Admin& admin,
+                   genai::Engine& engine, backend::BackendManager& backends)
+    : impl_(std::make_unique<Impl>(config, metrics, admin, engine, backends)) {
+  impl_->register_stats();
+}
+
+Frontend::~Frontend() {
+  stop();
+}
+
+Result<void> Frontend::start() {
+  auto config = impl_->context.config.current();
+  auto client_addresses = parse_listen_addresses(config->mysql.interfaces);
+  if (!client_addresses) {
+    return make_error(client_addresses.error().code, client_addresses.error().sqlstate,
+                      "mysql-interfaces: " + client_addresses.error().message);
+  }
+  auto admin_addresses = parse_listen_addresses(config->admin.mysql_ifaces);
+  if (!admin_addresses) {
+    return make_error(admin_addresses.error().code, admin_addresses.error().sqlstate,
+                      "admin-mysql_ifaces: " + admin_addresses.error().message);
+  }
+
+  const int threads = std::max(1, config->mysql.threads);
+  for (int i = 0; i < threads; ++i) impl_->network.push_back(std::make_unique<asio::io_context>(1));
+
+  // One acceptor per network thread and address (SO_REUSEPORT): the kernel
+  // spreads new connections over the threads without a shared accept queue.
+  for (const auto& address : *client_addresses) {
+    for (auto& io : impl_->network) {
+      auto acceptor = bind_acceptor(*io, address, true);
+      if (!acceptor) return std::unexpected(acceptor.error());
+      auto& ref = **acceptor;
+      impl_->acceptors.push_back(std::move(*acceptor));
+      asio::co_spawn(*io, impl_->accept_clients(ref), log_session_end);
+    }
+    spdlog::info("client interface listening on {}:{} ({} threads)", address.host, address.port,
+                 threads);
+  }
+  for (const auto& address : *admin_addresses) {
+    auto acceptor = bind_acceptor(impl_->admin_io, address, false);
+    if (!acceptor) return std::unexpected(acceptor.error());
+    auto& ref = **acceptor;
+    impl_->acceptors.push_back(std::move(*acceptor));
+    asio::co_spawn(impl_->admin_io, impl_->accept_admins(ref), log_session_end);
+    spdlog::info("admin interface listening on {}:{}", address.host, address.port);
+  }
+
+  for (auto& io : impl_->network) {
+    impl_->threads.emplace_back([ctx = io.get()] { ctx->run(); });
+  }
+  impl_->threads.emplace_back([this] { impl_->admin_io.run(); });
+  impl_->started = true;
+  return {};
+}
+
+void Frontend::stop() {
+  if (!impl_->started) return;
+  impl_->started = false;
+  for (auto& io : impl_->network) io->stop();
+  impl_->admin_io.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  std::error_code ec;
+  for (auto& a : impl_->acceptors) a->close(ec);
+}
+
+}  // namespace gp::frontend

@@ -1,0 +1,52 @@
+// A client connection seen as a stream of MySQL packets. Thread affinity: the
+// owning session's executor only.
+#pragma once
+
+#include <array>
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "core/error.h"
+#include "mysql/packet.h"
+
+namespace gp::frontend {
+
+class PacketChannel {
+ public:
+  PacketChannel(asio::ip::tcp::socket socket, size_t max_payload);
+
+  // The next logical packet. Fails when the peer closes (code kBackendLost is
+  // never used here: `closed()` tells a clean close apart) or sends a packet
+  // over the size limit.
+  asio::awaitable<Result<std::string>> read();
+
+  // Queues one packet with the next sequence id; flush() writes the queue.
+  void queue(std::string_view payload);
+  // Queues pre-framed bytes whose sequence ids the caller advanced in `seq()`.
+  std::string& out() { return out_; }
+  asio::awaitable<std::error_code> flush();
+  // queue() + flush().
+  asio::awaitable<std::error_code> send(std::string_view payload);
+
+  uint8_t& seq() { return seq_; }
+  bool closed() const { return closed_; }
+  asio::ip::tcp::socket& socket() { return socket_; }
+  std::string peer() const { return peer_; }
+
+  // Bytes already received but not yet consumed as packets (pipelining).
+  bool has_buffered_input() const { return reader_.buffered() > 0; }
+
+ private:
+  asio::ip::tcp::socket socket_;
+  mysql::PacketReader reader_;
+  std::array<char, 16384> buffer_;
+  std::string out_;
+  uint8_t seq_ = 0;
+  bool closed_ = false;
+  std::string peer_;
+};
+
+}  // namespace gp::frontend

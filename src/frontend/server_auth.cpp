@@ -1,0 +1,117 @@
+#include "frontend/server_auth.h"
+
+#include <spdlog/spdlog.h>
+
+#include "mysql/auth.h"
+#include "mysql/handshake.h"
+#include "mysql/messages.h"
+#include "mysql/protocol.h"
+
+namespace gp::frontend {
+
+namespace {
+
+bool is_native_hash(const std::string& stored) {
+  return stored.size() == 41 && stored[0] == '*';
+}
+
+Error access_denied(const std::string& user, const std::string& host, bool used_password) {
+  return Error{errc::kAccessDenied, "28000",
+               "Access denied for user '" + user + "'@'" + host +
+                   "' (using password: " + (used_password ? "YES" : "NO") + ")"};
+}
+
+asio::awaitable<Result<AuthenticatedClient>> fail(PacketChannel& channel, uint32_t caps,
+                                                  Error error) {
+  co_await channel.send(mysql::encode_err(error, caps | mysql::cap::kProtocol41));
+  co_return std::unexpected(std::move(error));
+}
+
+}  // namespace
+
+asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& channel,
+                                                                 const GreetingOptions& greeting,
+                                                                 const PasswordLookup& lookup) {
+  const std::string nonce = mysql::make_nonce();
+  mysql::HandshakeV10 hs;
+  hs.server_version = greeting.server_version;
+  hs.connection_id = greeting.connection_id;
+  hs.auth_data = nonce;
+  hs.capabilities = mysql::kServerCapabilities;
+  hs.charset = mysql::charset::kUtf8mb4GeneralCi;
+  hs.status_flags = mysql::status::kAutocommit;
+  hs.auth_plugin = std::string(mysql::kNativePassword);
+  channel.seq() = 0;
+  if (co_await channel.send(mysql::encode_handshake_v10(hs))) {
+    co_return make_error(errc::kHandshakeError, "08S01", "client went away during handshake");
+  }
+
+  auto packet = co_await channel.read();
+  if (!packet) co_return std::unexpected(packet.error());
+  if (mysql::is_ssl_request(*packet)) {
+    co_return co_await fail(channel, mysql::cap::kProtocol41,
+                            Error{errc::kHandshakeError, "08S01",
+                                  "TLS is not available on this interface; connect without SSL "
+                                  "(mariadb --skip-ssl, PyMySQL without ssl=)"});
+  }
+  auto response = mysql::parse_handshake_response41(*packet);
+  if (!response) {
+    co_return co_await fail(
+        channel, mysql::cap::kProtocol41,
+        Error{errc::kHandshakeError, "08S01", "Bad handshake: " + response.error().message});
+  }
+  const uint32_t caps = response->capabilities & mysql::kServerCapabilities;
+  if (!(caps & mysql::cap::kProtocol41)) {
+    co_return co_await fail(
+        channel, mysql::cap::kProtocol41,
+        Error{errc::kHandshakeError, "08S01",
+              "Bad handshake: clients older than protocol 4.1 are not supported"});
+  }
+
+  const std::string& user = response->username;
+  std::optional<std::string> stored = lookup(user);
+  std::string plugin =
+      response->auth_plugin.empty() ? std::string(mysql::kNativePassword) : response->auth_plugin;
+  std::string auth_response = response->auth_response;
+
+  bool ok = false;
+  bool fast_auth_ack = false;
+  if (stored && plugin == mysql::kCachingSha2Password && !is_native_hash(*stored)) {
+    ok = mysql::caching_sha2_verify(*stored, nonce, auth_response);
+    fast_auth_ack = ok;
+  } else if (plugin == mysql::kNativePassword) {
+    ok = stored && mysql::native_password_verify(*stored, nonce, auth_response);
+  } else {
+    // Any other plugin (or caching_sha2 against a stored hash): ask the client
+    // to answer the same nonce with mysql_native_password.
+    mysql::AuthSwitchRequest sw{std::string(mysql::kNativePassword), nonce + std::string(1, '\0')};
+    if (co_await channel.send(mysql::encode_auth_switch_request(sw))) {
+      co_return make_error(errc::kHandshakeError, "08S01", "client went away during auth switch");
+    }
+    auto switched = co_await channel.read();
+    if (!switched) co_return std::unexpected(switched.error());
+    auth_response = *switched;
+    ok = stored && mysql::native_password_verify(*stored, nonce, auth_response);
+  }
+
+  if (!ok) {
+    spdlog::info("authentication failed for user '{}' from {}", user, channel.peer());
+    co_return co_await fail(channel, caps,
+                            access_denied(user, channel.peer(), !auth_response.empty()));
+  }
+  if (fast_auth_ack) channel.queue(mysql::encode_auth_more_data(std::string(1, '\x03')));
+  mysql::OkPacket okp;
+  okp.status_flags = mysql::status::kAutocommit;
+  channel.queue(mysql::encode_ok(okp, caps));
+  if (co_await channel.flush()) {
+    co_return make_error(errc::kHandshakeError, "08S01", "client went away after auth");
+  }
+  AuthenticatedClient client;
+  client.username = user;
+  client.database = response->database;
+  client.capabilities = caps;
+  client.charset = response->charset;
+  co_return client;
+}
+
+}  // namespace gp::frontend

@@ -1,0 +1,38 @@
+// The server side of the connection phase: greeting, HandshakeResponse41,
+// mysql_native_password / caching_sha2_password (fast path) and
+// AuthSwitchRequest. Ends with the OK packet, or with an ERR sent to the client.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "frontend/packet_channel.h"
+
+namespace gp::frontend {
+
+// Returns the stored password of an active user (plain text, or '*' + 40 hex
+// digits for a mysql_native_password hash), or nullopt for an unknown user.
+using PasswordLookup = std::function<std::optional<std::string>(const std::string& user)>;
+
+struct AuthenticatedClient {
+  std::string username;
+  std::string database;
+  uint32_t capabilities = 0;  // negotiated: client's & server's
+  uint8_t charset = 45;
+};
+
+struct GreetingOptions {
+  std::string server_version;
+  uint32_t connection_id = 0;
+};
+
+// On failure the ERR packet has already been sent (when the socket still
+// works); the caller just closes.
+asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& channel,
+                                                                 const GreetingOptions& greeting,
+                                                                 const PasswordLookup& lookup);
+
+}  // namespace gp::frontend

@@ -1,0 +1,34 @@
+// What every session of one Frontend shares: configuration, the subsystems it
+// calls and the front-end counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "admin/admin.h"
+#include "backend/backend.h"
+#include "core/config.h"
+#include "genai/engine.h"
+
+namespace gp::frontend {
+
+struct FrontendCounters {
+  std::atomic<uint64_t> client_connections_connected{0};
+  std::atomic<uint64_t> client_connections_created{0};
+  std::atomic<uint64_t> client_connections_aborted{0};
+  std::atomic<uint64_t> client_connections_refused{0};
+  std::atomic<uint64_t> questions{0};
+  std::atomic<uint64_t> genai_statements{0};
+  std::atomic<uint64_t> admin_connections_connected{0};
+};
+
+struct SessionContext {
+  ConfigStore& config;
+  admin::Admin& admin;
+  genai::Engine& engine;
+  backend::BackendManager& backends;
+  FrontendCounters counters;
+  std::atomic<uint32_t> next_connection_id{1};
+};
+
+}  // namespace gp::frontend

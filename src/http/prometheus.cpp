@@ -1,0 +1,76 @@
+#include <cctype>
+#include <charconv>
+
+#include "http/metrics_server.h"
+
+namespace gp::http {
+
+namespace {
+
+std::string metric_name(std::string_view table, std::string_view column) {
+  if (table.starts_with("stats_")) table.remove_prefix(6);
+  std::string out = "genaiproxy_";
+  for (std::string_view part : {table, std::string_view("_"), column}) {
+    for (char c : part) {
+      out.push_back(std::isalnum(static_cast<unsigned char>(c))
+                        ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+                        : '_');
+    }
+  }
+  return out;
+}
+
+bool is_number(std::string_view s) {
+  if (s.empty()) return false;
+  double v;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::string escape_label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_prometheus(const MetricsRegistry& metrics) {
+  std::string out;
+  for (const auto& table : metrics.table_names()) {
+    StatsTable t = metrics.snapshot(table);
+    if (t.columns.size() == 2 && t.columns[0] == "Variable_Name") {
+      for (const auto& row : t.rows) {
+        if (row.size() != 2 || !is_number(row[1])) continue;
+        out += metric_name(table, row[0]) + " " + row[1] + "\n";
+      }
+      continue;
+    }
+    // A table of entities (e.g. one row per backend server): text columns
+    // become labels, numeric columns become one series each.
+    for (const auto& row : t.rows) {
+      std::string labels;
+      for (size_t i = 0; i < row.size() && i < t.columns.size(); ++i) {
+        if (is_number(row[i]) && t.columns[i] != "hostgroup" && t.columns[i] != "srv_port")
+          continue;
+        if (!labels.empty()) labels += ",";
+        labels += t.columns[i] + "=\"" + escape_label(row[i]) + "\"";
+      }
+      for (size_t i = 0; i < row.size() && i < t.columns.size(); ++i) {
+        if (!is_number(row[i]) || t.columns[i] == "hostgroup" || t.columns[i] == "srv_port")
+          continue;
+        out += metric_name(table, t.columns[i]) + "{" + labels + "} " + row[i] + "\n";
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace gp::http
