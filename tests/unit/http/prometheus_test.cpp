@@ -1,0 +1,42 @@
+#include <gtest/gtest.h>
+
+#include "http/metrics_server.h"
+
+namespace gp::http {
+namespace {
+
+TEST(RenderPrometheus, CounterTablesBecomeOneSeriesPerNumericRow) {
+  MetricsRegistry metrics;
+  metrics.register_table("stats_genai_global", {"Variable_Name", "Variable_Value"}, [] {
+    return StatsTable{{}, {{"Requests_Total", "42"}, {"Uri", "http://x"}}};
+  });
+  std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("genaiproxy_genai_global_requests_total 42\n"), std::string::npos);
+  EXPECT_EQ(text.find("http://x"), std::string::npos);
+}
+
+TEST(RenderPrometheus, EntityTablesUseLabels) {
+  MetricsRegistry metrics;
+  metrics.register_table("stats_mysql_connection_pool", {"hostgroup", "srv_host", "ConnUsed"}, [] {
+    return StatsTable{{}, {{"0", "db\"1", "3"}}};
+  });
+  std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("genaiproxy_mysql_connection_pool_connused{hostgroup=\"0\",srv_host=\"db\\\"1\"} 3"),
+            std::string::npos)
+      << text;
+}
+
+TEST(MetricsRegistry, ProvidersOfOneTableAreConcatenated) {
+  MetricsRegistry metrics;
+  metrics.register_table("t", {"Variable_Name", "Variable_Value"},
+                         [] { return StatsTable{{}, {{"a", "1"}}}; });
+  metrics.register_table("t", {"Variable_Name", "Variable_Value"},
+                         [] { return StatsTable{{}, {{"b", "2"}}}; });
+  auto t = metrics.snapshot("t");
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[1][0], "b");
+  EXPECT_EQ(t.columns.size(), 2u);
+}
+
+}  // namespace
+}  // namespace gp::http
