@@ -1,4 +1,5 @@
 # Thin wrapper over CMake and the project scripts. See README.md.
+comma := ,
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 SANITIZE ?=
@@ -11,7 +12,6 @@ else
   BUILD_DIR := build-$(subst $(comma),-,$(SANITIZE))
   BUILD_TYPE ?= Debug
 endif
-comma := ,
 ifeq ($(CI),true)
   CMAKE_FLAGS += -DGP_WERROR=ON
 endif

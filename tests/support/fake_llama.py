@@ -11,7 +11,7 @@ order unless --input-order is given (old llama-server: input order, top_n
 ignored), so a client must pair results by `index`.
 
 Faults, per request by a token inside any input text, query or document, or
-globally with POST /control {"mode": NAME, "delay_ms": N}:
+globally with POST /control {"mode": NAME, "delay_ms": N} (an empty object clears them):
   __delay_ms=N__  __http_400__  __http_500__  __http_503__  __truncated_json__
   __reset__  __wrong_count__  __null_value__  __nan__  __wrong_dimension__
   __not_json__  __bad_index__
@@ -19,6 +19,7 @@ globally with POST /control {"mode": NAME, "delay_ms": N}:
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -46,14 +47,33 @@ _ERRORS = {
 }
 
 
+class Control:
+    """Global fault settings, in shared memory so that every worker process obeys them."""
+
+    def __init__(self, mode, delay_ms):
+        self._delay_ms = multiprocessing.RawValue("l", 0)
+        self._mode = multiprocessing.RawArray("c", 32)
+        self.set({"mode": mode, "delay_ms": delay_ms})
+
+    def get(self):
+        return {"mode": self._mode.value.decode() or None, "delay_ms": self._delay_ms.value}
+
+    def set(self, update):
+        mode = update.get("mode", self.get()["mode"])
+        if mode is not None and mode not in FAULTS:
+            raise ValueError(f"unknown mode {mode!r}; known: {', '.join(FAULTS)}")
+        self._mode.value = (mode or "").encode()
+        self._delay_ms.value = int(update.get("delay_ms", self._delay_ms.value) or 0)
+
+
 class ClientGone(Exception):
     """The connection is closed: there is nobody to answer."""
 
 
 class Service:
-    def __init__(self, args):
+    def __init__(self, args, control):
         self.args = args
-        self.control = {"mode": args.mode, "delay_ms": args.delay_ms}
+        self.control = control
         self.reset_stats()
 
     def reset_stats(self):
@@ -75,15 +95,16 @@ class Service:
     def faults_of(self, texts):
         """(fault names, delay in ms) asked for by the texts and the global control."""
         faults = set()
-        delay = int(self.control.get("delay_ms") or 0)
+        control = self.control.get()
+        delay = control["delay_ms"]
         for text in texts:
             if "__" not in text:
                 continue
             faults.update(_FAULT_TOKEN.findall(text))
             for match in _DELAY_TOKEN.findall(text):
                 delay = max(delay, int(match))
-        if self.control.get("mode"):
-            faults.add(self.control["mode"])
+        if control["mode"]:
+            faults.add(control["mode"])
         return faults, delay
 
     async def read(self, request):
@@ -239,7 +260,7 @@ class Service:
         return await self.reply(request, faults, delay, payload)
 
     async def health(self, request):
-        if self.control.get("mode") == "http_503":
+        if self.control.get()["mode"] == "http_503":
             return self.error(503)
         return web.json_response({"status": "ok"})
 
@@ -251,17 +272,18 @@ class Service:
         return web.json_response({"ok": True})
 
     async def get_control(self, request):
-        return web.json_response(self.control)
+        return web.json_response(self.control.get())
 
     async def post_control(self, request):
         try:
             update = await request.json()
         except ValueError:
             return self.error(400, "control body must be JSON")
-        if not update:
-            self.control = {"mode": None, "delay_ms": 0}
-        self.control.update(update)
-        return web.json_response(self.control)
+        try:
+            self.control.set(update or {"mode": None, "delay_ms": 0})
+        except ValueError as e:
+            return self.error(400, str(e))
+        return web.json_response(self.control.get())
 
     def app(self):
         app = web.Application(client_max_size=256 * 1024 * 1024)
@@ -279,8 +301,8 @@ class Service:
         return app
 
 
-async def serve(args, sock):
-    runner = web.AppRunner(Service(args).app(), access_log=None, handle_signals=False)
+async def serve(args, control, sock):
+    runner = web.AppRunner(Service(args, control).app(), access_log=None, handle_signals=False)
     await runner.setup()
     await web.SockSite(runner, sock, backlog=4096).start()
     stop = asyncio.Event()
@@ -304,7 +326,8 @@ def main():
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--mode", choices=FAULTS, default=None)
     parser.add_argument("--workers", type=int, default=1,
-                        help="processes sharing the listening socket (for benchmarks)")
+                        help="processes sharing the listening socket (for benchmarks); "
+                             "/control applies to all, /stats describes one")
     args = parser.parse_args()
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -313,16 +336,17 @@ def main():
     sock.listen(4096)
     sock.set_inheritable(True)
 
+    control = Control(args.mode, args.delay_ms)
     children = []
     for _ in range(max(0, args.workers - 1)):
         pid = os.fork()
         if pid == 0:
-            asyncio.run(serve(args, sock))
+            asyncio.run(serve(args, control, sock))
             os._exit(0)
         children.append(pid)
     print("ready", flush=True)
     try:
-        asyncio.run(serve(args, sock))
+        asyncio.run(serve(args, control, sock))
     finally:
         for pid in children:
             try:
