@@ -1,0 +1,348 @@
+// Load generator for GENAI embed: the same embedding requests sent through the
+// proxy (MySQL protocol, `GENAI: {...}`) and directly to the service (HTTP
+// POST of the body the proxy sends), so every proxy figure has a baseline
+// measured in the same run against the same service.
+//
+// One thread per client: simple, and at 512 clients still far cheaper than
+// the service and proxy it drives. Connections are opened before the clock
+// starts; each cell runs for a fixed duration.
+#include <curl/curl.h>
+#include <mysql.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string proxy_host = "127.0.0.1";
+  unsigned proxy_port = 6033;
+  std::string user = "app";
+  std::string password = "secret";
+  std::string url;          // direct embedding URL of the service
+  std::string control_url;  // the service's /control, to set its delay per cell
+  std::vector<int> clients = {1, 32, 512};
+  std::vector<int> delays_ms = {0, 20};
+  int documents = 1;  // documents per request
+  double duration_s = 5.0;
+  bool tsv = false;  // machine-readable rows instead of the table
+  std::string only;  // "direct" or "proxy": measure one path (the other column stays 0)
+};
+
+struct CellResult {
+  long requests = 0;
+  long errors = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;  // successful requests only
+  std::string first_error;
+
+  double throughput() const { return seconds > 0 ? requests / seconds : 0; }
+  double percentile(double p) const {
+    if (latencies_ms.empty()) return 0;
+    size_t i = static_cast<size_t>(p * (latencies_ms.size() - 1) + 0.5);
+    return latencies_ms[std::min(i, latencies_ms.size() - 1)];
+  }
+};
+
+// What one client thread measured; merged after the cell.
+struct ClientResult {
+  long errors = 0;
+  std::vector<double> latencies_ms;
+  std::string first_error;
+};
+
+// Documents rotate through a fixed set so the two paths embed identical texts.
+std::vector<std::string> document_set(int documents, int client) {
+  std::vector<std::string> out;
+  for (int i = 0; i < documents; ++i) {
+    out.push_back("benchmark document " + std::to_string((client * 7 + i) % 256) +
+                  " about proxies, embeddings and reranking");
+  }
+  return out;
+}
+
+std::string json_array(const std::vector<std::string>& docs) {
+  // The texts are plain ASCII without quotes or backslashes: no escaping needed.
+  std::string out = "[";
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (i) out += ",";
+    out += "\"" + docs[i] + "\"";
+  }
+  return out + "]";
+}
+
+size_t collect_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+bool http_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer,
+               std::string& error) {
+  answer.clear();
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (rc != CURLE_OK || status != 200) {
+    error = rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP " + std::to_string(status);
+    return false;
+  }
+  return true;
+}
+
+CURL* new_curl() {
+  CURL* curl = curl_easy_init();
+  static curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60000L);
+  return curl;
+}
+
+bool set_service_delay(const Options& opt, int delay_ms) {
+  CURL* curl = new_curl();
+  std::string answer, error;
+  bool ok = http_post(curl, opt.control_url, "{\"delay_ms\":" + std::to_string(delay_ms) + "}",
+                      answer, error);
+  curl_easy_cleanup(curl);
+  if (!ok) std::fprintf(stderr, "cannot set the service delay: %s\n", error.c_str());
+  return ok;
+}
+
+MYSQL* connect_proxy(const Options& opt, std::string& error) {
+  MYSQL* conn = mysql_init(nullptr);
+  unsigned timeout = 30;
+  mysql_optionsv(conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  if (!mysql_real_connect(conn, opt.proxy_host.c_str(), opt.user.c_str(), opt.password.c_str(),
+                          nullptr, opt.proxy_port, nullptr, 0)) {
+    error = mysql_error(conn);
+    mysql_close(conn);
+    return nullptr;
+  }
+  return conn;
+}
+
+// One client: connect, wait for everyone, then send requests until the deadline.
+void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& connected,
+                std::barrier<>& start, const Clock::time_point& deadline, ClientResult& out) {
+  auto docs = document_set(opt.documents, client);
+  std::string http_body = "{\"input\":" + json_array(docs) + "}";
+  std::string statement = "GENAI: {\"type\":\"embed\",\"documents\":" + json_array(docs) + "}";
+  MYSQL* conn = nullptr;
+  CURL* curl = nullptr;
+  std::string error;
+  if (via_proxy) {
+    mysql_thread_init();
+    conn = connect_proxy(opt, error);
+  } else {
+    curl = new_curl();
+  }
+  connected.arrive_and_wait();
+  start.arrive_and_wait();
+  if (via_proxy && !conn) {
+    out.errors++;
+    out.first_error = error;
+  }
+  std::string answer;
+  while ((conn || curl) && Clock::now() < deadline) {
+    auto t0 = Clock::now();
+    bool ok;
+    if (via_proxy) {
+      ok = mysql_real_query(conn, statement.data(), statement.size()) == 0;
+      if (ok) {
+        MYSQL_RES* res = mysql_store_result(conn);
+        ok = res && mysql_num_rows(res) == static_cast<my_ulonglong>(docs.size());
+        if (res) mysql_free_result(res);
+      }
+      if (!ok) error = std::to_string(mysql_errno(conn)) + " " + mysql_error(conn);
+    } else {
+      ok = http_post(curl, opt.url, http_body, answer, error);
+    }
+    if (ok) {
+      out.latencies_ms.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    } else {
+      if (out.errors++ == 0) out.first_error = error;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // no hot error loop
+    }
+  }
+  if (conn) {
+    mysql_close(conn);
+    mysql_thread_end();
+  } else if (via_proxy) {
+    mysql_thread_end();
+  }
+  if (curl) curl_easy_cleanup(curl);
+}
+
+CellResult run_cell(const Options& opt, bool via_proxy, int clients) {
+  std::vector<ClientResult> results(clients);
+  std::barrier connected(clients + 1);
+  std::barrier start(clients + 1);
+  Clock::time_point deadline = Clock::time_point::max();
+  std::vector<std::thread> threads;
+  threads.reserve(clients);
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back(run_client, std::cref(opt), via_proxy, i, std::ref(connected),
+                         std::ref(start), std::cref(deadline), std::ref(results[i]));
+  }
+  // Every connection is open: the clock starts now. The second barrier
+  // publishes the deadline to the clients.
+  connected.arrive_and_wait();
+  deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(opt.duration_s));
+  start.arrive_and_wait();
+  auto began = Clock::now();
+  for (auto& t : threads) t.join();
+  CellResult cell;
+  cell.seconds = std::chrono::duration<double>(Clock::now() - began).count();
+  for (auto& r : results) {
+    cell.errors += r.errors;
+    if (cell.first_error.empty()) cell.first_error = r.first_error;
+    cell.latencies_ms.insert(cell.latencies_ms.end(), r.latencies_ms.begin(), r.latencies_ms.end());
+  }
+  cell.requests = static_cast<long>(cell.latencies_ms.size());
+  std::sort(cell.latencies_ms.begin(), cell.latencies_ms.end());
+  return cell;
+}
+
+std::vector<int> parse_list(const char* text) {
+  std::vector<int> out;
+  for (const char* p = text; *p;) {
+    out.push_back(std::atoi(p));
+    p = std::strchr(p, ',');
+    if (!p) break;
+    ++p;
+  }
+  return out;
+}
+
+void usage() {
+  std::fprintf(
+      stderr,
+      "usage: genai_load --url URL --control-url URL [--proxy-host H] [--proxy-port P]\n"
+      "                  [--user U] [--password P] [--clients 1,32,512] [--delays 0,20]\n"
+      "                  [--documents N] [--duration SECONDS] [--only direct|proxy] [--tsv]\n");
+}
+
+bool parse_options(int argc, char** argv, Options& opt) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--tsv") {
+      opt.tsv = true;
+      continue;
+    }
+    if (i + 1 >= argc) return false;
+    const char* value = argv[++i];
+    if (arg == "--url") {
+      opt.url = value;
+    } else if (arg == "--control-url") {
+      opt.control_url = value;
+    } else if (arg == "--proxy-host") {
+      opt.proxy_host = value;
+    } else if (arg == "--proxy-port") {
+      opt.proxy_port = static_cast<unsigned>(std::atoi(value));
+    } else if (arg == "--user") {
+      opt.user = value;
+    } else if (arg == "--password") {
+      opt.password = value;
+    } else if (arg == "--clients") {
+      opt.clients = parse_list(value);
+    } else if (arg == "--delays") {
+      opt.delays_ms = parse_list(value);
+    } else if (arg == "--documents") {
+      opt.documents = std::max(1, std::atoi(value));
+    } else if (arg == "--duration") {
+      opt.duration_s = std::atof(value);
+    } else if (arg == "--only") {
+      opt.only = value;
+    } else {
+      return false;
+    }
+  }
+  return !opt.url.empty() && !opt.control_url.empty();
+}
+
+void print_header(bool tsv) {
+  if (tsv) {
+    std::printf(
+        "clients\tdelay_ms\tdirect_rps\tproxy_rps\tratio\tdirect_p50_ms\tproxy_p50_ms\t"
+        "direct_p99_ms\tproxy_p99_ms\tadded_p50_ms\tadded_p99_ms\terrors\n");
+    return;
+  }
+  std::printf(
+      "| clients | service delay | direct req/s | proxy req/s | proxy/direct "
+      "| direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | errors |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+}
+
+void print_row(bool tsv, int clients, int delay, const CellResult& direct,
+               const CellResult& proxy) {
+  double ratio = direct.throughput() > 0 ? proxy.throughput() / direct.throughput() : 0;
+  double d50 = direct.percentile(0.50), d99 = direct.percentile(0.99);
+  double p50 = proxy.percentile(0.50), p99 = proxy.percentile(0.99);
+  long errors = direct.errors + proxy.errors;
+  if (tsv) {
+    std::printf("%d\t%d\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\n", clients,
+                delay, direct.throughput(), proxy.throughput(), ratio, d50, p50, d99, p99,
+                p50 - d50, p99 - d99, errors);
+  } else {
+    std::printf(
+        "| %d | %d ms | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %+.2f / %+.2f "
+        "| %ld |\n",
+        clients, delay, direct.throughput(), proxy.throughput(), ratio, d50, d99, p50, p99,
+        p50 - d50, p99 - d99, errors);
+  }
+  std::fflush(stdout);
+  for (const CellResult* c : {&direct, &proxy}) {
+    if (c->errors) {
+      std::fprintf(stderr, "%s: %ld errors, first: %s\n", c == &direct ? "direct" : "proxy",
+                   c->errors, c->first_error.c_str());
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  if (!parse_options(argc, argv, opt)) {
+    usage();
+    return 2;
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  mysql_library_init(0, nullptr, nullptr);
+  print_header(opt.tsv);
+  bool failed = false;
+  for (int delay : opt.delays_ms) {
+    if (!set_service_delay(opt, delay)) return 1;
+    for (int clients : opt.clients) {
+      CellResult direct, proxy;
+      if (opt.only != "proxy") direct = run_cell(opt, false, clients);
+      if (opt.only != "direct") proxy = run_cell(opt, true, clients);
+      print_row(opt.tsv, clients, delay, direct, proxy);
+      failed = failed || (opt.only != "proxy" && direct.requests == 0) ||
+               (opt.only != "direct" && proxy.requests == 0);
+    }
+  }
+  set_service_delay(opt, 0);
+  mysql_library_end();
+  curl_global_cleanup();
+  return failed ? 1 : 0;
+}
