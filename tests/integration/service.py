@@ -152,14 +152,6 @@ def genai_stats(admin_conn):
     return out
 
 
-def stat(stats, *fragments):
-    """The one counter whose name contains every fragment (case-insensitive)."""
-    names = [n for n in stats if all(f in n.lower() for f in fragments)]
-    if len(names) != 1:
-        raise AssertionError(f"no single counter matching {fragments}: {sorted(stats)}")
-    return stats[names[0]]
-
-
 class GenaiTestCase(unittest.TestCase):
     """A proxy whose embedding and rerank URIs point at one FakeService."""
 

@@ -8,8 +8,8 @@ import pymysql
 from pymysql.constants import COMMAND
 
 import harness
-from service import (ER_UNREACHABLE, FakeService, GenaiTestCase, fake_model, genai, genai_stats,
-                     parse_vector, stat, statement)
+from service import (ER_OVERLOADED, ER_UNREACHABLE, FakeService, GenaiTestCase, fake_model, genai,
+                     genai_stats, parse_vector, statement)
 
 
 def wait_for(predicate, timeout=5.0, interval=0.05):
@@ -68,6 +68,43 @@ class ConcurrentClientsTest(GenaiTestCase):
         self.assertLess(elapsed, 30.0)
 
 
+class LimitsTest(GenaiTestCase):
+    genai_vars = {"max_queue": 3, "endpoint_concurrency": 2, "batch_size": 7}
+
+    def test_batches_are_split_and_reassembled(self):
+        docs = [f"split batch document {i}" for i in range(20)]
+        self.service.reset_stats()
+        _, rows = self.embed(docs)
+        self.assert_embeddings(rows, docs)
+        self.assertEqual(self.service.stats()["requests"], 3)  # 7 + 7 + 6
+        columns, rows = self.rerank("batch document", docs, top_n=5)
+        self.assert_reranked(columns, rows, "batch document", docs, top_n=5)
+
+    def test_overloaded_beyond_max_queue(self):
+        self.service.control(delay_ms=1500)
+        conns = [self.proxy.client() for _ in range(3)]
+        try:
+            for i, conn in enumerate(conns):
+                conn._execute_command(COMMAND.COM_QUERY, statement(
+                    {"type": "embed", "documents": [f"queued {i}"]}))
+            with self.proxy.admin() as admin:
+                self.assertTrue(wait_for(lambda: genai_stats(admin)["requests_in_flight"] == 3))
+            self.assert_error({"type": "embed", "documents": ["one too many"]}, ER_OVERLOADED,
+                              "max_queue")
+            for i, conn in enumerate(conns):
+                result = conn._read_query_result()
+                self.assertEqual(result, 1)
+                self.assertEqual(parse_vector(conn._result.rows[0][0]),
+                                 fake_model.embedding(f"queued {i}"))
+        finally:
+            for conn in conns:
+                conn.close()
+        # The upstream never saw more than genai-endpoint_concurrency requests at once.
+        self.assertLessEqual(self.service.stats()["max_in_flight"], 2)
+        self.service.control()
+        self.assert_usable()
+
+
 class CancelTest(GenaiTestCase):
     def test_client_disconnect_cancels_the_request(self):
         with self.proxy.admin() as admin:
@@ -85,8 +122,8 @@ class CancelTest(GenaiTestCase):
 
             def cancelled():
                 now = genai_stats(admin)
-                return (stat(now, "cancel") > stat(before, "cancel")
-                        and stat(now, "in_flight") == 0)
+                return (now["requests_cancelled"] > before["requests_cancelled"]
+                        and now["requests_in_flight"] == 0)
             self.assertTrue(wait_for(cancelled, timeout=2.0), genai_stats(admin))
             # Well before the service would have answered: the upstream request was aborted.
             self.assertTrue(wait_for(lambda: self.service.stats()["cancelled"] == 1, timeout=2.0))
@@ -104,7 +141,7 @@ class CancelTest(GenaiTestCase):
         for conn in conns:
             conn._sock.close()
         with self.proxy.admin() as admin:
-            self.assertTrue(wait_for(lambda: stat(genai_stats(admin), "in_flight") == 0,
+            self.assertTrue(wait_for(lambda: genai_stats(admin)["requests_in_flight"] == 0,
                                      timeout=2.5), genai_stats(admin))
         self.assertTrue(wait_for(lambda: self.service.stats()["in_flight"] == 0, timeout=2.5))
         self.assert_usable()
@@ -151,7 +188,7 @@ class RuntimeChangeTest(unittest.TestCase):
                     _, rows = genai(conn, {"type": "embed", "documents": docs})
                     self.assertEqual([parse_vector(r[0]) for r in rows],
                                      [fake_model.embedding(d) for d in docs])
-                    self.assertEqual(stat(genai_stats(admin), "thread"), threads)
+                    self.assertEqual(genai_stats(admin)["threads_running"], threads)
             conn.close()
 
     def test_service_restart(self):

@@ -34,6 +34,10 @@ class InvalidRequestTest(GenaiTestCase):
                              "topn")
         self.assertIn("top_n", message)  # the accepted keys are listed
 
+    def test_duplicate_key(self):
+        self.check('GENAI: {"type": "embed", "documents": ["a"], "documents": ["b"]}',
+                   "documents")
+
     def test_missing_keys(self):
         self.check({"documents": ["a"]}, "type")
         self.check({"type": "embed"}, "documents")
