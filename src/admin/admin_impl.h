@@ -1,0 +1,86 @@
+// The Admin implementation, shared by the files that hold its parts:
+// admin.cpp (open, dispatch), layers.cpp (LOAD/SAVE), queries.cpp (SHOW,
+// SELECT @@, CHECKSUM, plain SQL, runtime and stats tables).
+#pragma once
+
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+
+#include "admin/admin.h"
+#include "admin/config_file.h"
+#include "admin/sqlite_db.h"
+#include "admin/statement.h"
+#include "admin/store.h"
+
+namespace gp::admin {
+
+class AdminImpl final : public Admin {
+ public:
+  AdminImpl(Options options, std::string datadir, Database db, ConfigStore& config,
+            MetricsRegistry& metrics);
+
+  Result<mysql::QueryResult> execute(std::string_view sql) override;
+  const std::string& datadir() const override { return datadir_; }
+
+  // Startup: fill memory from the file or disk, then publish everything.
+  Result<void> initialise(const ConfigFile& file, bool rebuild_disk);
+
+ private:
+  Result<mysql::QueryResult> dispatch(const AdminStatement& statement);
+
+  // layers.cpp
+  Result<void> transfer(Target target, Transfer transfer);
+  Result<void> load_to_runtime(std::span<const Target> targets);
+  Result<void> save_from_runtime(Target target);
+  Result<void> disk_to_memory(Target target);
+  Result<void> memory_to_disk(Target target);
+  Result<void> file_to_memory(Target target, const ConfigFile& file);
+  Result<mysql::QueryResult> set_variable(const SetVariable& set);
+
+  // queries.cpp
+  Result<mysql::QueryResult> show_variables(const ShowVariables& show);
+  Result<mysql::QueryResult> select_variables(const SelectVariables& select);
+  Result<mysql::QueryResult> checksum(const Checksum& checksum);
+  Result<mysql::QueryResult> show_tables(const ShowTables& show);
+  Result<mysql::QueryResult> show_databases();
+  Result<mysql::QueryResult> show_create_table(const ShowCreateTable& show);
+  Result<mysql::QueryResult> plain_sql(const std::string& sql);
+  Result<std::vector<TextRow>> runtime_variable_rows(bool masked);
+  Result<void> refresh_runtime_tables();
+  Result<void> refresh_stats_tables(std::string_view sql);
+
+  // Admin statements run with `trusted_` false: the SQLite authorizer then
+  // hides global_secrets and refuses ATTACH, triggers, views and DROP of the
+  // configuration tables.
+  static int authorize(void* self, int action, const char* a, const char* b, const char* db,
+                       const char* trigger);
+
+  std::mutex mutex_;
+  Options options_;
+  std::string datadir_;
+  Database db_;
+  Store store_;
+  ConfigStore& config_;
+  MetricsRegistry& metrics_;
+  bool trusted_ = true;
+  // The API key text that was loaded to runtime (e.g. env:NAME), shown and
+  // saved back instead of the resolved secret.
+  VariableMap runtime_key_text_;
+  std::set<std::string> stats_tables_;
+};
+
+// A guard that runs admin-supplied SQL untrusted for its lifetime.
+class UntrustedScope {
+ public:
+  explicit UntrustedScope(bool& trusted) : trusted_(trusted) { trusted_ = false; }
+  ~UntrustedScope() { trusted_ = true; }
+  UntrustedScope(const UntrustedScope&) = delete;
+  UntrustedScope& operator=(const UntrustedScope&) = delete;
+
+ private:
+  bool& trusted_;
+};
+
+}  // namespace gp::admin

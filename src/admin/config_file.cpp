@@ -1,0 +1,262 @@
+#include "admin/config_file.h"
+
+#include <algorithm>
+#include <libconfig.h++>
+
+#include "fmt/format.h"
+
+namespace gp::admin {
+
+namespace {
+
+struct ColumnRule {
+  const char* column;
+  std::vector<const char*> keys;  // accepted keys; the first is the column name
+  bool is_int;
+  int64_t min = 0;
+  int64_t max = 0;
+  bool required = false;
+  std::vector<const char*> choices = {};
+};
+
+constexpr int64_t kIntMax = 2147483647;
+
+const std::vector<ColumnRule>& user_rules() {
+  static const std::vector<ColumnRule> rules = {
+      {"username", {"username"}, false, 0, 0, true},
+      {"password", {"password"}, false},
+      {"active", {"active"}, true, 0, 1},
+      {"use_ssl", {"use_ssl"}, true, 0, 1},
+      {"default_hostgroup", {"default_hostgroup"}, true, 0, kIntMax},
+      {"default_schema", {"default_schema"}, false},
+      {"schema_locked", {"schema_locked"}, true, 0, 1},
+      {"transaction_persistent", {"transaction_persistent"}, true, 0, 1},
+      {"fast_forward", {"fast_forward"}, true, 0, 1},
+      {"backend", {"backend"}, true, 0, 1},
+      {"frontend", {"frontend"}, true, 0, 1},
+      {"max_connections", {"max_connections"}, true, 0, kIntMax},
+      {"attributes", {"attributes"}, false},
+      {"comment", {"comment"}, false},
+  };
+  return rules;
+}
+
+const std::vector<ColumnRule>& server_rules() {
+  static const std::vector<ColumnRule> rules = {
+      {"hostgroup_id", {"hostgroup_id", "hostgroup"}, true, 0, kIntMax},
+      {"hostname", {"hostname", "address"}, false, 0, 0, true},
+      {"port", {"port"}, true, 0, 65535},
+      {"gtid_port", {"gtid_port"}, true, 0, 65535},
+      {"status",
+       {"status"},
+       false,
+       0,
+       0,
+       false,
+       {"ONLINE", "SHUNNED", "OFFLINE_SOFT", "OFFLINE_HARD"}},
+      {"weight", {"weight"}, true, 0, 10000000},
+      {"compression", {"compression"}, true, 0, 102400},
+      {"max_connections", {"max_connections"}, true, 0, kIntMax},
+      {"max_replication_lag", {"max_replication_lag"}, true, 0, 126144000},
+      {"use_ssl", {"use_ssl"}, true, 0, 1},
+      {"max_latency_ms", {"max_latency_ms"}, true, 0, kIntMax},
+      {"comment", {"comment"}, false},
+  };
+  return rules;
+}
+
+class Reader {
+ public:
+  explicit Reader(const std::string& name) : name_(name) {}
+
+  Error error(const libconfig::Setting& s, std::string_view what) const {
+    return Error{errc::kAdminCommandFailed, "HY000",
+                 fmt::format("{}: line {}: {}: {}", name_, s.getSourceLine(), s.getPath(), what)};
+  }
+
+  // Scalars as text: ints in decimal, bools as true/false.
+  Result<std::string> scalar_text(const libconfig::Setting& s) const {
+    switch (s.getType()) {
+      case libconfig::Setting::TypeInt:
+        return std::to_string(static_cast<int>(s));
+      case libconfig::Setting::TypeInt64:
+        return std::to_string(static_cast<long long>(s));
+      case libconfig::Setting::TypeBoolean:
+        return std::string(static_cast<bool>(s) ? "true" : "false");
+      case libconfig::Setting::TypeString:
+        return std::string(static_cast<const char*>(s));
+      case libconfig::Setting::TypeFloat:
+        return std::unexpected(error(s, "a number with a fraction is not accepted here"));
+      default:
+        return std::unexpected(error(s, "expected a single value, not a group or list"));
+    }
+  }
+
+  Result<void> read_variables(const libconfig::Setting& group, VarModule module,
+                              ConfigFile& out) const {
+    if (!group.isGroup()) return std::unexpected(error(group, "expected a group { ... }"));
+    for (int i = 0; i < group.getLength(); ++i) {
+      const libconfig::Setting& s = group[i];
+      std::string full = std::string(module_prefix(module)) + s.getName();
+      const VariableSpec* spec = find_variable(full);
+      if (!spec) {
+        // ProxySQL files carry many mysql/admin variables this proxy has no
+        // use for; they are ignored. genai_variables are all ours, so a typo
+        // there is an error.
+        if (module == VarModule::kGenai) {
+          return std::unexpected(error(s, fmt::format("unknown variable (no {})", full)));
+        }
+        out.warnings.push_back(fmt::format("{}: line {}: {}: unknown variable, ignored", name_,
+                                           s.getSourceLine(), s.getPath()));
+        continue;
+      }
+      if (spec->read_only) {
+        out.warnings.push_back(fmt::format("{}: line {}: {}: read-only variable, ignored", name_,
+                                           s.getSourceLine(), s.getPath()));
+        continue;
+      }
+      auto text = scalar_text(s);
+      if (!text) return std::unexpected(text.error());
+      auto valid = validate_value(*spec, *text);
+      if (!valid) {
+        bool hide = spec->type == VarType::kSecret || spec->type == VarType::kCredentials;
+        std::string shown = hide ? display_value(*spec, *text) : *text;
+        return std::unexpected(error(
+            s, fmt::format("'{}' is not valid: expected {}", shown, describe_allowed(*spec))));
+      }
+      out.variables[spec->name] = std::move(*valid);
+    }
+    return {};
+  }
+
+  Result<TableRow> read_row(const libconfig::Setting& group,
+                            const std::vector<ColumnRule>& rules) const {
+    if (!group.isGroup()) return std::unexpected(error(group, "expected a group { ... }"));
+    TableRow row;
+    for (int i = 0; i < group.getLength(); ++i) {
+      const libconfig::Setting& s = group[i];
+      std::string key = s.getName();
+      auto rule = std::find_if(rules.begin(), rules.end(), [&](const ColumnRule& r) {
+        return std::any_of(r.keys.begin(), r.keys.end(), [&](const char* k) { return key == k; });
+      });
+      if (rule == rules.end()) {
+        std::vector<std::string> accepted;
+        for (auto& r : rules) accepted.insert(accepted.end(), r.keys.begin(), r.keys.end());
+        return std::unexpected(
+            error(s, fmt::format("unknown key; accepted: {}", fmt::join(accepted, ", "))));
+      }
+      if (std::any_of(row.begin(), row.end(), [&](auto& c) { return c.first == rule->column; })) {
+        return std::unexpected(error(s, fmt::format("{} given twice", rule->column)));
+      }
+      auto text = scalar_text(s);
+      if (!text) return std::unexpected(text.error());
+      if (rule->is_int) {
+        auto n = parse_int(*text);
+        if (!n && (*text == "true" || *text == "false")) n = *text == "true" ? 1 : 0;
+        if (!n || *n < rule->min || *n > rule->max) {
+          return std::unexpected(
+              error(s, fmt::format("'{}' is not valid: expected an integer in {}..{}",
+                                   rule->column == std::string("password") ? "********" : *text,
+                                   rule->min, rule->max)));
+        }
+        row.emplace_back(rule->column, *n);
+        continue;
+      }
+      if (!rule->choices.empty()) {
+        auto it = std::find(rule->choices.begin(), rule->choices.end(), *text);
+        if (it == rule->choices.end()) {
+          return std::unexpected(error(s, fmt::format("'{}' is not valid: expected one of {}",
+                                                      *text, fmt::join(rule->choices, ", "))));
+        }
+      }
+      if (rule->required && text->empty()) return std::unexpected(error(s, "must not be empty"));
+      row.emplace_back(rule->column, std::move(*text));
+    }
+    for (auto& r : rules) {
+      if (!r.required) continue;
+      if (std::none_of(row.begin(), row.end(), [&](auto& c) { return c.first == r.column; })) {
+        return std::unexpected(error(group, fmt::format("missing {}", r.keys.back())));
+      }
+    }
+    return row;
+  }
+
+  Result<void> read_rows(const libconfig::Setting& list, const std::vector<ColumnRule>& rules,
+                         std::vector<TableRow>& out) const {
+    if (!list.isList() && !list.isArray()) {
+      return std::unexpected(error(list, "expected a list ( {...}, {...} )"));
+    }
+    for (int i = 0; i < list.getLength(); ++i) {
+      auto row = read_row(list[i], rules);
+      if (!row) return std::unexpected(row.error());
+      out.push_back(std::move(*row));
+    }
+    return {};
+  }
+
+  Result<ConfigFile> read(const libconfig::Config& cfg) const {
+    ConfigFile out;
+    const libconfig::Setting& root = cfg.getRoot();
+    for (int i = 0; i < root.getLength(); ++i) {
+      const libconfig::Setting& s = root[i];
+      std::string key = s.getName();
+      Result<void> r;
+      if (key == "datadir") {
+        if (s.getType() != libconfig::Setting::TypeString) {
+          return std::unexpected(error(s, "expected a string"));
+        }
+        out.datadir = static_cast<const char*>(s);
+      } else if (key == "admin_variables") {
+        r = read_variables(s, VarModule::kAdmin, out);
+      } else if (key == "mysql_variables") {
+        r = read_variables(s, VarModule::kMysql, out);
+      } else if (key == "genai_variables") {
+        r = read_variables(s, VarModule::kGenai, out);
+      } else if (key == "mysql_users") {
+        r = read_rows(s, user_rules(), out.users);
+      } else if (key == "mysql_servers") {
+        r = read_rows(s, server_rules(), out.servers);
+      } else {
+        out.warnings.push_back(fmt::format("{}: line {}: {}: unknown section, ignored", name_,
+                                           s.getSourceLine(), key));
+      }
+      if (!r) return std::unexpected(r.error());
+    }
+    return out;
+  }
+
+ private:
+  std::string name_;
+};
+
+Error parse_error(const std::string& name, const libconfig::ParseException& e) {
+  return Error{errc::kAdminCommandFailed, "HY000",
+               fmt::format("{}: line {}: {}", name, e.getLine(), e.getError())};
+}
+
+}  // namespace
+
+Result<ConfigFile> parse_config_text(const std::string& text, const std::string& name) {
+  libconfig::Config cfg;
+  try {
+    cfg.readString(text);
+  } catch (const libconfig::ParseException& e) {
+    return std::unexpected(parse_error(name, e));
+  }
+  return Reader(name).read(cfg);
+}
+
+Result<ConfigFile> read_config_file(const std::string& path) {
+  libconfig::Config cfg;
+  try {
+    cfg.readFile(path.c_str());
+  } catch (const libconfig::FileIOException&) {
+    return make_error(errc::kAdminCommandFailed, "HY000",
+                      fmt::format("{}: cannot read the configuration file", path));
+  } catch (const libconfig::ParseException& e) {
+    return std::unexpected(parse_error(path, e));
+  }
+  return Reader(path).read(cfg);
+}
+
+}  // namespace gp::admin

@@ -1,0 +1,191 @@
+// LOAD / SAVE between the layers: disk <-> memory <-> runtime.
+#include <spdlog/spdlog.h>
+
+#include "admin/admin_impl.h"
+#include "admin/runtime_rows.h"
+#include "admin/schema.h"
+#include "admin/settings.h"
+#include "fmt/format.h"
+
+namespace gp::admin {
+
+namespace {
+
+VariableMap with_prefix(const VariableMap& values, VarModule module) {
+  VariableMap out;
+  for (auto& [name, value] : values) {
+    if (name.starts_with(module_prefix(module))) out[name] = value;
+  }
+  return out;
+}
+
+VariableMap read_only_values() {
+  VariableMap out;
+  for (auto& spec : all_variables()) {
+    if (spec.read_only) out[spec.name] = spec.default_value;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> AdminImpl::transfer(Target target, Transfer transfer) {
+  Result<void> result;
+  if (transfer == Transfer::kMemoryToRuntime) {
+    result = load_to_runtime(std::span<const Target>(&target, 1));
+  } else {
+    std::optional<ConfigFile> file;
+    if (transfer == Transfer::kConfigToMemory) {
+      if (options_.config_path.empty()) {
+        return make_error(errc::kAdminCommandFailed, "HY000", "no configuration file was given");
+      }
+      auto read = read_config_file(options_.config_path);
+      if (!read) return std::unexpected(read.error());
+      file = std::move(*read);
+    }
+    // One transaction per verb: a failure (or a crash) leaves the previous
+    // content of the destination whole.
+    auto tx = Transaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    switch (transfer) {
+      case Transfer::kRuntimeToMemory:
+        result = save_from_runtime(target);
+        break;
+      case Transfer::kDiskToMemory:
+        result = disk_to_memory(target);
+        break;
+      case Transfer::kMemoryToDisk:
+        result = memory_to_disk(target);
+        break;
+      default:
+        result = file_to_memory(target, *file);
+    }
+    if (result) result = tx->commit();
+  }
+  if (result) {
+    static constexpr std::string_view kVerbs[] = {"LOAD {} TO RUNTIME", "SAVE {} TO MEMORY",
+                                                  "LOAD {} FROM DISK", "SAVE {} TO DISK",
+                                                  "LOAD {} FROM CONFIG"};
+    spdlog::info("admin: {}", fmt::format(fmt::runtime(kVerbs[static_cast<int>(transfer)]),
+                                          target_name(target)));
+  }
+  return result;
+}
+
+Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
+  auto next = std::make_shared<RuntimeConfig>(*config_.current());
+  VariableMap key_text = runtime_key_text_;
+  for (Target target : targets) {
+    if (is_variables(target)) {
+      VarModule module = target_module(target);
+      auto raw = store_.read_variables("main", module);
+      if (!raw) return std::unexpected(raw.error());
+      std::vector<std::string> unknown;
+      auto values = validate_module(module, *raw, &unknown);
+      if (!values) return std::unexpected(values.error());
+      for (auto& name : unknown) spdlog::warn("admin: ignoring unknown variable {}", name);
+      switch (module) {
+        case VarModule::kGenai: {
+          auto genai = build_genai(*values);
+          if (!genai) return std::unexpected(genai.error());
+          next->genai = std::move(*genai);
+          for (auto name : {"genai-embedding_api_key", "genai-rerank_api_key"}) {
+            key_text[name] = values->at(name);
+          }
+          break;
+        }
+        case VarModule::kMysql:
+          next->mysql = build_mysql(*values);
+          break;
+        case VarModule::kAdmin:
+          next->admin = build_admin(*values);
+          break;
+      }
+    } else if (target == Target::kMysqlUsers) {
+      auto rows = store_.read_rows("main", kMysqlUsers);
+      if (!rows) return std::unexpected(rows.error());
+      auto users = users_from_rows(*rows);
+      if (!users) return std::unexpected(users.error());
+      next->users = std::move(*users);
+    } else {
+      auto rows = store_.read_rows("main", kMysqlServers);
+      if (!rows) return std::unexpected(rows.error());
+      auto servers = servers_from_rows(*rows);
+      if (!servers) return std::unexpected(servers.error());
+      next->servers = std::move(*servers);
+    }
+  }
+  config_.publish(std::shared_ptr<const RuntimeConfig>(std::move(next)));
+  runtime_key_text_ = std::move(key_text);
+  return {};
+}
+
+Result<void> AdminImpl::save_from_runtime(Target target) {
+  auto snapshot = config_.current();
+  switch (target) {
+    case Target::kGenaiVariables:
+      return store_.upsert_variables("main", render_genai(snapshot->genai, runtime_key_text_));
+    case Target::kMysqlVariables:
+      return store_.upsert_variables("main", render_mysql(snapshot->mysql));
+    case Target::kAdminVariables:
+      return store_.upsert_variables("main", render_admin(snapshot->admin));
+    case Target::kMysqlUsers:
+      return store_.replace_rows("main", kMysqlUsers, rows_from_users(snapshot->users));
+    case Target::kMysqlServers:
+      return store_.replace_rows("main", kMysqlServers, rows_from_servers(snapshot->servers));
+  }
+  return {};
+}
+
+Result<void> AdminImpl::disk_to_memory(Target target) {
+  if (!is_variables(target)) return store_.copy_rows("disk", "main", table_of(target));
+  VarModule module = target_module(target);
+  auto values = store_.read_variables("disk", module);
+  if (!values) return std::unexpected(values.error());
+  if (auto r = store_.replace_variables("main", module, *values); !r) return r;
+  // Variables added by a newer version have no row on disk yet.
+  if (auto r = store_.insert_missing_defaults("main"); !r) return r;
+  return store_.upsert_variables("main", with_prefix(read_only_values(), module));
+}
+
+Result<void> AdminImpl::memory_to_disk(Target target) {
+  if (!is_variables(target)) return store_.copy_rows("main", "disk", table_of(target));
+  VarModule module = target_module(target);
+  auto values = store_.read_variables("main", module);
+  if (!values) return std::unexpected(values.error());
+  return store_.replace_variables("disk", module, *values);
+}
+
+Result<void> AdminImpl::file_to_memory(Target target, const ConfigFile& file) {
+  switch (target) {
+    case Target::kMysqlUsers:
+      return store_.upsert_config_rows("main", kMysqlUsers, file.users);
+    case Target::kMysqlServers:
+      return store_.upsert_config_rows("main", kMysqlServers, file.servers);
+    default:
+      return store_.upsert_variables("main", with_prefix(file.variables, target_module(target)));
+  }
+}
+
+Result<mysql::QueryResult> AdminImpl::set_variable(const SetVariable& set) {
+  const VariableSpec* spec = find_variable(set.name);
+  if (!spec) {
+    return make_error(errc::kUnknownSystemVariable, "HY000",
+                      fmt::format("Unknown system variable '{}'", set.name));
+  }
+  if (spec->read_only) {
+    return make_error(1238, "HY000",
+                      fmt::format("Variable '{}' is a read only variable", spec->name));
+  }
+  auto value = validate_value(*spec, set.value);
+  if (!value) return std::unexpected(value.error());
+  if (auto r = store_.upsert_variables("main", {{spec->name, *value}}); !r) {
+    return std::unexpected(r.error());
+  }
+  spdlog::info("admin: SET {} = '{}'", spec->name, display_value(*spec, *value));
+  mysql::OkPacket ok;
+  ok.affected_rows = 1;
+  return ok;
+}
+
+}  // namespace gp::admin

@@ -1,0 +1,24 @@
+// Conversions between the rows of mysql_users / mysql_servers and the typed
+// runtime structs. Pure.
+#pragma once
+
+#include <vector>
+
+#include "admin/sqlite_db.h"
+#include "core/config.h"
+#include "core/error.h"
+
+namespace gp::admin {
+
+using TextRow = std::vector<SqlText>;  // one value per column, in table order
+
+// Rows in mysql_users_columns() order. A user with a frontend and a backend
+// row appears once (the frontend row wins). Errors name the row.
+Result<std::vector<MysqlUser>> users_from_rows(const std::vector<TextRow>& rows);
+std::vector<TextRow> rows_from_users(const std::vector<MysqlUser>& users);
+
+// Rows in mysql_servers_columns() order.
+Result<std::vector<MysqlServer>> servers_from_rows(const std::vector<TextRow>& rows);
+std::vector<TextRow> rows_from_servers(const std::vector<MysqlServer>& servers);
+
+}  // namespace gp::admin

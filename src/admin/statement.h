@@ -1,0 +1,82 @@
+// Classifies and parses one admin statement. Pure: text in, value out.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/error.h"
+
+namespace gp::admin {
+
+// What a LOAD/SAVE/CHECKSUM verb acts on.
+enum class Target { kGenaiVariables, kMysqlVariables, kAdminVariables, kMysqlUsers, kMysqlServers };
+
+enum class Transfer {
+  kMemoryToRuntime,  // LOAD .. TO RUNTIME | TO RUN | FROM MEMORY | FROM MEM
+  kRuntimeToMemory,  // SAVE .. FROM RUNTIME | FROM RUN | TO MEMORY | TO MEM
+  kDiskToMemory,     // LOAD .. FROM DISK | TO MEMORY | TO MEM
+  kMemoryToDisk,     // SAVE .. TO DISK | FROM MEMORY | FROM MEM
+  kConfigToMemory,   // LOAD .. FROM CONFIG
+};
+
+enum class Layer { kDisk, kMemory, kRuntime };
+
+// SET <module variable> = value
+struct SetVariable {
+  std::string name;   // lower case, as written otherwise
+  std::string value;  // unquoted
+};
+// A SET that names no module variable (SET NAMES, SET autocommit=1, ...):
+// clients send these on connect; the admin accepts and ignores them.
+struct SessionSet {};
+struct LoadSave {
+  Target target;
+  Transfer transfer;
+};
+struct ShowVariables {
+  std::optional<std::string> like;  // the LIKE pattern, unquoted
+};
+// SELECT @@a, @@b [LIMIT n]; also DATABASE(), USER(), CURRENT_USER()
+struct SelectVariables {
+  std::vector<std::string> items;   // lower case: "@@genai-threads", "database()", ...
+  std::vector<std::string> labels;  // column names as written
+};
+struct Checksum {
+  Layer layer;
+  Target target;
+};
+struct ShowTables {
+  std::optional<std::string> schema;  // SHOW TABLES FROM|IN schema
+};
+struct ShowDatabases {};
+struct ShowCreateTable {
+  std::string table;  // may be schema-qualified: stats.stats_genai_global
+};
+struct ShowWarnings {};
+// BEGIN, START TRANSACTION, COMMIT, ROLLBACK: every admin statement commits
+// on its own, so these are accepted and do nothing.
+struct TransactionControl {};
+// Anything else is handed to SQLite as it is.
+struct PlainSql {
+  std::string sql;
+};
+
+using AdminStatement = std::variant<SetVariable, SessionSet, LoadSave, ShowVariables,
+                                    SelectVariables, Checksum, ShowTables, ShowDatabases,
+                                    ShowCreateTable, ShowWarnings, TransactionControl, PlainSql>;
+
+// Parses `sql`. Errors (1064/42000) are for statements that start like an
+// admin verb but do not finish like one, e.g. LOAD GENAI VARIABLES TO NOWHERE.
+Result<AdminStatement> parse_statement(std::string_view sql);
+
+std::string_view target_name(Target target);  // "GENAI VARIABLES", ...
+
+// Reads a value as SET accepts it: 'single' or "double" quoted (with '' or
+// backslash escapes), or bare text up to the end. Returns nullopt on an
+// unterminated quote or text after the closing quote.
+std::optional<std::string> unquote_value(std::string_view text);
+
+}  // namespace gp::admin
