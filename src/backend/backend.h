@@ -39,7 +39,7 @@ struct ClientInfo {
   std::string username;
   uint32_t capabilities = 0;  // negotiated with the client
   uint8_t charset = 45;
-  std::string database;       // current schema (CONNECT_WITH_DB or COM_INIT_DB)
+  std::string database;  // current schema (CONNECT_WITH_DB or COM_INIT_DB)
 };
 
 // One per client session, used only from that session's executor. Holds the

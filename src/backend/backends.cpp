@@ -1,0 +1,256 @@
+#include "backend/backends.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <random>
+
+#include "backend/coroutine_warnings.h"
+#include "mysql/messages.h"
+#include "mysql/protocol.h"
+
+namespace gp::backend {
+
+namespace {
+
+// How often a client waiting for a slot on full servers looks again.
+constexpr std::chrono::milliseconds kSlotRetry{5};
+
+size_t pick_weighted(const std::vector<std::shared_ptr<ServerPool>>& candidates,
+                     const std::vector<int>& weights) {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  int total = 0;
+  for (int w : weights) total += w;
+  int r = std::uniform_int_distribution<int>(0, std::max(total - 1, 0))(rng);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (r < weights[i]) return i;
+    r -= weights[i];
+  }
+  return candidates.size() - 1;
+}
+
+asio::awaitable<void> run_kill(asio::any_io_executor executor, ConnectParams params,
+                               uint32_t thread_id) {
+  ConnectionState state;  // no server: not counted in the pool
+  auto conn = co_await BackendConnection::open(executor, params, std::move(state));
+  if (!conn) co_return;
+  (*conn)->deadline().arm(params.timeout, (*conn)->socket());
+  std::string command = "\x03KILL " + std::to_string(thread_id);
+  co_await (*conn)->simple_command(command);
+  (*conn)->deadline().disarm();
+}
+
+}  // namespace
+
+Backends::Backends(ConfigStore& config) : config_(config) {
+  servers_.store(std::make_shared<const ServerList>());
+  apply(*config.current());
+  janitor_ = std::thread([this] { janitor_loop(); });
+}
+
+Backends::~Backends() {
+  stop();
+}
+
+void Backends::apply(const RuntimeConfig& config) {
+  std::lock_guard lock(apply_mutex_);
+  auto current = servers_.load();
+  auto next = std::make_shared<ServerList>();
+  for (const auto& server : config.servers) {
+    std::shared_ptr<ServerPool> pool;
+    for (const auto& existing : *current) {
+      if (existing->same_server(server)) pool = existing;
+    }
+    if (pool) {
+      pool->update(server);
+    } else {
+      pool = std::make_shared<ServerPool>(server);
+    }
+    if (server.status == "OFFLINE_HARD") pool->expire(Clock::now(), {}, {}, true);
+    next->push_back(std::move(pool));
+  }
+  for (const auto& existing : *current) {
+    bool kept = false;
+    for (const auto& pool : *next) kept = kept || pool == existing;
+    if (!kept) existing->retire();
+  }
+  servers_.store(std::move(next));
+}
+
+asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
+    asio::any_io_executor executor, const MysqlUser& user, const ClientInfo& client,
+    const std::string& schema) {
+  if (stopped_) co_return make_error(errc::kServerShutdown, "08S01", "genaiproxy is shutting down");
+  auto settings = this->settings();
+  ConnectionKey key{user.username, client.charset, forwarded_capabilities(client.capabilities)};
+  auto deadline = Clock::now() + std::chrono::milliseconds(settings.connect_timeout_server_ms);
+  std::optional<Error> last_error;
+  for (;;) {
+    auto list = servers();
+    auto now = Clock::now();
+    std::vector<std::shared_ptr<ServerPool>> candidates;
+    std::vector<int> weights;
+    bool any_in_hostgroup = false;
+    for (const auto& s : *list) {
+      auto cfg = s->config();
+      if (cfg.hostgroup_id != user.default_hostgroup) continue;
+      any_in_hostgroup = true;
+      if (s->selectable(now)) {
+        candidates.push_back(s);
+        weights.push_back(cfg.weight);
+      }
+    }
+    if (candidates.empty()) {
+      counters_.get_conn_failure.fetch_add(1);
+      if (last_error) co_return std::unexpected(*last_error);
+      co_return make_error(errc::kBackendUnavailable, "HY000",
+                           any_in_hostgroup
+                               ? "no ONLINE server in hostgroup " +
+                                     std::to_string(user.default_hostgroup) +
+                                     " (all are SHUNNED or OFFLINE)"
+                               : "hostgroup " + std::to_string(user.default_hostgroup) +
+                                     " has no servers (user '" + user.username + "')");
+    }
+    bool all_full = true;
+    while (!candidates.empty()) {
+      size_t i = pick_weighted(candidates, weights);
+      auto server = candidates[i];
+      candidates.erase(candidates.begin() + static_cast<long>(i));
+      weights.erase(weights.begin() + static_cast<long>(i));
+
+      if (auto idle = server->take_idle(key, schema)) {
+        auto conn = BackendConnection::adopt(std::move(*idle), executor);
+        if (conn) {
+          all_full = false;
+          if (!conn->state().schema_known || conn->state().schema != schema) {
+            std::string command = "\x02" + schema;
+            conn->deadline().arm(std::chrono::milliseconds(settings.connect_timeout_server_ms),
+                                 conn->socket());
+            auto answer = co_await conn->simple_command(command);
+            conn->deadline().disarm();
+            if (!answer) continue;  // the connection died: try again elsewhere
+            if (mysql::is_err_packet(*answer)) {
+              auto err = mysql::parse_err(*answer, conn->state().capabilities);
+              server->on_checkout();
+              conn->set_checked_out(true);
+              release(std::move(conn));
+              counters_.get_conn_failure.fetch_add(1);
+              co_return std::unexpected(err ? *err : err.error());
+            }
+            conn->state().schema = schema;
+            conn->state().schema_known = true;
+          }
+          server->on_checkout();
+          conn->set_checked_out(true);
+          counters_.get_conn_success.fetch_add(1);
+          counters_.get_conn_immediate.fetch_add(1);
+          co_return std::move(conn);
+        }
+      }
+      if (!server->reserve_slot()) continue;
+      all_full = false;
+      auto cfg = server->config();
+      ConnectParams params{
+          cfg.hostname,   cfg.port,
+          user.username,  user.password,
+          schema,         client.capabilities,
+          client.charset, std::chrono::milliseconds(settings.connect_timeout_server_ms)};
+      ConnectionState state;
+      state.server = server;
+      state.key = key;
+      auto opened = co_await BackendConnection::open(executor, params, std::move(state));
+      if (opened) {
+        counters_.connections_created.fetch_add(1);
+        counters_.get_conn_success.fetch_add(1);
+        server->counters().conn_ok.fetch_add(1);
+        server->mark_healthy();
+        server->on_checkout();
+        (*opened)->set_checked_out(true);
+        co_return std::move(*opened);
+      }
+      server->counters().conn_err.fetch_add(1);
+      counters_.connections_aborted.fetch_add(1);
+      if (!opened.error().server_unreachable) {
+        counters_.get_conn_failure.fetch_add(1);
+        co_return std::unexpected(opened.error().error);
+      }
+      spdlog::warn("backend {}:{} (hostgroup {}) SHUNNED for {} s: {}", cfg.hostname, cfg.port,
+                   cfg.hostgroup_id, settings.shun_recovery_time_sec, opened.error().error.message);
+      server->shun(Clock::now() + std::chrono::seconds(settings.shun_recovery_time_sec));
+      last_error = opened.error().error;
+    }
+    if (!all_full || Clock::now() >= deadline) {
+      counters_.get_conn_failure.fetch_add(1);
+      if (last_error) co_return std::unexpected(*last_error);
+      co_return make_error(errc::kBackendUnavailable, "HY000",
+                           "max_connections reached on every server of hostgroup " +
+                               std::to_string(user.default_hostgroup) + " for " +
+                               std::to_string(settings.connect_timeout_server_ms) + " ms");
+    }
+    asio::steady_timer timer(executor, kSlotRetry);
+    std::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+void Backends::release(std::unique_ptr<BackendConnection> conn) {
+  if (!conn) return;
+  conn->set_checked_out(false);
+  auto& state = conn->state();
+  auto server = state.server;
+  if (!server) return;
+  server->on_checkin();
+  auto settings = this->settings();
+  auto now = Clock::now();
+  bool too_old = settings.connection_max_age_ms > 0 &&
+                 now - state.created >= std::chrono::milliseconds(settings.connection_max_age_ms);
+  if (stopped_ || !conn->usable() || conn->has_unread_bytes() || server->retired() || too_old ||
+      (state.status_flags & mysql::status::kInTrans)) {
+    return;  // closes
+  }
+  auto max_conn = static_cast<size_t>(std::max(server->config().max_connections, 0));
+  size_t max_idle = std::max<size_t>(
+      1, max_conn * static_cast<size_t>(std::clamp(settings.free_connections_pct, 0, 100)) / 100);
+  server->put_idle(conn->detach(), max_idle);
+}
+
+void Backends::kill_connection(asio::any_io_executor executor, const ConnectionState& state,
+                               const MysqlUser& user) {
+  if (!state.server) return;
+  auto cfg = state.server->config();
+  auto settings = this->settings();
+  ConnectParams params{cfg.hostname,
+                       cfg.port,
+                       user.username,
+                       user.password,
+                       "",
+                       mysql::cap::kProtocol41,
+                       state.key.charset,
+                       std::chrono::milliseconds(settings.connect_timeout_server_ms)};
+  asio::co_spawn(executor, run_kill(executor, std::move(params), state.thread_id), asio::detached);
+}
+
+void Backends::stop() {
+  if (stopped_.exchange(true)) return;
+  { std::lock_guard lock(janitor_mutex_); }
+  janitor_cv_.notify_all();
+  if (janitor_.joinable()) janitor_.join();
+  for (const auto& s : *servers()) s->expire(Clock::now(), {}, {}, true);
+}
+
+void Backends::janitor_loop() {
+  std::unique_lock lock(janitor_mutex_);
+  while (!stopped_) {
+    janitor_cv_.wait_for(lock, std::chrono::seconds(1));
+    if (stopped_) break;
+    auto settings = this->settings();
+    auto max_age = std::chrono::milliseconds(std::max(settings.connection_max_age_ms, 0));
+    for (const auto& s : *servers()) s->expire(Clock::now(), kIdleTimeout, max_age);
+  }
+}
+
+}  // namespace gp::backend

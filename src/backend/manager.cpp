@@ -1,0 +1,24 @@
+#include "backend/backends.h"
+
+namespace gp::backend {
+
+BackendManager::BackendManager(ConfigStore& config, MetricsRegistry& metrics)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->backends = std::make_shared<Backends>(config);
+  impl_->backends->register_stats(metrics);
+  // The store outlives nothing in particular: listen through a weak pointer.
+  config.subscribe([weak = std::weak_ptr<Backends>(impl_->backends)](
+                       const std::shared_ptr<const RuntimeConfig>& snapshot) {
+    if (auto backends = weak.lock()) backends->apply(*snapshot);
+  });
+}
+
+BackendManager::~BackendManager() {
+  stop();
+}
+
+void BackendManager::stop() {
+  impl_->backends->stop();
+}
+
+}  // namespace gp::backend

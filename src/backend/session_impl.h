@@ -1,0 +1,73 @@
+// BackendSession's state, shared by session.cpp (forward), relay.cpp and
+// query.cpp. Thread affinity: the session's executor.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "backend/backend.h"
+#include "backend/backends.h"
+#include "backend/connection.h"
+#include "backend/response_tracker.h"
+#include "backend/statement.h"
+
+namespace gp::backend {
+
+// What a finished statement told about the connection's state.
+struct StatementOutcome {
+  bool ok = true;                  // no ERR
+  std::optional<uint16_t> status;  // from the last OK/EOF, when there was one
+  uint64_t last_insert_id = 0;
+  uint16_t warnings = 0;
+};
+
+// How the raw relay of one response ended.
+struct RelayResult {
+  std::error_code backend_error;  // reading from the backend failed (lost or timed out)
+  std::error_code client_error;   // writing to the client failed
+  bool relayed = false;           // some bytes reached the client
+  uint64_t bytes = 0;             // bytes received from the backend
+};
+
+// Relays the response `tracker` follows from `conn` to `client`, chunk by
+// chunk, until it is complete or something fails.
+asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTracker& tracker,
+                                            asio::ip::tcp::socket& client);
+
+// Reads a response to COM_QUERY and keeps its first result set.
+struct CollectedResult {
+  mysql::ResultSet result;
+  StatementOutcome outcome;
+  std::optional<Error> server_error;
+};
+asio::awaitable<Result<CollectedResult>> collect_result(BackendConnection& conn);
+
+struct BackendSession::Impl {
+  std::shared_ptr<Backends> backends;
+  asio::any_io_executor executor;
+  MysqlUser user;
+  ClientInfo client;
+  std::string schema;
+  std::unique_ptr<BackendConnection> conn;
+  bool pinned = false;
+  // Set when the connection that held this session's state died: a direct
+  // client would have lost its connection, so every later statement fails.
+  std::optional<Error> lost;
+
+  asio::awaitable<Result<void>> ensure_connection();
+  // Updates schema, pinning and transaction state after a statement, and
+  // returns the connection to the pool when nothing ties it to this client.
+  void after_statement(uint8_t command, std::string_view argument, const StatementTraits& traits,
+                       const StatementOutcome& outcome);
+  // Answers a LOCAL INFILE request of the server (see session.cpp).
+  asio::awaitable<Result<void>> refuse_local_infile(ResponseTracker& tracker, bool relayed,
+                                                    asio::ip::tcp::socket& client_socket);
+  // The held connection failed: closes it and remembers whether state was lost.
+  void connection_failed();
+  std::string server_name() const;
+  std::chrono::milliseconds query_timeout() const;
+};
+
+}  // namespace gp::backend
