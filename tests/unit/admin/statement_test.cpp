@@ -1,0 +1,199 @@
+#include "admin/statement.h"
+
+#include <gtest/gtest.h>
+
+namespace gp::admin {
+namespace {
+
+template <class T>
+T parse_as(std::string_view sql) {
+  auto r = parse_statement(sql);
+  EXPECT_TRUE(r.has_value()) << sql << ": " << (r ? "" : r.error().message);
+  if (!r) return T{};
+  EXPECT_TRUE(std::holds_alternative<T>(*r)) << sql << " parsed as index " << r->index();
+  return std::holds_alternative<T>(*r) ? std::get<T>(*r) : T{};
+}
+
+void expect_syntax_error(std::string_view sql) {
+  auto r = parse_statement(sql);
+  ASSERT_FALSE(r.has_value()) << sql;
+  EXPECT_EQ(r.error().code, 1064) << sql;
+  EXPECT_EQ(r.error().sqlstate, "42000");
+}
+
+TEST(StatementTest, SetVariableUnquotedQuotedAndCase) {
+  auto s = parse_as<SetVariable>("SET genai-threads = 8");
+  EXPECT_EQ(s.name, "genai-threads");
+  EXPECT_EQ(s.value, "8");
+  s = parse_as<SetVariable>("set GENAI-Embedding_URI='http://h:1/e';");
+  EXPECT_EQ(s.name, "genai-embedding_uri");
+  EXPECT_EQ(s.value, "http://h:1/e");
+  s = parse_as<SetVariable>("  SET genai-rerank_uri = \"http://x/r\" ;  ");
+  EXPECT_EQ(s.value, "http://x/r");
+  s = parse_as<SetVariable>("SET genai-rerank_uri=http://x/r;;");
+  EXPECT_EQ(s.value, "http://x/r");
+  s = parse_as<SetVariable>("SET @@genai-threads := 3");
+  EXPECT_EQ(s.name, "genai-threads");
+  EXPECT_EQ(s.value, "3");
+  s = parse_as<SetVariable>("SET GLOBAL mysql-threads=2");
+  EXPECT_EQ(s.name, "mysql-threads");
+  s = parse_as<SetVariable>("SET admin-admin_credentials='a:b;c:d'");
+  EXPECT_EQ(s.value, "a:b;c:d");
+}
+
+TEST(StatementTest, SetValueEscapes) {
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model='it''s'").value, "it's");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model='a\\'b'").value, "a'b");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model=''").value, "");
+  expect_syntax_error("SET genai-embedding_model='unterminated");
+  expect_syntax_error("SET genai-embedding_model='a' 'b'");
+  expect_syntax_error("SET genai-threads 8");
+}
+
+TEST(StatementTest, SessionSetsAreAccepted) {
+  for (auto sql : {"SET NAMES utf8mb4", "SET autocommit=1", "SET AUTOCOMMIT = 0",
+                   "SET sql_mode='STRICT_TRANS_TABLES'", "SET SESSION wait_timeout=10",
+                   "SET character_set_results = NULL", "SET @a = 1"}) {
+    parse_as<SessionSet>(sql);
+  }
+}
+
+struct VerbCase {
+  const char* sql;
+  Target target;
+  Transfer transfer;
+};
+
+TEST(StatementTest, EveryLoadSaveAlias) {
+  const VerbCase cases[] = {
+      {"LOAD GENAI VARIABLES TO RUNTIME", Target::kGenaiVariables, Transfer::kMemoryToRuntime},
+      {"LOAD GENAI VARIABLES TO RUN", Target::kGenaiVariables, Transfer::kMemoryToRuntime},
+      {"LOAD GENAI VARIABLES FROM MEMORY", Target::kGenaiVariables, Transfer::kMemoryToRuntime},
+      {"LOAD GENAI VARIABLES FROM MEM", Target::kGenaiVariables, Transfer::kMemoryToRuntime},
+      {"SAVE GENAI VARIABLES FROM RUNTIME", Target::kGenaiVariables, Transfer::kRuntimeToMemory},
+      {"SAVE GENAI VARIABLES FROM RUN", Target::kGenaiVariables, Transfer::kRuntimeToMemory},
+      {"SAVE GENAI VARIABLES TO MEMORY", Target::kGenaiVariables, Transfer::kRuntimeToMemory},
+      {"SAVE GENAI VARIABLES TO MEM", Target::kGenaiVariables, Transfer::kRuntimeToMemory},
+      {"LOAD GENAI VARIABLES FROM DISK", Target::kGenaiVariables, Transfer::kDiskToMemory},
+      {"LOAD GENAI VARIABLES TO MEMORY", Target::kGenaiVariables, Transfer::kDiskToMemory},
+      {"LOAD GENAI VARIABLES TO MEM", Target::kGenaiVariables, Transfer::kDiskToMemory},
+      {"SAVE GENAI VARIABLES TO DISK", Target::kGenaiVariables, Transfer::kMemoryToDisk},
+      {"SAVE GENAI VARIABLES FROM MEMORY", Target::kGenaiVariables, Transfer::kMemoryToDisk},
+      {"SAVE GENAI VARIABLES FROM MEM", Target::kGenaiVariables, Transfer::kMemoryToDisk},
+      {"LOAD GENAI VARIABLES FROM CONFIG", Target::kGenaiVariables, Transfer::kConfigToMemory},
+      {"load mysql variables to runtime;", Target::kMysqlVariables, Transfer::kMemoryToRuntime},
+      {"SAVE ADMIN VARIABLES TO DISK", Target::kAdminVariables, Transfer::kMemoryToDisk},
+      {"LOAD MYSQL USERS TO RUNTIME", Target::kMysqlUsers, Transfer::kMemoryToRuntime},
+      {"SAVE MYSQL USERS FROM RUNTIME", Target::kMysqlUsers, Transfer::kRuntimeToMemory},
+      {"LOAD MYSQL SERVERS FROM DISK", Target::kMysqlServers, Transfer::kDiskToMemory},
+      {" Save  Mysql  Servers  To  Disk ; ", Target::kMysqlServers, Transfer::kMemoryToDisk},
+  };
+  for (auto& c : cases) {
+    auto ls = parse_as<LoadSave>(c.sql);
+    EXPECT_EQ(ls.target, c.target) << c.sql;
+    EXPECT_EQ(ls.transfer, c.transfer) << c.sql;
+  }
+}
+
+TEST(StatementTest, BadLoadSaveIsSyntaxError) {
+  for (auto sql :
+       {"LOAD GENAI VARIABLES TO NOWHERE", "LOAD GENAI VARIABLES", "LOAD FOO VARIABLES TO RUNTIME",
+        "SAVE GENAI VARIABLES TO RUNTIME", "LOAD GENAI VARIABLES TO DISK",
+        "SAVE GENAI VARIABLES FROM DISK", "LOAD MYSQL USERS TO RUNTIME NOW",
+        "SAVE GENAI VARIABLES FROM CONFIG", "LOAD ADMIN USERS TO RUNTIME"}) {
+    expect_syntax_error(sql);
+  }
+  auto r = parse_statement("LOAD GENAI VARIABLES TO NOWHERE");
+  EXPECT_NE(r.error().message.find("TO RUNTIME"), std::string::npos) << r.error().message;
+}
+
+TEST(StatementTest, Checksum) {
+  auto c = parse_as<Checksum>("CHECKSUM GENAI VARIABLES");
+  EXPECT_EQ(c.layer, Layer::kDisk);
+  EXPECT_EQ(c.target, Target::kGenaiVariables);
+  c = parse_as<Checksum>("checksum memory mysql users;");
+  EXPECT_EQ(c.layer, Layer::kMemory);
+  EXPECT_EQ(c.target, Target::kMysqlUsers);
+  c = parse_as<Checksum>("CHECKSUM MEM ADMIN VARIABLES");
+  EXPECT_EQ(c.layer, Layer::kMemory);
+  EXPECT_EQ(c.target, Target::kAdminVariables);
+  c = parse_as<Checksum>("CHECKSUM DISK MYSQL SERVERS");
+  EXPECT_EQ(c.layer, Layer::kDisk);
+  EXPECT_EQ(c.target, Target::kMysqlServers);
+  c = parse_as<Checksum>("CHECKSUM RUNTIME MYSQL VARIABLES");
+  EXPECT_EQ(c.layer, Layer::kRuntime);
+  expect_syntax_error("CHECKSUM");
+  expect_syntax_error("CHECKSUM SOMEWHERE GENAI VARIABLES");
+  expect_syntax_error("CHECKSUM TABLE mysql_users");
+}
+
+TEST(StatementTest, ShowVariants) {
+  EXPECT_FALSE(parse_as<ShowVariables>("SHOW VARIABLES").like.has_value());
+  EXPECT_EQ(parse_as<ShowVariables>("show variables like 'genai-%';").like, "genai-%");
+  EXPECT_EQ(parse_as<ShowVariables>("SHOW GLOBAL VARIABLES LIKE \"mysql-%\"").like, "mysql-%");
+  EXPECT_FALSE(parse_as<ShowTables>("SHOW TABLES").schema.has_value());
+  EXPECT_EQ(parse_as<ShowTables>("SHOW TABLES FROM stats").schema, "stats");
+  EXPECT_EQ(parse_as<ShowTables>("show tables in DISK").schema, "disk");
+  parse_as<ShowDatabases>("SHOW DATABASES");
+  parse_as<ShowWarnings>("SHOW WARNINGS");
+  EXPECT_EQ(parse_as<ShowCreateTable>("SHOW CREATE TABLE `mysql_users`").table, "mysql_users");
+  EXPECT_EQ(parse_as<ShowCreateTable>("SHOW CREATE TABLE stats.stats_genai_global").table,
+            "stats.stats_genai_global");
+  expect_syntax_error("SHOW PROCESSLIST");
+  expect_syntax_error("SHOW VARIABLES WHERE x");
+  expect_syntax_error("SHOW VARIABLES LIKE 'unterminated");
+}
+
+TEST(StatementTest, SelectVariablesAndClientProbes) {
+  auto s = parse_as<SelectVariables>("SELECT @@genai-threads");
+  ASSERT_EQ(s.items.size(), 1u);
+  EXPECT_EQ(s.items[0], "@@genai-threads");
+  EXPECT_EQ(s.labels[0], "@@genai-threads");
+  s = parse_as<SelectVariables>("select @@version_comment limit 1");
+  ASSERT_EQ(s.items.size(), 1u);
+  EXPECT_EQ(s.items[0], "@@version_comment");
+  s = parse_as<SelectVariables>("SELECT @@GLOBAL.genai-threads, DATABASE(), user()");
+  ASSERT_EQ(s.items.size(), 3u);
+  EXPECT_EQ(s.items[0], "@@genai-threads");
+  EXPECT_EQ(s.labels[0], "@@GLOBAL.genai-threads");
+  EXPECT_EQ(s.items[1], "database()");
+  EXPECT_EQ(s.items[2], "user()");
+}
+
+TEST(StatementTest, PlainSqlPassesThrough) {
+  EXPECT_EQ(parse_as<PlainSql>("SELECT * FROM global_variables;").sql,
+            "SELECT * FROM global_variables");
+  parse_as<PlainSql>("SELECT 1");
+  parse_as<PlainSql>("SELECT @@genai-threads + 1");
+  parse_as<PlainSql>("INSERT INTO mysql_users (username, password) VALUES ('a','b')");
+  parse_as<PlainSql>("UPDATE global_variables SET variable_value='8'");
+  parse_as<PlainSql>("DELETE FROM mysql_servers");
+  parse_as<PlainSql>("REPLACE INTO mysql_servers (hostname) VALUES ('h')");
+  parse_as<TransactionControl>("BEGIN");
+  parse_as<TransactionControl>("commit;");
+  parse_as<TransactionControl>("START TRANSACTION");
+}
+
+TEST(StatementTest, GarbageNeverCrashes) {
+  expect_syntax_error("");
+  expect_syntax_error("   ;;  ");
+  for (auto sql : {"SET", "SET =", "SET genai-", "LOAD", "SAVE", "SHOW", "SELECT", "SELECT @@",
+                   "SET genai-threads='", "\x01\x02\xff", "SELECT @@a,", "SHOW CREATE TABLE"}) {
+    auto r = parse_statement(sql);
+    if (!r) {
+      EXPECT_FALSE(r.error().message.empty()) << sql;
+    }
+  }
+}
+
+TEST(StatementTest, UnquoteValue) {
+  EXPECT_EQ(unquote_value("abc"), "abc");
+  EXPECT_EQ(unquote_value("'a b'"), "a b");
+  EXPECT_EQ(unquote_value("\"a\"\"b\""), "a\"b");
+  EXPECT_EQ(unquote_value("'x\\ny'"), "x\ny");
+  EXPECT_FALSE(unquote_value("'abc").has_value());
+  EXPECT_FALSE(unquote_value("'a' junk").has_value());
+}
+
+}  // namespace
+}  // namespace gp::admin
