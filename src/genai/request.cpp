@@ -47,7 +47,8 @@ class ErrorLocator : public nlohmann::json_sax<nlohmann::json> {
                    const nlohmann::detail::exception& ex) override {
     failed = true;
     position = pos;
-    trailing = std::string_view(ex.what()).find("expected end of input") != std::string_view::npos;
+    trailing =
+        std::string_view(ex.what()).find("; expected end of input") != std::string_view::npos;
     return false;
   }
 };

@@ -43,7 +43,8 @@ std::string extract_service_message(std::string_view body) {
       if (root[key].get(value) == simdjson::SUCCESS) return render(value);
     }
   }
-  return truncate_utf8(body.substr(start));
+  size_t end = body.find_last_not_of(" \t\r\n");
+  return truncate_utf8(body.substr(start, end - start + 1));
 }
 
 }  // namespace gp::genai
