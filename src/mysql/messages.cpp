@@ -77,6 +77,12 @@ bool is_eof_packet(std::string_view payload) {
          static_cast<uint8_t>(payload[0]) == 0xfe;
 }
 
+bool is_resultset_end(std::string_view payload, uint32_t capabilities) {
+  if (!(capabilities & cap::kDeprecateEof)) return is_eof_packet(payload);
+  return !payload.empty() && static_cast<uint8_t>(payload[0]) == 0xfe &&
+         payload.size() < kMaxPacketPayload;
+}
+
 Result<OkPacket> parse_ok(std::string_view payload, uint32_t capabilities) {
   PayloadReader r(payload);
   auto header = r.int1();

@@ -38,6 +38,13 @@ bool is_err_packet(std::string_view payload);  // 0xff header
 // under DEPRECATE_EOF); a longer 0xfe packet is a row whose first field is long.
 bool is_eof_packet(std::string_view payload);
 
+// Whether a packet read where a row may come ends the result set. Under
+// CLIENT_DEPRECATE_EOF the end is an OK with a 0xfe header, which may be 9
+// bytes or more (info, session state); a row can only start with 0xfe in a
+// packet of at least 16 MiB - 1 bytes (an 8-byte length), so any shorter 0xfe
+// packet is the end. Without it, the end is an EOF (is_eof_packet).
+bool is_resultset_end(std::string_view payload, uint32_t capabilities);
+
 Result<OkPacket> parse_ok(std::string_view payload, uint32_t capabilities);
 Result<Error> parse_err(std::string_view payload, uint32_t capabilities);
 Result<EofPacket> parse_eof(std::string_view payload);

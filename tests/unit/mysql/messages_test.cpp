@@ -143,5 +143,27 @@ TEST(Eof, Malformed) {
   EXPECT_FALSE(parse_eof(row).has_value());
 }
 
+TEST(ResultsetEnd, DependsOnDeprecateEof) {
+  constexpr uint32_t kDeprecate = kTrack | cap::kDeprecateEof;
+  std::string eof = encode_eof({0, status::kAutocommit}, k41);
+  EXPECT_TRUE(is_resultset_end(eof, k41));
+  // An OK ending a result set may carry session state and grow past 9 bytes.
+  std::string long_ok =
+      encode_ok({0, 0, status::kSessionStateChanged, 0, "", "\x01\x05\x04shop"}, kDeprecate, 0xfe);
+  ASSERT_GE(long_ok.size(), 9u);
+  EXPECT_FALSE(is_eof_packet(long_ok));
+  EXPECT_TRUE(is_resultset_end(long_ok, kDeprecate));
+  EXPECT_FALSE(is_resultset_end(long_ok, k41));
+  // A row whose first field is 16 MiB or longer starts with 0xfe too.
+  std::string huge_row(kMaxPacketPayload, 'x');
+  huge_row[0] = '\xfe';
+  EXPECT_FALSE(is_resultset_end(huge_row, kDeprecate));
+  EXPECT_FALSE(is_resultset_end(std::string("\x01"
+                                            "a",
+                                            2),
+                                kDeprecate));
+  EXPECT_FALSE(is_resultset_end("", kDeprecate));
+}
+
 }  // namespace
 }  // namespace gp::mysql
