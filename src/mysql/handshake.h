@@ -41,7 +41,8 @@ bool is_ssl_request(std::string_view payload);
 Result<HandshakeResponse41> parse_handshake_response41(std::string_view payload);
 std::string encode_handshake_response41(const HandshakeResponse41& r);
 
-// 0xfe, plugin name, plugin data.
+// 0xfe, plugin name, plugin data. The encoder adds a NUL after `data` (clients
+// expect the 20-byte scramble + NUL); the parser strips one trailing NUL.
 struct AuthSwitchRequest {
   std::string plugin;
   std::string data;
