@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev clang-format
+  build-essential cmake ninja-build pkg-config clang-16 libclang-rt-16-dev clang-format
   libasio-dev libcurl4-openssl-dev libsimdjson-dev nlohmann-json3-dev libsqlite3-dev
   libconfig++-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target (tests/fuzz/*_fuzz.cpp) with clang, ASan and
+# Builds every libFuzzer target (tests/fuzz/*_fuzz.cpp) with clang 16, ASan and
 # UBSan, then runs each for FUZZ_SECONDS (default 60) from its seed corpus.
 #
 # A target names the project sources it needs on a line of its own:
@@ -10,11 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=build-fuzz
 mkdir -p "$out"
-CXX=${FUZZ_CXX:-clang++-14}
+CXX=${FUZZ_CXX:-clang++-16}
 seconds=${FUZZ_SECONDS:-60}
 # libstdc++ 12 offers std::expected only when the compiler announces C++20
-# concepts; clang 14 implements what <expected> needs but reports an older
-# value, so the fuzz build states it.
+# concepts (202002); clang 16 implements what <expected> needs (P0848, which
+# clang 14 lacks) but reports an older value, so the fuzz build states it.
 flags=(-std=c++2b -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Wno-builtin-macro-redefined -U__cpp_concepts -D__cpp_concepts=202002L
        -DASIO_STANDALONE -DGP_VERSION=\"fuzz\" -Isrc)
@@ -36,7 +36,8 @@ for name in "${targets[@]}"; do
   corpus=$out/corpus/$name
   mkdir -p "$corpus"
   [ -d tests/fuzz/corpus/$name ] && cp -n tests/fuzz/corpus/$name/* "$corpus"/ 2>/dev/null || true
-  echo "== running $name for ${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-${seconds}s}"
+  if [ -n "${FUZZ_RUNS:-}" ]; then label="$FUZZ_RUNS runs"; else label="${seconds}s"; fi
+  echo "== running $name for $label"
   run_flags=(-max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 -timeout=10)
   [ -n "${FUZZ_RUNS:-}" ] && run_flags=(-runs="$FUZZ_RUNS" -print_final_stats=1 -rss_limit_mb=4096 -timeout=10)
   if ! "$out/$name" "${run_flags[@]}" -artifact_prefix="$out/$name-" "$corpus" 2>"$out/$name.log"; then
