@@ -92,9 +92,11 @@ class Reader {
     }
   }
 
-  Result<void> read_variables(const libconfig::Setting& group, VarModule module,
-                              ConfigFile& out) const {
-    if (!group.isGroup()) return std::unexpected(error(group, "expected a group { ... }"));
+  // Helpers return the first error, if any (not Result<void>, so that the
+  // fuzz build's minimal std::expected suffices).
+  std::optional<Error> read_variables(const libconfig::Setting& group, VarModule module,
+                                      ConfigFile& out) const {
+    if (!group.isGroup()) return error(group, "expected a group { ... }");
     for (int i = 0; i < group.getLength(); ++i) {
       const libconfig::Setting& s = group[i];
       std::string full = std::string(module_prefix(module)) + s.getName();
@@ -104,7 +106,7 @@ class Reader {
         // use for; they are ignored. genai_variables are all ours, so a typo
         // there is an error.
         if (module == VarModule::kGenai) {
-          return std::unexpected(error(s, fmt::format("unknown variable (no {})", full)));
+          return error(s, fmt::format("unknown variable (no {})", full));
         }
         out.warnings.push_back(fmt::format("{}: line {}: {}: unknown variable, ignored", name_,
                                            s.getSourceLine(), s.getPath()));
@@ -116,17 +118,17 @@ class Reader {
         continue;
       }
       auto text = scalar_text(s);
-      if (!text) return std::unexpected(text.error());
+      if (!text) return text.error();
       auto valid = validate_value(*spec, *text);
       if (!valid) {
         bool hide = spec->type == VarType::kSecret || spec->type == VarType::kCredentials;
         std::string shown = hide ? display_value(*spec, *text) : *text;
-        return std::unexpected(error(
-            s, fmt::format("'{}' is not valid: expected {}", shown, describe_allowed(*spec))));
+        return error(s,
+                     fmt::format("'{}' is not valid: expected {}", shown, describe_allowed(*spec)));
       }
       out.variables[spec->name] = std::move(*valid);
     }
-    return {};
+    return std::nullopt;
   }
 
   Result<TableRow> read_row(const libconfig::Setting& group,
@@ -181,17 +183,16 @@ class Reader {
     return row;
   }
 
-  Result<void> read_rows(const libconfig::Setting& list, const std::vector<ColumnRule>& rules,
-                         std::vector<TableRow>& out) const {
-    if (!list.isList() && !list.isArray()) {
-      return std::unexpected(error(list, "expected a list ( {...}, {...} )"));
-    }
+  std::optional<Error> read_rows(const libconfig::Setting& list,
+                                 const std::vector<ColumnRule>& rules,
+                                 std::vector<TableRow>& out) const {
+    if (!list.isList() && !list.isArray()) return error(list, "expected a list ( {...}, {...} )");
     for (int i = 0; i < list.getLength(); ++i) {
       auto row = read_row(list[i], rules);
-      if (!row) return std::unexpected(row.error());
+      if (!row) return row.error();
       out.push_back(std::move(*row));
     }
-    return {};
+    return std::nullopt;
   }
 
   Result<ConfigFile> read(const libconfig::Config& cfg) const {
@@ -200,7 +201,7 @@ class Reader {
     for (int i = 0; i < root.getLength(); ++i) {
       const libconfig::Setting& s = root[i];
       std::string key = s.getName();
-      Result<void> r;
+      std::optional<Error> r;
       if (key == "datadir") {
         if (s.getType() != libconfig::Setting::TypeString) {
           return std::unexpected(error(s, "expected a string"));
@@ -220,7 +221,7 @@ class Reader {
         out.warnings.push_back(fmt::format("{}: line {}: {}: unknown section, ignored", name_,
                                            s.getSourceLine(), key));
       }
-      if (!r) return std::unexpected(r.error());
+      if (r) return std::unexpected(std::move(*r));
     }
     return out;
   }
@@ -234,6 +235,16 @@ Error parse_error(const std::string& name, const libconfig::ParseException& e) {
                fmt::format("{}: line {}: {}", name, e.getLine(), e.getError())};
 }
 
+// libconfig reports misuse by throwing; none is expected once the types are
+// checked, but an exception must never leave the admin module.
+Result<ConfigFile> read_checked(const libconfig::Config& cfg, const std::string& name) {
+  try {
+    return Reader(name).read(cfg);
+  } catch (const libconfig::ConfigException& e) {
+    return make_error(errc::kAdminCommandFailed, "HY000", fmt::format("{}: {}", name, e.what()));
+  }
+}
+
 }  // namespace
 
 Result<ConfigFile> parse_config_text(const std::string& text, const std::string& name) {
@@ -243,7 +254,7 @@ Result<ConfigFile> parse_config_text(const std::string& text, const std::string&
   } catch (const libconfig::ParseException& e) {
     return std::unexpected(parse_error(name, e));
   }
-  return Reader(name).read(cfg);
+  return read_checked(cfg, name);
 }
 
 Result<ConfigFile> read_config_file(const std::string& path) {
@@ -256,7 +267,7 @@ Result<ConfigFile> read_config_file(const std::string& path) {
   } catch (const libconfig::ParseException& e) {
     return std::unexpected(parse_error(path, e));
   }
-  return Reader(path).read(cfg);
+  return read_checked(cfg, path);
 }
 
 }  // namespace gp::admin
