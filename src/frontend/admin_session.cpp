@@ -45,7 +45,10 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
   for (;;) {
     auto packet = co_await channel.read();
     if (!packet) {
-      if (!channel.closed()) co_await channel.send(mysql::encode_err(packet.error(), caps));
+      if (!channel.closed()) {
+        channel.queue(mysql::encode_err(packet.error(), caps));
+        co_await channel.flush();
+      }
       co_return;
     }
     if (packet->empty()) co_return;
@@ -56,7 +59,8 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
         command == mysql::Command::kResetConnection) {
       mysql::OkPacket ok;
       ok.status_flags = mysql::status::kAutocommit;
-      ec = co_await channel.send(mysql::encode_ok(ok, caps));
+      channel.queue(mysql::encode_ok(ok, caps));
+      ec = co_await channel.flush();
     } else if (command == mysql::Command::kQuery) {
       // The admin store is SQLite: statements are short and run inline on the
       // admin thread, which serves no client traffic.
@@ -66,14 +70,15 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
                                    mysql::status::kAutocommit);
         ec = co_await channel.flush();
       } else {
-        ec = co_await channel.send(mysql::encode_err(result.error(), caps));
+        channel.queue(mysql::encode_err(result.error(), caps));
+        ec = co_await channel.flush();
       }
     } else {
-      ec = co_await channel.send(
-          mysql::encode_err(Error{errc::kUnknownCommand, "08S01",
-                                  "command " + std::to_string(static_cast<int>((*packet)[0])) +
-                                      " is not supported on the admin interface"},
-                            caps));
+      Error error{errc::kUnknownCommand, "08S01",
+                  "command " + std::to_string(static_cast<int>((*packet)[0])) +
+                      " is not supported on the admin interface"};
+      channel.queue(mysql::encode_err(error, caps));
+      ec = co_await channel.flush();
     }
     if (ec) co_return;
   }

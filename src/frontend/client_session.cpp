@@ -59,11 +59,15 @@ class ClientSession {
     for (;;) {
       auto packet = co_await channel_.read();
       if (!packet) {
-        if (!channel_.closed()) co_await send_error(packet.error());
+        if (!channel_.closed()) {
+          queue_error(packet.error());
+          co_await channel_.flush();
+        }
         co_return;
       }
       if (packet->empty()) {
-        co_await send_error(Error{errc::kMalformedPacket, "08S01", "empty command packet"});
+        queue_error(Error{errc::kMalformedPacket, "08S01", "empty command packet"});
+        co_await channel_.flush();
         co_return;
       }
       if (!co_await dispatch(*packet)) co_return;
@@ -96,9 +100,10 @@ class ClientSession {
         }
         co_return co_await forward(packet);
       case Command::kChangeUser:
-        co_return co_await send_error(Error{errc::kNotSupported, "42000",
-                                            "COM_CHANGE_USER is not supported by genaiproxy; "
-                                            "open a new connection instead"});
+        queue_error(Error{errc::kNotSupported, "42000",
+                          "COM_CHANGE_USER is not supported by genaiproxy; open a new "
+                          "connection instead"});
+        co_return co_await flush();
       case Command::kResetConnection:
       case Command::kSetOption:
       case Command::kFieldList:
@@ -114,22 +119,32 @@ class ClientSession {
           if (command == Command::kStmtClose || command == Command::kStmtSendLongData) {
             co_return true;  // these commands have no response
           }
-          co_return co_await send_error(no_backend_error());
+          queue_error(no_backend_error());
+          co_return co_await flush();
         }
         co_return co_await forward(packet);
       default:
-        co_return co_await send_error(
-            Error{errc::kUnknownCommand, "08S01",
-                  "Unknown command 0x" + fmt_hex(static_cast<uint8_t>(packet[0]))});
+        queue_error(Error{errc::kUnknownCommand, "08S01",
+                          "Unknown command 0x" + fmt_hex(static_cast<uint8_t>(packet[0]))});
+        co_return co_await flush();
     }
   }
 
   asio::awaitable<bool> query(std::string& packet) {
     context_.counters.questions.fetch_add(1, std::memory_order_relaxed);
     std::string_view sql = std::string_view(packet).substr(1);
-    if (genai::is_genai_statement(sql)) co_return co_await genai(std::string(sql));
-    if (auto local = answer_locally(sql, has_backend())) co_return co_await send_result(*local);
-    if (!has_backend()) co_return co_await send_error(no_backend_error());
+    if (genai::is_genai_statement(sql)) {
+      std::string statement(sql);
+      co_return co_await genai(std::move(statement));
+    }
+    if (auto local = answer_locally(sql, has_backend())) {
+      queue_result(*local);
+      co_return co_await flush();
+    }
+    if (!has_backend()) {
+      queue_error(no_backend_error());
+      co_return co_await flush();
+    }
     co_return co_await forward(packet);
   }
 
@@ -174,8 +189,12 @@ class ClientSession {
       // Pipelined input: answer this statement first, then read the next one.
       if (order[0] == 1) watching = false;
     }
-    if (!*wait->result) co_return co_await send_error(wait->result->error());
-    co_return co_await send_result(mysql::QueryResult(std::move(**wait->result)));
+    if (*wait->result) {
+      queue_result(mysql::QueryResult(std::move(**wait->result)));
+    } else {
+      queue_error(wait->result->error());
+    }
+    co_return co_await flush();
   }
 
   bool peer_still_open() {
@@ -229,7 +248,8 @@ class ClientSession {
                    result.error().message);
       co_return false;
     }
-    co_return co_await send_error(result.error());
+    queue_error(result.error());
+    co_return co_await flush();
   }
 
   bool has_backend() const {
@@ -253,21 +273,26 @@ class ClientSession {
     return {digits[v >> 4], digits[v & 15]};
   }
 
+  // Answers are queued by ordinary calls and written by the argument-free
+  // flush(): g++ 12 may destroy a temporary twice when it is an argument
+  // inside a co_await expression.
   asio::awaitable<bool> send_ok() {
     mysql::OkPacket ok;
     ok.status_flags = mysql::status::kAutocommit;
-    co_return !co_await channel_.send(mysql::encode_ok(ok, client_.capabilities));
+    channel_.queue(mysql::encode_ok(ok, client_.capabilities));
+    co_return co_await flush();
   }
 
-  asio::awaitable<bool> send_error(const Error& error) {
-    co_return !co_await channel_.send(mysql::encode_err(error, client_.capabilities));
+  void queue_error(const Error& error) {
+    channel_.queue(mysql::encode_err(error, client_.capabilities));
   }
 
-  asio::awaitable<bool> send_result(const mysql::QueryResult& result) {
+  void queue_result(const mysql::QueryResult& result) {
     mysql::append_query_result(channel_.out(), channel_.seq(), result, client_.capabilities,
                                mysql::status::kAutocommit);
-    co_return !co_await channel_.flush();
   }
+
+  asio::awaitable<bool> flush() { co_return !co_await channel_.flush(); }
 
   SessionContext& context_;
   PacketChannel channel_;

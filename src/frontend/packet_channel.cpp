@@ -51,9 +51,4 @@ asio::awaitable<std::error_code> PacketChannel::flush() {
   co_return ec;
 }
 
-asio::awaitable<std::error_code> PacketChannel::send(std::string_view payload) {
-  queue(payload);
-  co_return co_await flush();
-}
-
 }  // namespace gp::frontend

@@ -24,12 +24,12 @@ class PacketChannel {
   asio::awaitable<Result<std::string>> read();
 
   // Queues one packet with the next sequence id; flush() writes the queue.
+  // (Writing is split so that callers never pass temporaries into a co_await
+  // expression, which g++ 12 may destroy twice.)
   void queue(std::string_view payload);
   // Queues pre-framed bytes whose sequence ids the caller advanced in `seq()`.
   std::string& out() { return out_; }
   asio::awaitable<std::error_code> flush();
-  // queue() + flush().
-  asio::awaitable<std::error_code> send(std::string_view payload);
 
   uint8_t& seq() { return seq_; }
   bool closed() const { return closed_; }

@@ -21,10 +21,12 @@ Error access_denied(const std::string& user, const std::string& host, bool used_
                    "' (using password: " + (used_password ? "YES" : "NO") + ")"};
 }
 
-asio::awaitable<Result<AuthenticatedClient>> fail(PacketChannel& channel, uint32_t caps,
-                                                  Error error) {
-  co_await channel.send(mysql::encode_err(error, caps | mysql::cap::kProtocol41));
-  co_return std::unexpected(std::move(error));
+// g++ 12 may destroy a temporary twice when it is an argument inside a
+// co_await expression, so errors are queued by ordinary calls and only the
+// argument-free flush() is awaited.
+std::unexpected<Error> queue_error(PacketChannel& channel, uint32_t caps, Error error) {
+  channel.queue(mysql::encode_err(error, caps | mysql::cap::kProtocol41));
+  return std::unexpected(std::move(error));
 }
 
 }  // namespace
@@ -42,30 +44,35 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   hs.status_flags = mysql::status::kAutocommit;
   hs.auth_plugin = std::string(mysql::kNativePassword);
   channel.seq() = 0;
-  if (co_await channel.send(mysql::encode_handshake_v10(hs))) {
+  channel.queue(mysql::encode_handshake_v10(hs));
+  if (co_await channel.flush()) {
     co_return make_error(errc::kHandshakeError, "08S01", "client went away during handshake");
   }
 
   auto packet = co_await channel.read();
   if (!packet) co_return std::unexpected(packet.error());
   if (mysql::is_ssl_request(*packet)) {
-    co_return co_await fail(channel, mysql::cap::kProtocol41,
-                            Error{errc::kHandshakeError, "08S01",
-                                  "TLS is not available on this interface; connect without SSL "
-                                  "(mariadb --skip-ssl, PyMySQL without ssl=)"});
+    auto error = queue_error(channel, mysql::cap::kProtocol41,
+                             Error{errc::kHandshakeError, "08S01",
+                                   "TLS is not available on this interface; connect without SSL "
+                                   "(mariadb --skip-ssl, PyMySQL without ssl=)"});
+    co_await channel.flush();
+    co_return error;
   }
   auto response = mysql::parse_handshake_response41(*packet);
   if (!response) {
-    co_return co_await fail(
-        channel, mysql::cap::kProtocol41,
-        Error{errc::kHandshakeError, "08S01", "Bad handshake: " + response.error().message});
+    auto error = queue_error(channel, mysql::cap::kProtocol41, response.error());
+    co_await channel.flush();
+    co_return error;
   }
   const uint32_t caps = response->capabilities & mysql::kServerCapabilities;
   if (!(caps & mysql::cap::kProtocol41)) {
-    co_return co_await fail(
-        channel, mysql::cap::kProtocol41,
-        Error{errc::kHandshakeError, "08S01",
-              "Bad handshake: clients older than protocol 4.1 are not supported"});
+    auto error =
+        queue_error(channel, mysql::cap::kProtocol41,
+                    Error{errc::kHandshakeError, "08S01",
+                          "Bad handshake: clients older than protocol 4.1 are not supported"});
+    co_await channel.flush();
+    co_return error;
   }
 
   const std::string& user = response->username;
@@ -84,8 +91,9 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   } else {
     // Any other plugin (or caching_sha2 against a stored hash): ask the client
     // to answer the same nonce with mysql_native_password.
-    mysql::AuthSwitchRequest sw{std::string(mysql::kNativePassword), nonce + std::string(1, '\0')};
-    if (co_await channel.send(mysql::encode_auth_switch_request(sw))) {
+    mysql::AuthSwitchRequest sw{std::string(mysql::kNativePassword), nonce};
+    channel.queue(mysql::encode_auth_switch_request(sw));
+    if (co_await channel.flush()) {
       co_return make_error(errc::kHandshakeError, "08S01", "client went away during auth switch");
     }
     auto switched = co_await channel.read();
@@ -96,8 +104,10 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
 
   if (!ok) {
     spdlog::info("authentication failed for user '{}' from {}", user, channel.peer());
-    co_return co_await fail(channel, caps,
-                            access_denied(user, channel.peer(), !auth_response.empty()));
+    auto error =
+        queue_error(channel, caps, access_denied(user, channel.peer(), !auth_response.empty()));
+    co_await channel.flush();
+    co_return error;
   }
   if (fast_auth_ack) channel.queue(mysql::encode_auth_more_data(std::string(1, '\x03')));
   mysql::OkPacket okp;
