@@ -1,0 +1,238 @@
+"""Many idle sessions, and clients that vanish mid-handshake, mid-query and mid-result.
+
+Afterwards the proxy holds no more descriptors than before (± a couple) and
+its resident memory is back to its warm baseline (± 10 %).
+The 10,000-session variant is bench/soak.py --connections.
+"""
+import json
+import os
+import socket
+import struct
+import threading
+import time
+import unittest
+
+import harness
+import rawmysql
+from robust_support import (connected_clients, fd_breakdown, fd_count, global_stats,
+                            open_idle_sessions, raise_fd_limit, rss_kib, wait_until)
+from service import FakeService
+
+IDLE_SESSIONS = int(os.environ.get("GP_ROBUST_IDLE_SESSIONS", "2000"))
+RSS_PER_SESSION_TARGET = 32 * 1024  # bytes
+# Descriptors: each session costs one in the proxy and one here.
+FD_LIMIT = raise_fd_limit(2 * IDLE_SESSIONS + 1024)
+
+
+def abort(sock):
+    """Closes with RST instead of FIN, as a crashed client would."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+class IdleSessionsTest(unittest.TestCase):
+    def test_idle_sessions_cost_and_release(self):
+        sessions = min(IDLE_SESSIONS, FD_LIMIT // 2 - 256)
+        self.assertGreaterEqual(sessions, 500, "RLIMIT_NOFILE too low to test: %d" % FD_LIMIT)
+        with harness.Proxy() as proxy:
+            pid = proxy.proc.pid
+            time.sleep(0.3)
+            cold_fds, cold_rss = fd_count(pid), rss_kib(pid)
+            peaks, rests = [], []
+            # Two cycles warm the allocator (its arenas grow, then plateau);
+            # the next two must not grow any further.
+            for cycle in range(4):
+                raws = open_idle_sessions(proxy.client_port, sessions)
+                try:
+                    self.assertTrue(wait_until(lambda: connected_clients(proxy) == sessions))
+                    # Every session answers, even the first one opened.
+                    for raw in (raws[0], raws[len(raws) // 2], raws[-1]):
+                        raw.command(rawmysql.COM_PING)
+                        self.assertTrue(rawmysql.is_ok(raw.read_packet()))
+                    fds = fd_count(pid)
+                    self.assertGreaterEqual(fds, cold_fds + sessions)
+                    self.assertLessEqual(fds, cold_fds + sessions + 4)
+                    peaks.append(rss_kib(pid))
+                finally:
+                    for i, raw in enumerate(raws):
+                        abort(raw.sock) if i % 2 else raw.close()
+                self.assertTrue(wait_until(lambda: connected_clients(proxy) == 0))
+                self.assertTrue(wait_until(lambda: fd_count(pid) <= cold_fds + 2))
+                time.sleep(0.2)
+                rests.append(rss_kib(pid))
+            per_session = (peaks[0] - cold_rss) * 1024 / sessions
+            print(f"\n[robust] {sessions} idle sessions: RSS {cold_rss} KiB cold, "
+                  f"{peaks} KiB held, {rests} KiB after closing; "
+                  f"{per_session / 1024:.1f} KiB per idle session; fds {cold_fds} -> "
+                  f"{cold_fds + sessions} -> {fd_count(pid)}")
+            self.assertLessEqual(per_session, RSS_PER_SESSION_TARGET)
+            self.assertLessEqual(rests[-1], rests[1] * 1.10)
+            self.assertLessEqual(peaks[-1], peaks[1] * 1.10)
+            self.assertIsNone(proxy.proc.poll())
+
+
+class AbruptDisconnectTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.service = FakeService().start()
+        cls.proxy = harness.Proxy(genai={"embedding_uri": cls.service.url("/embedding"),
+                                         "rerank_uri": cls.service.url("/rerank"),
+                                         "embedding_timeout_ms": 20000}).start()
+        cls.pid = cls.proxy.proc.pid
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.cleanup()
+        cls.service.stop()
+
+    def breakdown(self):
+        return fd_breakdown(self.pid, self.proxy.client_port, (self.service.port,))
+
+    def settle(self, baseline_other):
+        """No client sockets left, the other descriptors back to their count."""
+        self.assertTrue(wait_until(lambda: connected_clients(self.proxy) == 0), "sessions left")
+        ok = wait_until(lambda: (lambda b: b["client"] == 0 and b["other"] <= baseline_other + 2)(
+            self.breakdown()))
+        self.assertTrue(ok, self.breakdown())
+
+    def login(self):
+        raw = rawmysql.RawConnection(self.proxy.client_port)
+        self.assertTrue(rawmysql.is_ok(raw.login("app", "secret")))
+        return raw
+
+    def test_mid_handshake(self):
+        base = self.breakdown()
+        for i in range(300):
+            raw = rawmysql.RawConnection(self.proxy.client_port)
+            greeting = raw.read_greeting()
+            response = rawmysql.handshake_response(
+                "app", rawmysql.native_scramble("secret", greeting.nonce))
+            if i % 3 == 0:
+                raw.send_raw(rawmysql.frame(response, seq=1)[:20])
+            elif i % 3 == 1:
+                raw.send_raw(rawmysql.frame(response, seq=1))  # complete, but never read the OK
+            abort(raw.sock) if i % 2 else raw.close()
+        self.settle(base["other"])
+        self.assertIsNone(self.proxy.proc.poll())
+
+    def test_mid_query_cancels_the_upstream_request(self):
+        clients = 40
+        with self.proxy.admin() as admin:
+            before = global_stats(admin, "stats_genai_global")
+            before_fe = global_stats(admin, "stats_mysql_global")
+        base = self.breakdown()
+        self.service.reset_stats()
+        raws = [self.login() for _ in range(clients)]
+        for i, raw in enumerate(raws):
+            doc = f"abandoned query {i} {time.time()} __delay_ms=8000__"
+            raw.command(rawmysql.COM_QUERY,
+                        ("GENAI: " + json.dumps({"type": "embed", "documents": [doc]})).encode())
+        self.assertTrue(wait_until(lambda: self.service.stats()["in_flight"] == clients, 10),
+                        self.service.stats()["in_flight"])
+        started = time.monotonic()
+        for i, raw in enumerate(raws):
+            abort(raw.sock) if i % 2 else raw.close()
+        # The proxy notices each departure and drops the upstream request long
+        # before the service's 8 s delay ends.
+        self.assertTrue(wait_until(lambda: self.service.stats()["in_flight"] == 0, 5),
+                        self.service.stats())
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(self.service.stats()["cancelled"], clients)
+        with self.proxy.admin() as admin:
+            after = wait_until(lambda: (lambda s: s if s["requests_in_flight"] == 0 else None)(
+                global_stats(admin, "stats_genai_global")), 5)
+            self.assertTrue(after, "GENAI requests still in flight")
+            after_fe = global_stats(admin, "stats_mysql_global")
+        self.assertEqual(after["requests_cancelled"] - before["requests_cancelled"], clients)
+        self.assertEqual(after_fe["Client_Connections_aborted"]
+                         - before_fe["Client_Connections_aborted"], clients)
+        self.settle(base["other"])
+        # The service still works through the same proxy.
+        with self.proxy.client() as conn:
+            rows = harness.query(conn, 'GENAI: {"type":"embed","documents":["after the aborts"]}')
+            self.assertEqual(len(rows), 1)
+
+
+class MidResultTest(unittest.TestCase):
+    """Clients that read a few bytes of a large result and go away."""
+
+    DOCUMENTS = 2000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proxy = harness.Proxy(genai={"lexical_dimensions": 2048}).start()
+        cls.pid = cls.proxy.proc.pid
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.cleanup()
+
+    def large_request(self, i):
+        docs = [f"result {i} row {k} words w{k} x{k % 97}" for k in range(self.DOCUMENTS)]
+        return ("GENAI: " + json.dumps({"type": "embed", "documents": docs})).encode()
+
+    def quiet(self):
+        """No session left and no GENAI request still being computed."""
+        def idle():
+            with self.proxy.admin() as admin:
+                genai = global_stats(admin, "stats_genai_global")["requests_in_flight"]
+                clients = global_stats(admin, "stats_mysql_global")["Client_Connections_connected"]
+            return genai == 0 and clients == 0
+        self.assertTrue(wait_until(idle, 30))
+
+    def run_round(self, clients):
+        failures = []
+
+        def one(i):
+            # A tiny receive window: the proxy cannot park the result in kernel
+            # buffers, so it is still writing when the client goes away.
+            raw = rawmysql.RawConnection(self.proxy.client_port, timeout=30, rcvbuf=4096)
+            try:
+                if not rawmysql.is_ok(raw.login("app", "secret")):
+                    failures.append("login")
+                raw.command(rawmysql.COM_QUERY, self.large_request(i))
+                if not raw.sock.recv(1000):
+                    failures.append("no answer")
+            except OSError as e:
+                failures.append(repr(e))
+            finally:
+                abort(raw.sock) if i % 2 else raw.close()
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(failures, [])
+        self.quiet()
+
+    def test_large_result_abandoned_after_a_few_bytes(self):
+        # The whole answer is big: check that once, so that the aborts below
+        # really leave megabytes unsent.
+        with self.proxy.client() as conn:
+            with conn.cursor() as cur:
+                cur.execute(self.large_request(-1).decode())
+                size = sum(len(r[0]) for r in cur.fetchall())
+        self.assertGreater(size, 8 << 20)
+        with self.proxy.admin() as admin:
+            before = global_stats(admin, "stats_genai_global")["requests_total"]
+        for _ in range(2):  # warms the allocator up to the working size
+            self.run_round(6)
+        base_fds, base_rss = fd_count(self.pid), rss_kib(self.pid)
+        for _ in range(3):
+            self.run_round(6)
+        self.assertTrue(wait_until(lambda: fd_count(self.pid) <= base_fds + 2))
+        rss = rss_kib(self.pid)
+        print(f"\n[robust] abandoned large results ({size >> 20} MiB each): RSS {base_rss} KiB "
+              f"-> {rss} KiB, fds {base_fds} -> {fd_count(self.pid)}")
+        with self.proxy.admin() as admin:
+            self.assertEqual(global_stats(admin, "stats_genai_global")["requests_total"] - before,
+                             30)
+        self.assertLessEqual(rss, base_rss * 1.10)
+        self.assertIsNone(self.proxy.proc.poll())
+        with self.proxy.client() as conn:
+            rows = harness.query(conn, self.large_request(-2).decode())
+            self.assertEqual(len(rows), self.DOCUMENTS)
+
+
+if __name__ == "__main__":
+    unittest.main()
