@@ -4,7 +4,10 @@
 # GENAI_BENCH_CLIENTS (default 1,32,512), GENAI_BENCH_DELAYS (service delay in
 # ms, default 0,20), GENAI_BENCH_DOCUMENTS (documents per request, default 1),
 # GENAI_BENCH_SERVICE_WORKERS (test service processes, default 2),
-# GENAI_BENCH_PROXY_THREADS (mysql and genai threads of the proxy, default 2).
+# GENAI_BENCH_PROXY_THREADS (mysql and genai threads of the proxy, default 2),
+# GENAI_BENCH_ENDPOINT_CONCURRENCY (genai-endpoint_concurrency, default 1024 so
+# that the proxy may hold as many upstream requests as the direct clients do;
+# the product default, 64, caps 512 clients at 64 requests in flight).
 set -euo pipefail
 
 BUILD_DIR=$(realpath "${1:-${BUILD_DIR:-build}}")
@@ -16,6 +19,7 @@ DELAYS=${GENAI_BENCH_DELAYS:-0,20}
 DOCUMENTS=${GENAI_BENCH_DOCUMENTS:-1}
 WORKERS=${GENAI_BENCH_SERVICE_WORKERS:-2}
 PROXY_THREADS=${GENAI_BENCH_PROXY_THREADS:-2}
+ENDPOINT_CONCURRENCY=${GENAI_BENCH_ENDPOINT_CONCURRENCY:-1024}
 
 PROXY="$BUILD_DIR/genaiproxy"
 LOAD="$BUILD_DIR/bench/genai_load"
@@ -43,12 +47,14 @@ read -r SERVICE_PORT ADMIN_PORT CLIENT_PORT < <("$PYTHON" -c \
 pids+=($!)
 
 SERVICE_URL="http://127.0.0.1:$SERVICE_PORT/embedding"
-"$PYTHON" - "$WORK" "$ADMIN_PORT" "$CLIENT_PORT" "$SERVICE_URL" "$PROXY_THREADS" <<'PY'
+"$PYTHON" - "$WORK" "$ADMIN_PORT" "$CLIENT_PORT" "$SERVICE_URL" "$PROXY_THREADS" \
+  "$ENDPOINT_CONCURRENCY" <<'PY'
 import sys, harness
-work, admin, client, url, threads = sys.argv[1:]
+work, admin, client, url, threads, concurrency = sys.argv[1:]
 with open(f"{work}/genaiproxy.cnf", "w") as f:
     f.write(harness.render_config(work, int(admin), int(client),
-                                  genai={"embedding_uri": url, "threads": int(threads)},
+                                  genai={"embedding_uri": url, "threads": int(threads),
+                                         "endpoint_concurrency": int(concurrency)},
                                   mysql={"threads": int(threads), "max_connections": 4096}))
 PY
 "$PROXY" --config "$WORK/genaiproxy.cnf" --datadir "$WORK" >"$WORK/proxy.log" 2>&1 &
@@ -59,10 +65,17 @@ import harness
 for port in ($SERVICE_PORT, $ADMIN_PORT, $CLIENT_PORT):
     harness.wait_port(port)
 "
+SERVICE_PID=${pids[0]}
+PROXY_PID=${pids[1]}
+# The service's worker processes are children of the first one.
+SERVICE_PIDS=$(echo "$SERVICE_PID" $(cat "/proc/$SERVICE_PID/task/$SERVICE_PID/children" 2>/dev/null) |
+  tr ' ' ',' | sed 's/,*$//')
 
 echo "GENAI embed, $DOCUMENTS document(s) per request, ${DURATION}s per cell," \
-  "test service with $WORKERS worker(s), proxy with $PROXY_THREADS mysql + $PROXY_THREADS genai threads"
+  "test service with $WORKERS worker(s), proxy with $PROXY_THREADS mysql + $PROXY_THREADS genai threads," \
+  "genai-endpoint_concurrency=$ENDPOINT_CONCURRENCY; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$LOAD" --url "$SERVICE_URL" --control-url "http://127.0.0.1:$SERVICE_PORT/control" \
   --proxy-port "$CLIENT_PORT" --clients "$CLIENTS" --delays "$DELAYS" \
-  --documents "$DOCUMENTS" --duration "$DURATION" || {
+  --documents "$DOCUMENTS" --duration "$DURATION" \
+  --proxy-pids "$PROXY_PID" --service-pids "$SERVICE_PIDS" || {
   echo "--- proxy log (tail)" >&2; tail -20 "$WORK/proxy.log" >&2; exit 1; }

@@ -8,6 +8,7 @@
 // starts; each cell runs for a fixed duration.
 #include <curl/curl.h>
 #include <mysql.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -36,8 +39,10 @@ struct Options {
   std::vector<int> delays_ms = {0, 20};
   int documents = 1;  // documents per request
   double duration_s = 5.0;
-  bool tsv = false;  // machine-readable rows instead of the table
-  std::string only;  // "direct" or "proxy": measure one path (the other column stays 0)
+  bool tsv = false;             // machine-readable rows instead of the table
+  std::string only;             // "direct" or "proxy": measure one path (the other column stays 0)
+  std::vector<int> proxy_pids;  // whose CPU time is charged to the proxy path
+  std::vector<int> service_pids;  // whose CPU time is charged to the service
 };
 
 struct CellResult {
@@ -46,7 +51,10 @@ struct CellResult {
   double seconds = 0;
   std::vector<double> latencies_ms;  // successful requests only
   std::string first_error;
+  double proxy_cpu_s = 0;    // CPU seconds the proxy used during the cell
+  double service_cpu_s = 0;  // CPU seconds the test service used during the cell
 
+  double cpu_us_per_request(double cpu_s) const { return requests ? cpu_s * 1e6 / requests : 0; }
   double throughput() const { return seconds > 0 ? requests / seconds : 0; }
   double percentile(double p) const {
     if (latencies_ms.empty()) return 0;
@@ -191,6 +199,28 @@ void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& 
   if (curl) curl_easy_cleanup(curl);
 }
 
+// User + system CPU seconds of the processes, from /proc/PID/stat.
+double cpu_seconds(const std::vector<int>& pids) {
+  static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (int pid : pids) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    // After the command name: field 3 (state) ... field 14 utime, field 15 stime.
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14) utime = std::atof(field.c_str());
+      if (i == 15) stime = std::atof(field.c_str());
+    }
+    total += (utime + stime) / ticks;
+  }
+  return total;
+}
+
 CellResult run_cell(const Options& opt, bool via_proxy, int clients) {
   std::vector<ClientResult> results(clients);
   std::barrier connected(clients + 1);
@@ -207,11 +237,15 @@ CellResult run_cell(const Options& opt, bool via_proxy, int clients) {
   connected.arrive_and_wait();
   deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                 std::chrono::duration<double>(opt.duration_s));
+  double proxy_cpu = cpu_seconds(opt.proxy_pids);
+  double service_cpu = cpu_seconds(opt.service_pids);
   start.arrive_and_wait();
   auto began = Clock::now();
   for (auto& t : threads) t.join();
   CellResult cell;
   cell.seconds = std::chrono::duration<double>(Clock::now() - began).count();
+  cell.proxy_cpu_s = cpu_seconds(opt.proxy_pids) - proxy_cpu;
+  cell.service_cpu_s = cpu_seconds(opt.service_pids) - service_cpu;
   for (auto& r : results) {
     cell.errors += r.errors;
     if (cell.first_error.empty()) cell.first_error = r.first_error;
@@ -238,7 +272,8 @@ void usage() {
       stderr,
       "usage: genai_load --url URL --control-url URL [--proxy-host H] [--proxy-port P]\n"
       "                  [--user U] [--password P] [--clients 1,32,512] [--delays 0,20]\n"
-      "                  [--documents N] [--duration SECONDS] [--only direct|proxy] [--tsv]\n");
+      "                  [--documents N] [--duration SECONDS] [--only direct|proxy] [--tsv]\n"
+      "                  [--proxy-pids PID,...] [--service-pids PID,...]\n");
 }
 
 bool parse_options(int argc, char** argv, Options& opt) {
@@ -272,6 +307,10 @@ bool parse_options(int argc, char** argv, Options& opt) {
       opt.duration_s = std::atof(value);
     } else if (arg == "--only") {
       opt.only = value;
+    } else if (arg == "--proxy-pids") {
+      opt.proxy_pids = parse_list(value);
+    } else if (arg == "--service-pids") {
+      opt.service_pids = parse_list(value);
     } else {
       return false;
     }
@@ -283,13 +322,15 @@ void print_header(bool tsv) {
   if (tsv) {
     std::printf(
         "clients\tdelay_ms\tdirect_rps\tproxy_rps\tratio\tdirect_p50_ms\tproxy_p50_ms\t"
-        "direct_p99_ms\tproxy_p99_ms\tadded_p50_ms\tadded_p99_ms\terrors\n");
+        "direct_p99_ms\tproxy_p99_ms\tadded_p50_ms\tadded_p99_ms\tservice_cpu_us\t"
+        "proxy_cpu_us\terrors\n");
     return;
   }
   std::printf(
       "| clients | service delay | direct req/s | proxy req/s | proxy/direct "
-      "| direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | errors |\n");
-  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      "| direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms "
+      "| CPU µs/req service / proxy | errors |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 }
 
 void print_row(bool tsv, int clients, int delay, const CellResult& direct,
@@ -297,17 +338,21 @@ void print_row(bool tsv, int clients, int delay, const CellResult& direct,
   double ratio = direct.throughput() > 0 ? proxy.throughput() / direct.throughput() : 0;
   double d50 = direct.percentile(0.50), d99 = direct.percentile(0.99);
   double p50 = proxy.percentile(0.50), p99 = proxy.percentile(0.99);
+  // The service's cost per request from the direct cell; the proxy's own
+  // cost (its process only) from the proxy cell.
+  double service_cpu = direct.cpu_us_per_request(direct.service_cpu_s);
+  double proxy_cpu = proxy.cpu_us_per_request(proxy.proxy_cpu_s);
   long errors = direct.errors + proxy.errors;
   if (tsv) {
-    std::printf("%d\t%d\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\n", clients,
-                delay, direct.throughput(), proxy.throughput(), ratio, d50, p50, d99, p99,
-                p50 - d50, p99 - d99, errors);
+    std::printf("%d\t%d\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.0f\t%.0f\t%ld\n",
+                clients, delay, direct.throughput(), proxy.throughput(), ratio, d50, p50, d99, p99,
+                p50 - d50, p99 - d99, service_cpu, proxy_cpu, errors);
   } else {
     std::printf(
         "| %d | %d ms | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %+.2f / %+.2f "
-        "| %ld |\n",
+        "| %.0f / %.0f | %ld |\n",
         clients, delay, direct.throughput(), proxy.throughput(), ratio, d50, d99, p50, p99,
-        p50 - d50, p99 - d99, errors);
+        p50 - d50, p99 - d99, service_cpu, proxy_cpu, errors);
   }
   std::fflush(stdout);
   for (const CellResult* c : {&direct, &proxy}) {
