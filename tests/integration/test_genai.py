@@ -1,6 +1,7 @@
 """GENAI embed and rerank through the proxy against the llama-server-compatible test service."""
 import json
 import unittest
+import urllib.request
 
 from service import GenaiTestCase, as_text, fake_model, genai, parse_vector
 
@@ -170,6 +171,46 @@ class OpenAiAndTeiShapesTest(GenaiTestCase):
         docs = RerankTest.DOCS
         columns, rows = self.rerank(RerankTest.QUERY, docs, top_n=2)
         self.assert_reranked(columns, rows, RerankTest.QUERY, docs, top_n=2)
+
+
+class Base64EmbeddingsTest(GenaiTestCase):
+    """OpenAI answers with base64 float32 vectors (encoding_format=base64)."""
+    service_args = {"extra_args": ["--base64"]}
+    embedding_path = "/v1/embeddings"
+
+    def test_all_formats(self):
+        docs = [f"base64 document {i}" for i in range(5)]
+        self.assertIsInstance(self.service_answer(docs)["data"][0]["embedding"], str)
+        for fmt in ("csv", "json", "binary"):
+            _, rows = self.embed(docs, format=fmt)
+            self.assert_embeddings(rows, docs, fmt=fmt)
+
+    def service_answer(self, docs):
+        req = urllib.request.Request(self.service.url("/v1/embeddings"),
+                                     data=json.dumps({"input": docs}).encode())
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())
+
+
+class TeiEmbedTest(GenaiTestCase):
+    """text-embeddings-inference: {"inputs": [...]} answered by a bare [[...], ...]."""
+    embedding_path = "/embed"
+
+    def test_embed(self):
+        docs = [f"tei document {i}" for i in range(6)]
+        _, rows = self.embed(docs)
+        self.assert_embeddings(rows, docs)
+        self.assertEqual(self.service.last_body()["inputs"], docs)
+
+
+class OllamaEmbedTest(GenaiTestCase):
+    """Ollama /api/embed: {"embeddings": [[...], ...]}."""
+    embedding_path = "/api/embed"
+
+    def test_embed(self):
+        docs = [f"ollama document {i}" for i in range(4)]
+        _, rows = self.embed(docs, format="json")
+        self.assert_embeddings(rows, docs, fmt="json")
 
 
 class ModelFieldTest(GenaiTestCase):

@@ -4,7 +4,8 @@
 Routes (as llama-server's): POST /embedding, /embeddings (native answer),
 POST /v1/embeddings (OpenAI answer), POST /rerank, /reranking, /v1/rerank,
 /v1/reranking (Jina answer, or TEI answer when the body has `texts`),
-GET /health. Test-only routes: GET /stats, POST /stats/reset, GET|POST /control.
+GET /health. Other services' shapes: POST /embed (TEI: {"inputs"} -> [[...]]),
+POST /api/embed (Ollama: {"embeddings": [[...]]}). Test-only routes: GET /stats, POST /stats/reset, GET|POST /control.
 
 Answers come from fake_model (tests recompute them) and are NOT in input
 order unless --input-order is given (old llama-server: input order, top_n
@@ -18,12 +19,14 @@ globally with POST /control {"mode": NAME, "delay_ms": N} (an empty object clear
 """
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing
 import os
 import re
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -181,11 +184,12 @@ class Service:
             st["in_flight"] -= 1
 
     # Routes ----------------------------------------------------------------
-    async def embedding(self, request, openai):
+    async def embedding(self, request, shape):
+        """shape: native (llama-server), openai, tei (bare [[...]]) or ollama."""
         body = await self.read(request)
         if not isinstance(body, dict):
             return self.error(400, "Failed to parse the request body as JSON")
-        texts = body.get("input", body.get("content"))
+        texts = body.get("inputs") if shape == "tei" else body.get("input", body.get("content"))
         if texts is None:
             return self.error(400, '"input" or "content" must be provided')
         if isinstance(texts, str):
@@ -203,20 +207,33 @@ class Service:
             vectors[0] = [None] + vectors[0][1:]
         if "nan" in faults:
             vectors[0] = [float("nan")] + vectors[0][1:]
-        order = (list(range(len(texts))) if self.args.input_order
+        # TEI and Ollama answers carry no index: they are in input order by definition.
+        in_order = self.args.input_order or shape in ("tei", "ollama")
+        order = (list(range(len(texts))) if in_order
                  else fake_model.answer_order(len(texts), texts[0]))
         if "wrong_count" in faults:
             order = [i for i in order if i != len(texts) - 1] if len(texts) > 1 else []
         index_of = (lambda i: i + 1) if "bad_index" in faults else (lambda i: i)
-        if openai:
+        if shape == "openai":
             tokens = sum(len(t.split()) for t in texts)
             payload = {"model": body.get("model") or "fake-embedding-model", "object": "list",
                        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-                       "data": [{"embedding": vectors[i], "index": index_of(i),
-                                 "object": "embedding"} for i in order]}
+                       "data": [self.openai_item(vectors[i], index_of(i)) for i in order]}
+        elif shape == "tei":
+            payload = [vectors[i] for i in order]
+        elif shape == "ollama":
+            payload = {"model": body.get("model") or "fake-embedding-model",
+                       "embeddings": [vectors[i] for i in order], "prompt_eval_count": 1}
         else:
             payload = [{"index": index_of(i), "embedding": [vectors[i]]} for i in order]
         return await self.reply(request, faults, delay, payload)
+
+    def openai_item(self, vector, index):
+        item = {"embedding": vector, "index": index, "object": "embedding"}
+        if self.args.base64 and all(isinstance(v, float) and v == v for v in vector):
+            raw = struct.pack("<%df" % len(vector), *vector)
+            item.update(embedding=base64.b64encode(raw).decode(), encoding_format="base64")
+        return item
 
     async def rerank(self, request):
         body = await self.read(request)
@@ -289,8 +306,10 @@ class Service:
         app = web.Application(client_max_size=256 * 1024 * 1024)
         wrap = lambda h: (lambda request: self.guarded(request, h))  # noqa: E731
         for path in ("/embedding", "/embeddings"):
-            app.router.add_post(path, wrap(lambda r: self.embedding(r, openai=False)))
-        app.router.add_post("/v1/embeddings", wrap(lambda r: self.embedding(r, openai=True)))
+            app.router.add_post(path, wrap(lambda r: self.embedding(r, "native")))
+        app.router.add_post("/v1/embeddings", wrap(lambda r: self.embedding(r, "openai")))
+        app.router.add_post("/embed", wrap(lambda r: self.embedding(r, "tei")))
+        app.router.add_post("/api/embed", wrap(lambda r: self.embedding(r, "ollama")))
         for path in ("/rerank", "/reranking", "/v1/rerank", "/v1/reranking"):
             app.router.add_post(path, wrap(self.rerank))
         app.router.add_get("/health", wrap(self.health))
@@ -323,6 +342,8 @@ def main():
                         help="answer in input order and ignore top_n (llama-server before 2025-10)")
     parser.add_argument("--tei", action="store_true",
                         help="answer every rerank in TEI's shape [{index, score}], without top_n")
+    parser.add_argument("--base64", action="store_true",
+                        help="OpenAI embeddings as base64 float32, like encoding_format=base64")
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--mode", choices=FAULTS, default=None)
     parser.add_argument("--workers", type=int, default=1,
