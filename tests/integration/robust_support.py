@@ -97,8 +97,13 @@ def open_idle_sessions(port, count, user="app", password="secret"):
 
 # Fault-injection load ---------------------------------------------------------
 
-FAULT_TOKENS = ("", "", "", "", "__http_500__", "__http_503__", "__truncated_json__",
-                "__not_json__", "__reset__", "__delay_ms=300__", "__wrong_count__")
+# Per-request fault tokens and the GENAI error codes each must produce (None:
+# the request succeeds). A reset may surface as unreachable or invalid answer.
+FAULTS = {
+    "__http_500__": (9104,), "__http_503__": (9104,), "__truncated_json__": (9105,),
+    "__not_json__": (9105,), "__wrong_count__": (9105,), "__reset__": (9102, 9105),
+    "__delay_ms=300__": None, "__delay_ms=6000__": (9103,),
+}
 
 
 class Outcome:
@@ -108,31 +113,30 @@ class Outcome:
         self.lock = threading.Lock()
         self.ok = 0
         self.errors = {}
+        self.statements = 0
         self.problems = []
+        self.clean_failures = []  # (started, ended, code) of fault-free requests that failed
         self.slowest = 0.0
-        self.requests = 0
 
-    def add_ok(self, elapsed):
+    def record(self, elapsed, code=None):
         with self.lock:
-            self.ok += 1
-            self.requests += 1
+            self.statements += 1
             self.slowest = max(self.slowest, elapsed)
+            if code is None:
+                self.ok += 1
+            else:
+                self.errors[code] = self.errors.get(code, 0) + 1
 
-    def add_error(self, code, elapsed):
+    def problem(self, text, counted=True):
         with self.lock:
-            self.errors[code] = self.errors.get(code, 0) + 1
-            self.requests += 1
-            self.slowest = max(self.slowest, elapsed)
-
-    def problem(self, text):
-        with self.lock:
-            self.requests += 1
+            self.statements += 1 if counted else 0
             if len(self.problems) < 50:
                 self.problems.append(text)
 
     def summary(self):
-        return {"requests": self.requests, "ok": self.ok, "errors": dict(sorted(self.errors.items())),
-                "problems": len(self.problems), "slowest_s": round(self.slowest, 2)}
+        return {"statements": self.statements, "ok": self.ok,
+                "errors": dict(sorted(self.errors.items())), "problems": len(self.problems),
+                "clean_failures": len(self.clean_failures), "slowest_s": round(self.slowest, 2)}
 
 
 class FaultLoad:
@@ -140,20 +144,23 @@ class FaultLoad:
     rerank statements with unique documents and random fault tokens.
 
     Every answer is checked by content against fake_model: a success must be the
-    very answer to that client's own request; a failure must be one of
-    UPSTREAM_ERRORS and arrive within `deadline_s`.
+    very answer to that client's own request, and a request with a fault token
+    must fail with that fault's code. Every answer must arrive within
+    `deadline_s`. Fault-free requests may fail only while the service is down:
+    their times are kept in `outcome.clean_failures` for the caller to check.
     """
 
-    def __init__(self, proxy, clients, dimension, deadline_s, fault_rate=0.3, seed=1):
+    def __init__(self, proxy, clients, dimension, deadline_s, fault_rate=0.3, think_s=(0.3, 0.8),
+                 seed=1):
         self.proxy = proxy
         self.clients = clients
         self.dimension = dimension
         self.deadline_s = deadline_s
         self.fault_rate = fault_rate
+        self.think_s = think_s
         self.seed = seed
         self.outcome = Outcome()
         self.stop = threading.Event()
-        self.connect_failures = 0
         self.threads = []
 
     def start(self):
@@ -164,70 +171,76 @@ class FaultLoad:
         return self
 
     def finish(self, timeout=120):
+        """Stops the clients; returns the threads that did not end (hung clients)."""
         self.stop.set()
+        deadline = time.time() + timeout
         for t in self.threads:
-            t.join(timeout)
+            t.join(max(0.1, deadline - time.time()))
         return [t for t in self.threads if t.is_alive()]
 
-    def _connect(self):
-        while not self.stop.is_set():
-            try:
-                return self.proxy.client(read_timeout=self.deadline_s + 30, connect_timeout=30)
-            except pymysql.err.MySQLError:
-                self.connect_failures += 1
-                time.sleep(0.2)
-        return None
+    def _request(self, rng, index, n):
+        tag = f"client {index} request {n} nonce {rng.getrandbits(48):x}"
+        token = rng.choice(sorted(FAULTS)) if rng.random() < self.fault_rate else ""
+        if rng.random() < 0.5:
+            docs = [f"{tag} doc {k}" for k in range(rng.randint(1, 4))]
+            if token:
+                docs[0] += " " + token
+            return tag, token, {"type": "embed", "documents": docs}
+        docs = [f"{tag} passage {k} about {rng.choice(['apples', 'rivers', 'stars'])}"
+                for k in range(rng.randint(1, 5))]
+        return tag, token, {"type": "rerank", "query": f"{tag} apples {token}".strip(),
+                            "documents": docs}
 
     def _client(self, index):
         rng = random.Random(self.seed * 100003 + index)
-        conn = self._connect()
+        try:
+            conn = self.proxy.client(read_timeout=self.deadline_s + 30, connect_timeout=30)
+        except pymysql.err.MySQLError as e:
+            self.outcome.problem(f"client {index} cannot connect: {e.args}", counted=False)
+            return
         n = 0
-        while conn is not None and not self.stop.is_set():
-            n += 1
-            tag = f"client {index} request {n} nonce {rng.getrandbits(48):x}"
-            token = rng.choice(FAULT_TOKENS) if rng.random() < self.fault_rate else ""
-            if rng.random() < 0.5:
-                docs = [f"{tag} doc {k} {token if k == 0 else ''}".strip() for k in range(rng.randint(1, 4))]
-                request = {"type": "embed", "documents": docs}
-            else:
-                docs = [f"{tag} passage {k} about {rng.choice(['apples', 'rivers', 'stars'])}"
-                        for k in range(rng.randint(1, 5))]
-                request = {"type": "rerank", "query": f"{tag} apples {token}".strip(),
-                           "documents": docs}
-            started = time.monotonic()
-            try:
-                with conn.cursor() as cur:
-                    cur.execute("GENAI: " + json.dumps(request))
-                    rows = cur.fetchall()
-            except pymysql.err.OperationalError as e:
-                elapsed = time.monotonic() - started
-                code = e.args[0]
-                if code in UPSTREAM_ERRORS:
-                    if elapsed > self.deadline_s:
-                        self.outcome.problem(f"error {code} after {elapsed:.1f}s: {tag}")
-                    else:
-                        self.outcome.add_error(code, elapsed)
-                    continue
-                self.outcome.problem(f"unexpected error {e.args} for {tag} after {elapsed:.1f}s")
+        try:
+            while not self.stop.is_set():
+                n += 1
+                tag, token, request = self._request(rng, index, n)
+                started = time.monotonic()
                 try:
-                    conn.close()
-                except Exception:
-                    pass
-                conn = self._connect()
-                continue
-            except pymysql.err.MySQLError as e:
-                self.outcome.problem(f"unexpected error {e.args} for {tag}")
-                conn = self._connect()
-                continue
-            elapsed = time.monotonic() - started
-            wrong = self._check(request, rows)
-            if wrong:
-                self.outcome.problem(f"{wrong}: {tag}")
-            elif token and not token.startswith("__delay"):
-                self.outcome.problem(f"fault {token} answered as a success: {tag}")
-            else:
-                self.outcome.add_ok(elapsed)
-        if conn is not None:
+                    with conn.cursor() as cur:
+                        cur.execute("GENAI: " + json.dumps(request))
+                        rows = cur.fetchall()
+                    code = None
+                except pymysql.err.OperationalError as e:
+                    code = e.args[0]
+                    if code not in UPSTREAM_ERRORS:
+                        self.outcome.problem(f"unexpected error {e.args}: {tag}")
+                        return
+                ended = time.monotonic()
+                elapsed = ended - started
+                if elapsed > self.deadline_s:
+                    self.outcome.problem(f"answered after {elapsed:.1f}s: {tag} {token}")
+                    continue
+                expected = FAULTS.get(token)
+                if code is None:
+                    wrong = self._check(request, rows)
+                    if wrong:
+                        self.outcome.problem(f"{wrong}: {tag}")
+                        continue
+                    if expected is not None:
+                        self.outcome.problem(f"fault {token} answered as a success: {tag}")
+                        continue
+                elif expected is None:
+                    with self.outcome.lock:
+                        self.outcome.clean_failures.append((started, ended, code))
+                elif code not in expected:
+                    # The service may be down at that moment: then unreachable
+                    # (or a cut answer) instead of the fault's own error is fine.
+                    with self.outcome.lock:
+                        self.outcome.clean_failures.append((started, ended, code))
+                self.outcome.record(elapsed, code)
+                time.sleep(rng.uniform(*self.think_s))
+        except pymysql.err.MySQLError as e:
+            self.outcome.problem(f"client {index} lost its session: {e.args}")
+        finally:
             try:
                 conn.close()
             except Exception:
@@ -245,12 +258,41 @@ class FaultLoad:
                     return "embedding does not match its document"
             return None
         expected = fake_model.expected_rerank(request["query"], docs)
-        got = [(int(r[0]), float(r[1])) for r in rows]
-        if got != expected:
+        if [(int(r[0]), float(r[1])) for r in rows] != expected:
             return "rerank answer does not match its query"
-        if [r[2].decode() if isinstance(r[2], bytes) else r[2] for r in rows] != [docs[i] for i, _ in expected]:
+        texts = [r[2].decode() if isinstance(r[2], bytes) else r[2] for r in rows]
+        if texts != [docs[i] for i, _ in expected]:
             return "rerank documents do not match"
         return None
+
+
+def counter_deltas(before, after, names):
+    return {n: after[n] - before[n] for n in names}
+
+
+GENAI_COUNTERS = ("requests_total", "requests_completed", "requests_failed", "requests_cancelled",
+                  "errors_invalid_request", "errors_unreachable", "errors_timeout",
+                  "errors_service", "errors_invalid_answer", "errors_unavailable",
+                  "errors_overloaded", "errors_backend", "embed_requests", "rerank_requests")
+ERROR_COUNTER = {9102: "errors_unreachable", 9103: "errors_timeout", 9104: "errors_service",
+                 9105: "errors_invalid_answer"}
+
+
+def check_counters(test, before, after, outcome):
+    """stats_genai_global moved exactly as the clients saw it. Returns the deltas."""
+    d = counter_deltas(before, after, GENAI_COUNTERS)
+    test.assertEqual(after["requests_in_flight"], 0)
+    test.assertEqual(d["requests_total"], d["requests_completed"] + d["requests_failed"], d)
+    test.assertEqual(d["requests_failed"],
+                     sum(d[n] for n in GENAI_COUNTERS if n.startswith("errors_"))
+                     + d["requests_cancelled"], d)
+    test.assertEqual(d["requests_total"], d["embed_requests"] + d["rerank_requests"], d)
+    test.assertEqual(d["requests_total"], outcome.statements, d)
+    test.assertEqual(d["requests_completed"], outcome.ok, d)
+    for code, name in ERROR_COUNTER.items():
+        test.assertEqual(d[name], outcome.errors.get(code, 0), (name, d))
+    test.assertEqual(d["requests_cancelled"], 0, d)
+    return d
 
 
 def _socket_ports():

@@ -1,0 +1,89 @@
+"""256 concurrent clients while the service delays, fails, answers garbage, resets, dies and returns.
+
+Short version for `make test` (about 30 s of load); bench/soak.py runs the same
+load for minutes with several outages.
+"""
+import os
+import time
+import unittest
+
+import harness
+from robust_support import (FaultLoad, check_counters, global_stats, raise_fd_limit, wait_until)
+from service import FakeService, fake_model, genai
+
+CLIENTS = int(os.environ.get("GP_ROBUST_CLIENTS", "256"))
+LOAD_SECONDS = float(os.environ.get("GP_ROBUST_LOAD_SECONDS", "24"))
+TIMEOUT_MS = 3000
+# A statement's answer may take its timeout plus this margin (queueing on two
+# shared cores, the outage).
+MARGIN_S = 4.0
+
+raise_fd_limit(4 * CLIENTS + 1024)
+
+
+class FaultsUnderLoadTest(unittest.TestCase):
+    def test_faults_and_an_outage_under_load(self):
+        # One worker: kill() must take the whole service down (a forked worker would survive it).
+        service = FakeService(workers=1).start()
+        proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
+                                     "rerank_uri": service.url("/rerank"),
+                                     "embedding_timeout_ms": TIMEOUT_MS,
+                                     "rerank_timeout_ms": TIMEOUT_MS})
+        load = None
+        try:
+            proxy.start()
+            pid = proxy.proc.pid
+            with proxy.admin() as admin:
+                before = global_stats(admin, "stats_genai_global")
+            load = FaultLoad(proxy, CLIENTS, service.dimension,
+                             deadline_s=TIMEOUT_MS / 1000 + MARGIN_S).start()
+            started = time.monotonic()
+            time.sleep(LOAD_SECONDS * 0.4)
+            outage_start = time.monotonic()
+            service.kill()
+            time.sleep(2.0)
+            service.start()
+            outage_end = time.monotonic()
+            time.sleep(max(0.0, LOAD_SECONDS - (time.monotonic() - started)))
+            hung = load.finish(timeout=TIMEOUT_MS / 1000 + MARGIN_S + 30)
+            outcome = load.outcome
+            print(f"\n[robust] {CLIENTS} clients for {time.monotonic() - started:.0f}s with a "
+                  f"{outage_end - outage_start:.1f}s outage: {outcome.summary()}")
+
+            self.assertEqual(hung, [], "clients still waiting for an answer")
+            self.assertIsNone(proxy.proc.poll(), "genaiproxy died:\n" + proxy.logs()[-3000:])
+            self.assertEqual(outcome.problems, [])
+            self.assertGreater(outcome.ok, 10 * CLIENTS // 4)
+            self.assertGreater(sum(outcome.errors.values()), 50)
+            # Requests without a fault failed only around the outage.
+            for begun, ended, code in outcome.clean_failures:
+                self.assertTrue(begun <= outage_end + 1.0 and ended >= outage_start - 0.5,
+                                (code, begun - outage_start, ended - outage_start))
+            self.assertTrue(any(c == 9102 for _, _, c in outcome.clean_failures),
+                            "the outage was not seen")
+
+            with proxy.admin() as admin:
+                after = wait_until(lambda: (lambda s: s if s["requests_in_flight"] == 0 else None)(
+                    global_stats(admin, "stats_genai_global")), 10)
+                self.assertTrue(after, "requests still in flight")
+                deltas = check_counters(self, before, after, outcome)
+            print(f"[robust] counters: {deltas}")
+
+            # After the recovery every client's next request succeeds.
+            with proxy.client() as conn:
+                for i in range(20):
+                    doc = f"after recovery {i}"
+                    _, rows = genai(conn, {"type": "embed", "documents": [doc]})
+                    self.assertEqual([float(x) for x in rows[0][0].split(",")],
+                                     fake_model.embedding(doc, service.dimension))
+            self.assertIsNone(proxy.proc.poll())
+            self.assertGreater(pid, 0)
+        finally:
+            if load is not None:
+                load.finish(timeout=5)
+            proxy.cleanup()
+            service.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
