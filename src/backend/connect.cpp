@@ -55,7 +55,10 @@ BackendConnection::open(asio::any_io_executor executor, const ConnectParams& par
   auto started = Clock::now();
   asio::ip::tcp::resolver resolver(executor);
   std::error_code ec;
-  auto endpoints = co_await resolver.async_resolve(params.host, std::to_string(params.port),
+  // Operands of co_await are kept free of temporaries with destructors: g++ 12
+  // may destroy such temporaries twice.
+  std::string service = std::to_string(params.port);
+  auto endpoints = co_await resolver.async_resolve(params.host, service,
                                                    asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return unreachable(params, "cannot resolve host: " + ec.message());
 

@@ -32,7 +32,8 @@ asio::awaitable<void> reset_and_release(std::shared_ptr<Backends> backends,
                                         std::unique_ptr<BackendConnection> conn) {
   conn->deadline().arm(std::chrono::milliseconds(backends->settings().connect_timeout_server_ms),
                        conn->socket());
-  auto answer = co_await conn->simple_command(std::string(1, '\x1f'));
+  const std::string reset(1, static_cast<char>(Command::kResetConnection));
+  auto answer = co_await conn->simple_command(reset);
   conn->deadline().disarm();
   if (!answer || !mysql::is_ok_packet(*answer)) co_return;  // the connection closes
   auto ok = mysql::parse_ok(*answer, conn->state().capabilities);

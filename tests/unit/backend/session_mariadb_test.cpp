@@ -270,7 +270,11 @@ TEST(BackendSessionMariadb, BackendDyingMidQueryGivesLostConnection) {
   asio::steady_timer timer(h.io, std::chrono::milliseconds(300));
   timer.async_wait([&](std::error_code) {
     asio::co_spawn(
-        h.io, [&]() -> asio::awaitable<void> { co_await killer->query("KILL CONNECTION " + id); },
+        h.io,
+        [&]() -> asio::awaitable<void> {
+          std::string kill = "KILL CONNECTION " + id;
+          co_await killer->query(kill);
+        },
         asio::detached);
   });
   auto r = h.query(*s, "SELECT SLEEP(10)");
