@@ -75,6 +75,13 @@ class EmbedTest(GenaiTestCase):
         _, rows = self.embed(docs, format="binary")
         self.assert_embeddings(rows, docs, fmt="binary")
 
+    def test_statement_larger_than_one_packet(self):
+        # Over 16 MB: the client splits the statement into several protocol packets.
+        docs = [f"{i} " + "y" * 6000 for i in range(2800)]
+        self.assertGreater(len(json.dumps(docs)), 1 << 24)
+        _, rows = self.embed(docs, format="binary")
+        self.assert_embeddings(rows, docs, fmt="binary")
+
     def test_statement_syntax_variants(self):
         body = json.dumps({"type": "embed", "documents": ["syntax"]})
         for sql in ("GENAI: " + body, "genai:" + body, "  \n\tGenAI:  " + body + "  ",
@@ -106,6 +113,12 @@ class RerankTest(GenaiTestCase):
             self.assert_reranked(columns, rows, self.QUERY, self.DOCS, top_n=top_n)
         columns, rows = self.rerank(self.QUERY, self.DOCS, top_n=0)
         self.assertEqual(len(rows), len(self.DOCS))
+
+    def test_ties_keep_the_lower_index_first(self):
+        docs = ["same text", "other", "same text", "same text"]
+        columns, rows = self.rerank("same", docs)
+        self.assert_reranked(columns, rows, "same", docs)
+        self.assertEqual([int(r[0]) for r in rows if as_text(r[2]) == "same text"], [0, 2, 3])
 
     def test_two_columns(self):
         columns, rows = self.rerank(self.QUERY, self.DOCS, columns=2, top_n=4)

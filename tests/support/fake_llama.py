@@ -251,7 +251,8 @@ class Service:
         scores = [fake_model.rerank_score(query, d) for d in documents]
         order = list(range(len(documents)))
         if not self.args.input_order:
-            order.sort(key=lambda i: (-scores[i], i))
+            # Ties come higher index first: the proxy must apply its own tie rule.
+            order.sort(key=lambda i: (-scores[i], -i))
             top_n = body.get("top_n")
             if isinstance(top_n, int) and top_n > 0 and not tei:
                 order = order[:top_n]
