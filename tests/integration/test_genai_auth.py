@@ -3,7 +3,7 @@ import os
 import unittest
 
 import harness
-from service import ER_SERVICE_ERROR, GenaiTestCase, as_text
+from service import ER_SERVICE_ERROR, ER_UNREACHABLE, GenaiTestCase, as_text
 
 EMBED_KEY = "sk-embed-7f3a9c1e55d0"
 ENV_NAME = "GP_TEST_RERANK_KEY"
@@ -58,6 +58,22 @@ class ApiKeyTest(GenaiTestCase):
                 harness.query(admin, f"SET genai-embedding_api_key='{EMBED_KEY}'")
                 harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
         self.assertNotIn(wrong, self.proxy.logs())
+        self.assert_usable()
+
+
+    def test_unreachable_error_names_the_uri_not_the_key(self):
+        closed = harness.free_port()
+        with self.proxy.admin() as admin:
+            harness.query(admin, f"SET genai-embedding_uri='http://127.0.0.1:{closed}/embedding'")
+            harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
+            try:
+                message = self.assert_error({"type": "embed", "documents": ["x"]},
+                                            ER_UNREACHABLE, f"127.0.0.1:{closed}")
+                self.assertNotIn(EMBED_KEY, message)
+            finally:
+                harness.query(admin, "SET genai-embedding_uri="
+                                     f"'{self.service.url('/embedding')}'")
+                harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
         self.assert_usable()
 
 

@@ -98,6 +98,14 @@ class ServiceErrorTest(GenaiTestCase):
                           "Loading model")
         self.assert_usable()
 
+    def test_other_services_error_envelopes(self):
+        # OpenAI: {"error": {"message", "type", "param", "code"}}; TEI: {"error": "...", "error_type"}.
+        self.assert_error({"type": "embed", "documents": ["__http_429__"]}, ER_SERVICE_ERROR,
+                          "Rate limit reached for requests")
+        self.assert_error({"type": "embed", "documents": ["__http_422__"]}, ER_SERVICE_ERROR,
+                          "must have less than 512 tokens")
+        self.assert_usable()
+
     def test_global_fault_mode(self):
         self.service.control(mode="http_500")
         self.assert_error({"type": "embed", "documents": ["plain"]}, ER_SERVICE_ERROR,

@@ -14,6 +14,7 @@ ignored), so a client must pair results by `index`.
 Faults, per request by a token inside any input text, query or document, or
 globally with POST /control {"mode": NAME, "delay_ms": N} (an empty object clears them):
   __delay_ms=N__  __http_400__  __http_500__  __http_503__  __truncated_json__
+  __http_429__ (OpenAI's envelope)  __http_422__ (TEI's envelope)
   __reset__  __wrong_count__  __null_value__  __nan__  __wrong_dimension__
   __not_json__  __bad_index__
 """
@@ -35,7 +36,7 @@ from aiohttp import web
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_model  # noqa: E402
 
-FAULTS = ("http_400", "http_500", "http_503", "truncated_json", "reset", "wrong_count",
+FAULTS = ("http_400", "http_422", "http_429", "http_500", "http_503", "truncated_json", "reset", "wrong_count",
           "null_value", "nan", "wrong_dimension", "not_json", "bad_index")
 _FAULT_TOKEN = re.compile(r"__(" + "|".join(FAULTS) + r")__")
 _DELAY_TOKEN = re.compile(r"__delay_ms=(\d+)__")
@@ -137,6 +138,13 @@ class Service:
         for status in (400, 500, 503):
             if f"http_{status}" in faults:
                 return self.error(status)
+        if "http_429" in faults:
+            return web.json_response({"error": {
+                "message": "Rate limit reached for requests", "type": "requests",
+                "param": None, "code": "rate_limit_exceeded"}}, status=429)
+        if "http_422" in faults:
+            return web.json_response({"error": "`inputs` must have less than 512 tokens. Given: 600",
+                                      "error_type": "Validation"}, status=422)
         if "reset" in faults:
             request.transport.abort()
             raise ClientGone()
