@@ -6,6 +6,7 @@ The 10,000-session variant is bench/soak.py --connections.
 """
 import json
 import os
+import resource
 import socket
 import struct
 import threading
@@ -14,14 +15,15 @@ import unittest
 
 import harness
 import rawmysql
-from robust_support import (connected_clients, fd_breakdown, fd_count, global_stats,
-                            open_idle_sessions, raise_fd_limit, rss_kib, wait_until)
+from robust_support import (connected_clients, cpu_seconds, fd_breakdown, fd_count,
+                            global_stats, open_idle_sessions, raise_fd_limit, rss_kib, wait_until)
 from service import FakeService
 
 IDLE_SESSIONS = int(os.environ.get("GP_ROBUST_IDLE_SESSIONS", "2000"))
 RSS_PER_SESSION_TARGET = 32 * 1024  # bytes
-# Descriptors: each session costs one in the proxy and one here.
-FD_LIMIT = raise_fd_limit(2 * IDLE_SESSIONS + 1024)
+# Each session costs one descriptor here and one in the proxy, which inherits
+# this limit when it starts.
+FD_LIMIT = raise_fd_limit(IDLE_SESSIONS + 1024)
 
 
 def abort(sock):
@@ -32,7 +34,7 @@ def abort(sock):
 
 class IdleSessionsTest(unittest.TestCase):
     def test_idle_sessions_cost_and_release(self):
-        sessions = min(IDLE_SESSIONS, FD_LIMIT // 2 - 256)
+        sessions = min(IDLE_SESSIONS, FD_LIMIT - 256)
         self.assertGreaterEqual(sessions, 500, "RLIMIT_NOFILE too low to test: %d" % FD_LIMIT)
         with harness.Proxy() as proxy:
             pid = proxy.proc.pid
@@ -232,6 +234,59 @@ class MidResultTest(unittest.TestCase):
         with self.proxy.client() as conn:
             rows = harness.query(conn, self.large_request(-2).decode())
             self.assertEqual(len(rows), self.DOCUMENTS)
+
+
+class DescriptorExhaustionTest(unittest.TestCase):
+    """More clients than the proxy's RLIMIT_NOFILE allows: accept() fails with EMFILE.
+
+    The proxy must stay calm (no busy loop, no flood of log lines) and serve
+    again as soon as descriptors are free.
+    """
+
+    PROXY_FD_LIMIT = 64
+
+    def test_accept_failures_do_not_spin(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        proxy = harness.Proxy()
+        # The child inherits the limit in force when it is started.
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.PROXY_FD_LIMIT, hard))
+        try:
+            proxy.start()
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        socks = []
+        try:
+            pid = proxy.proc.pid
+            for _ in range(self.PROXY_FD_LIMIT + 40):
+                socks.append(socket.create_connection(("127.0.0.1", proxy.client_port), timeout=5))
+            socks.append(socket.create_connection(("127.0.0.1", proxy.admin_port), timeout=5))
+            self.assertTrue(wait_until(lambda: fd_count(pid) >= self.PROXY_FD_LIMIT - 1, 10))
+            time.sleep(0.5)
+            cpu, log = cpu_seconds(pid), len(proxy.logs())
+            time.sleep(3)
+            cpu, log = cpu_seconds(pid) - cpu, len(proxy.logs()) - log
+            print(f"\n[robust] at the descriptor limit for 3 s: {cpu:.2f} s CPU, {log} bytes of log")
+            self.assertIsNone(proxy.proc.poll())
+            for s in socks:
+                abort(s)
+            socks = []
+            # Descriptors are free again: clients are served.
+            conn = wait_until(lambda: self.try_client(proxy), 10)
+            self.assertTrue(conn)
+            conn.close()
+            self.assertLess(log, 64 * 1024, "log flood while accept() fails")
+            self.assertLess(cpu, 0.3, "busy loop while accept() fails")
+        finally:
+            for s in socks:
+                abort(s)
+            proxy.cleanup()
+
+    @staticmethod
+    def try_client(proxy):
+        try:
+            return proxy.client(connect_timeout=2)
+        except Exception:
+            return None
 
 
 if __name__ == "__main__":
