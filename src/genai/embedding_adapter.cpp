@@ -184,7 +184,8 @@ bool uses_tei_inputs(std::string_view uri) {
   size_t end = uri.find_first_of("?#");
   if (end != std::string_view::npos) uri = uri.substr(0, end);
   while (!uri.empty() && uri.back() == '/') uri.remove_suffix(1);
-  return uri.ends_with("/embed");
+  // Ollama's /api/embed takes "input" like everyone else.
+  return uri.ends_with("/embed") && !uri.ends_with("/api/embed");
 }
 
 std::string build_embedding_body(std::span<std::string> documents, std::string_view model,

@@ -29,7 +29,8 @@ struct Embeddings {
 };
 
 // True for a URI whose path ends in "/embed" (text-embeddings-inference),
-// whose request names its list "inputs" instead of "input".
+// whose request names its list "inputs" instead of "input"; Ollama's
+// "/api/embed" is not one.
 bool uses_tei_inputs(std::string_view uri);
 
 // {"input":[...]} (or "inputs"), plus "model" when not empty. The documents

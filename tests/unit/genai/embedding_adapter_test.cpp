@@ -44,6 +44,7 @@ TEST(EmbeddingBody, TeiPathDetection) {
   EXPECT_TRUE(uses_tei_inputs("http://h:8080/embed"));
   EXPECT_TRUE(uses_tei_inputs("http://h:8080/embed/?x=1"));
   EXPECT_FALSE(uses_tei_inputs("http://h:8080/embedding"));
+  EXPECT_FALSE(uses_tei_inputs("http://h:11434/api/embed"));
   EXPECT_FALSE(uses_tei_inputs("http://h:8080/v1/embeddings"));
 }
 
