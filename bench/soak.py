@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Long robustness runs against the real binary (the heavy variants of tests/integration/test_robust_*).
+"""Long robustness runs against the real binary: the heavy variants of test_robust_*.
 
   soak.py connections [--sessions 10000] [--cycles 5] [--hold 5]
       Holds N idle logged-in sessions, pings a sample, closes them; repeats.

@@ -202,8 +202,8 @@ def error_of(packet):
     return code, rest.decode("utf-8", "replace")
 
 
-def errors_in_stream(data):
-    """(code, message) of every ERR frame in a raw byte stream (ignores a trailing partial frame)."""
+def payloads_in_stream(data):
+    """The payload of every whole frame in a byte stream (a trailing partial frame is ignored)."""
     out = []
     pos = 0
     while pos + 4 <= len(data):
@@ -211,8 +211,11 @@ def errors_in_stream(data):
         payload = data[pos + 4:pos + 4 + length]
         if len(payload) < length:
             break
-        err = error_of(payload)
-        if err:
-            out.append(err)
+        out.append(payload)
         pos += 4 + length
     return out
+
+
+def errors_in_stream(data):
+    """(code, message) of every ERR frame in a raw byte stream."""
+    return [e for e in map(error_of, payloads_in_stream(data)) if e]

@@ -24,7 +24,7 @@ UPSTREAM_ERRORS = (9102, 9103, 9104, 9105)
 
 
 def raise_fd_limit(wanted):
-    """Raises this process's soft RLIMIT_NOFILE (children inherit it); returns the new soft limit."""
+    """Raises this process's soft RLIMIT_NOFILE (children inherit it); returns the new value."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if target > soft:
@@ -305,7 +305,8 @@ def _socket_ports():
                 for line in f:
                     parts = line.split()
                     local, remote, inode = parts[1], parts[2], parts[9]
-                    table[inode] = (int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16))
+                    table[inode] = (int(local.rsplit(":", 1)[1], 16),
+                                    int(remote.rsplit(":", 1)[1], 16))
         except FileNotFoundError:
             pass
     return table

@@ -265,7 +265,8 @@ class DescriptorExhaustionTest(unittest.TestCase):
             cpu, log = cpu_seconds(pid), len(proxy.logs())
             time.sleep(3)
             cpu, log = cpu_seconds(pid) - cpu, len(proxy.logs()) - log
-            print(f"\n[robust] at the descriptor limit for 3 s: {cpu:.2f} s CPU, {log} bytes of log")
+            print(f"\n[robust] at the descriptor limit for 3 s: {cpu:.2f} s CPU, "
+                  f"{log} bytes of log")
             self.assertIsNone(proxy.proc.poll())
             for s in socks:
                 abort(s)

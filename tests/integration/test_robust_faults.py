@@ -1,4 +1,4 @@
-"""256 concurrent clients while the service delays, fails, answers garbage, resets, dies and returns.
+"""256 concurrent clients while the service delays, fails, answers garbage, resets, dies, returns.
 
 Short version for `make test` (about 30 s of load); bench/soak.py runs the same
 load for minutes with several outages.
@@ -32,7 +32,6 @@ class FaultsUnderLoadTest(unittest.TestCase):
         load = None
         try:
             proxy.start()
-            pid = proxy.proc.pid
             with proxy.admin() as admin:
                 before = global_stats(admin, "stats_genai_global")
             load = FaultLoad(proxy, CLIENTS, service.dimension,
@@ -77,7 +76,6 @@ class FaultsUnderLoadTest(unittest.TestCase):
                     self.assertEqual([float(x) for x in rows[0][0].split(",")],
                                      fake_model.embedding(doc, service.dimension))
             self.assertIsNone(proxy.proc.poll())
-            self.assertGreater(pid, 0)
         finally:
             if load is not None:
                 load.finish(timeout=5)
