@@ -193,6 +193,7 @@ class FaultLoad:
 
     def _client(self, index):
         rng = random.Random(self.seed * 100003 + index)
+        time.sleep(rng.uniform(*self.think_s))  # no thundering herd at the start
         try:
             conn = self.proxy.client(read_timeout=self.deadline_s + 30, connect_timeout=30)
         except pymysql.err.MySQLError as e:
@@ -264,6 +265,23 @@ class FaultLoad:
         if texts != [docs[i] for i, _ in expected]:
             return "rerank documents do not match"
         return None
+
+
+def check_clean_failures(test, outcome, outages):
+    """Fault-free requests failed only around an outage (`outages`: (start, end) monotonic
+    times), or timed out: on a saturated machine a request may legitimately exceed its
+    timeout, but any other error outside an outage would be a fault leaking across
+    requests. Returns the number of such timeouts.
+    """
+    timeouts = 0
+    for begun, ended, code in outcome.clean_failures:
+        if any(begun <= b + 1.0 and ended >= a - 0.5 for a, b in outages):
+            continue
+        test.assertEqual(code, 9103, f"error {code} on a fault-free request outside an outage")
+        timeouts += 1
+    test.assertLessEqual(timeouts, max(5, outcome.statements // 100),
+                         "too many fault-free requests timed out")
+    return timeouts
 
 
 def counter_deltas(before, after, names):
