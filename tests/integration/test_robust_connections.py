@@ -2,7 +2,7 @@
 
 Afterwards the proxy holds no more descriptors than before (± a couple) and
 its resident memory is back to its warm baseline (± 10 %).
-The 10,000-session variant is bench/soak.py --connections.
+The 10,000-session variant is `bench/soak.py connections`.
 """
 import json
 import os
