@@ -348,3 +348,20 @@ def fd_breakdown(pid, client_port, upstream_ports=()):
                 kind = "upstream"
         out[kind] += 1
     return out
+
+
+def sanitizers():
+    """The sanitizers the proxy binary was built with ('' for none), from its CMakeCache.txt.
+
+    Under AddressSanitizer memory figures mean nothing (shadow memory, quarantine)
+    and every sanitizer slows the proxy down, so tests relax those checks only.
+    """
+    cache = os.path.join(os.path.dirname(os.path.abspath(harness.BINARY)), "CMakeCache.txt")
+    try:
+        with open(cache) as f:
+            for line in f:
+                if line.startswith("GP_SANITIZE:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""

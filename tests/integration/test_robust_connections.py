@@ -16,11 +16,15 @@ import unittest
 import harness
 import rawmysql
 from robust_support import (connected_clients, cpu_seconds, fd_breakdown, fd_count,
-                            global_stats, open_idle_sessions, raise_fd_limit, rss_kib, wait_until)
+                            global_stats, open_idle_sessions, raise_fd_limit, rss_kib, sanitizers,
+                            wait_until)
 from service import FakeService
 
 IDLE_SESSIONS = int(os.environ.get("GP_ROBUST_IDLE_SESSIONS", "2000"))
 RSS_PER_SESSION_TARGET = 32 * 1024  # bytes
+# AddressSanitizer's shadow memory and quarantine make resident memory
+# meaningless: under it only descriptors and behaviour are checked.
+MEASURE_MEMORY = "address" not in sanitizers()
 # Each session costs one descriptor here and one in the proxy, which inherits
 # this limit when it starts.
 FD_LIMIT = raise_fd_limit(IDLE_SESSIONS + 1024)
@@ -67,9 +71,10 @@ class IdleSessionsTest(unittest.TestCase):
                   f"{peaks} KiB held, {rests} KiB after closing; "
                   f"{per_session / 1024:.1f} KiB per idle session; fds {cold_fds} -> "
                   f"{cold_fds + sessions} -> {fd_count(pid)}")
-            self.assertLessEqual(per_session, RSS_PER_SESSION_TARGET)
-            self.assertLessEqual(rests[-1], rests[1] * 1.10)
-            self.assertLessEqual(peaks[-1], peaks[1] * 1.10)
+            if MEASURE_MEMORY:
+                self.assertLessEqual(per_session, RSS_PER_SESSION_TARGET)
+                self.assertLessEqual(rests[-1], rests[1] * 1.10)
+                self.assertLessEqual(peaks[-1], peaks[1] * 1.10)
             self.assertIsNone(proxy.proc.poll())
 
 
@@ -229,7 +234,8 @@ class MidResultTest(unittest.TestCase):
         with self.proxy.admin() as admin:
             self.assertEqual(global_stats(admin, "stats_genai_global")["requests_total"] - before,
                              30)
-        self.assertLessEqual(rss, base_rss * 1.10)
+        if MEASURE_MEMORY:
+            self.assertLessEqual(rss, base_rss * 1.10)
         self.assertIsNone(self.proxy.proc.poll())
         with self.proxy.client() as conn:
             rows = harness.query(conn, self.large_request(-2).decode())
