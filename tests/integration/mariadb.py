@@ -49,7 +49,7 @@ class MariaDB:
         os.makedirs(self.dir, exist_ok=True)
         if not os.path.isdir(os.path.join(self.datadir, "mysql")):
             shutil.copytree(_template_datadir(), self.datadir, symlinks=True)
-        self.port = _free_port()
+        self.port = self.port or _free_port()  # a restart keeps its port
         args = ["mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--port={self.port}",
                 "--bind-address=127.0.0.1", f"--socket={self.socket}", f"--pid-file={self.pid_file}",
                 "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=128M",
