@@ -68,9 +68,14 @@ mysql::ResultSet text_result(const std::vector<std::string>& columns,
 Result<mysql::QueryResult> run_to_result(Database& db, Statement& stmt) {
   const int n = stmt.column_count();
   if (n == 0) {
+    // sqlite3_changes() keeps the count of the last INSERT/UPDATE/DELETE, so
+    // it is only the answer when this statement changed something.
+    const int64_t total_before = sqlite3_total_changes64(db.get());
     if (auto r = stmt.run(); !r) return std::unexpected(r.error());
     mysql::OkPacket ok;
-    ok.affected_rows = static_cast<uint64_t>(db.changes());
+    if (sqlite3_total_changes64(db.get()) != total_before) {
+      ok.affected_rows = static_cast<uint64_t>(db.changes());
+    }
     return ok;
   }
   // The kind of each column: SQLITE_NULL until a value is seen; a mix of
