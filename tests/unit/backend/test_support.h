@@ -3,6 +3,9 @@
 // io_context with a loopback socket pair standing for the client.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -27,28 +30,50 @@ namespace gp::backend::testing {
 
 // The port of a MariaDB server shared by the tests of this process; stopped
 // at exit. Users app/secret and other/other-pw exist, and database gp_test.
+inline std::string mariadb_script() {
+  std::filesystem::path here(__FILE__);
+  return (here.parent_path().parent_path().parent_path() / "integration" / "mariadb.py").string();
+}
+
 inline int mariadb_port() {
   struct Server {
     std::string dir;
     int port = 0;
     Server() {
-      std::filesystem::path here(__FILE__);
-      auto script = here.parent_path().parent_path().parent_path() / "integration" / "mariadb.py";
       char tmpl[] = "/tmp/gp-unit-mariadb-XXXXXX";
       dir = mkdtemp(tmpl);
-      std::string cmd = "/usr/bin/python3 " + script.string() + " start " + dir + "/server";
+      std::string cmd = "/usr/bin/python3 " + mariadb_script() + " start " + dir;
       FILE* p = popen(cmd.c_str(), "r");
       if (p != nullptr) {
         if (std::fscanf(p, "%d", &port) != 1) port = 0;
         pclose(p);
       }
+      start_watchdog();
     }
-    ~Server() {
-      std::filesystem::path here(__FILE__);
-      auto script = here.parent_path().parent_path().parent_path() / "integration" / "mariadb.py";
-      std::string cmd = "/usr/bin/python3 " + script.string() + " stop " + dir + "/server";
+    ~Server() { stop(dir); }
+    static void stop(const std::string& dir) {
+      std::string cmd = "/usr/bin/python3 " + mariadb_script() + " stop " + dir;
       [[maybe_unused]] int rc = std::system(cmd.c_str());
       std::filesystem::remove_all(dir);
+    }
+    // A test process that crashes or is killed runs no destructor: a child
+    // waits for the end of a pipe only this process holds, then stops the
+    // server, so no mariadbd outlives its tests.
+    void start_watchdog() {
+      int fds[2];
+      if (pipe2(fds, O_CLOEXEC) != 0) return;
+      pid_t child = fork();
+      if (child == 0) {
+        close(fds[1]);
+        char byte;
+        while (read(fds[0], &byte, 1) > 0) {
+        }
+        const std::string& target = dir;
+        execl("/usr/bin/python3", "python3", mariadb_script().c_str(), "stop", target.c_str(),
+              static_cast<char*>(nullptr));
+        _exit(1);
+      }
+      close(fds[0]);  // the write end stays open until this process ends
     }
   };
   static Server server;
