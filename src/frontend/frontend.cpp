@@ -7,7 +7,10 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -61,7 +64,7 @@ void log_session_end(std::exception_ptr error) {
 struct Frontend::Impl {
   Impl(ConfigStore& config, MetricsRegistry& metrics, admin::Admin& admin, genai::Engine& engine,
        backend::BackendManager& backends)
-      : context{config, admin, engine, backends}, metrics(metrics) {}
+      : context{config, admin, engine, backends, {}, {1}}, metrics(metrics) {}
 
   SessionContext context;
   MetricsRegistry& metrics;
@@ -70,6 +73,23 @@ struct Frontend::Impl {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> threads;
   bool started = false;
+  // Shared by every acceptor's thread; a racy read only risks one extra log line.
+  std::atomic<std::chrono::steady_clock::time_point> last_accept_warning{};
+
+  // accept() fails while the process is out of descriptors (EMFILE/ENFILE)
+  // and keeps failing until one is freed: pause instead of spinning, and log
+  // once per episode rather than per attempt.
+  asio::awaitable<void> back_off_after_accept_error(tcp::acceptor& acceptor, std::error_code ec) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_accept_warning.load() > std::chrono::seconds(10)) {
+      last_accept_warning.store(now);
+      spdlog::warn("accept failed: {} (retrying every 100 ms; raise the open files limit?)",
+                   ec.message());
+    }
+    asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+    std::error_code ignored;
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 
   asio::awaitable<void> accept_clients(tcp::acceptor& acceptor) {
     for (;;) {
@@ -78,7 +98,7 @@ struct Frontend::Impl {
           co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        spdlog::warn("accept failed: {}", ec.message());
+        co_await back_off_after_accept_error(acceptor, ec);
         continue;
       }
       const auto limit = context.config.current()->mysql.max_connections;
@@ -100,6 +120,7 @@ struct Frontend::Impl {
           co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        co_await back_off_after_accept_error(acceptor, ec);
         continue;
       }
       asio::co_spawn(acceptor.get_executor(), run_admin_session(std::move(socket), context),

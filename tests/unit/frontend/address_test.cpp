@@ -28,7 +28,9 @@ TEST(ParseListenAddresses, RejectsBadInput) {
                           "127.0.0.1:66x", ";;"}) {
     auto r = parse_listen_addresses(bad);
     EXPECT_FALSE(r) << bad;
-    if (!r) EXPECT_FALSE(r.error().message.empty());
+    if (!r) {
+      EXPECT_FALSE(r.error().message.empty());
+    }
   }
 }
 
