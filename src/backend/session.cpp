@@ -38,6 +38,9 @@ asio::awaitable<void> reset_and_release(std::shared_ptr<Backends> backends,
   if (!answer || !mysql::is_ok_packet(*answer)) co_return;  // the connection closes
   auto ok = mysql::parse_ok(*answer, conn->state().capabilities);
   conn->state().status_flags = ok ? ok->status_flags : status::kAutocommit;
+  // Servers differ on whether a reset keeps the current schema: the next
+  // user switches it explicitly.
+  conn->state().schema_known = false;
   backends->counters().connections_reset.fetch_add(1);
   backends->release(std::move(conn));
 }
