@@ -182,6 +182,24 @@ class BackendTest(unittest.TestCase):
         self.assertIn(f"127.0.0.1:{self.db.port}", e.exception.args[1])
         self.assertEqual(query(self.client(), "SELECT 1"), ((1,),))
 
+    def test_document_from_sql_runs_on_the_backend(self):
+        c = self.client()
+        query(c, "CREATE TABLE IF NOT EXISTS docs (id INT PRIMARY KEY, body TEXT)")
+        query(c, "REPLACE INTO docs VALUES (1, 'red apples'), (2, 'green pears'), (3, 'apple pie')")
+        cols, rows = None, None
+        with c.cursor() as cur:
+            cur.execute('GENAI: {"type": "rerank", "query": "apple pie", '
+                        '"document_from_sql": "SELECT body, id FROM gp_test.docs"}')
+            cols = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        self.assertEqual(cols, ["body", "id", "score"])
+        self.assertEqual(len(rows), 3)
+        self.assertEqual(rows[0][:2], ("apple pie", 3))
+        with self.assertRaises(pymysql.err.ProgrammingError) as e:
+            query(c, 'GENAI: {"type": "embed", "document_from_sql": "SELECT body FROM gp_test.nope"}')
+        self.assertEqual(e.exception.args[0], 1146)
+        self.assertEqual(query(c, "SELECT 'usable'"), (("usable",),))
+
     def test_connection_pool_stats(self):
         c = self.client()
         for _ in range(5):
