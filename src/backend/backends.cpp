@@ -10,6 +10,7 @@
 #include <random>
 
 #include "backend/coroutine_warnings.h"
+#include "backend/warm_cache.h"
 #include "mysql/messages.h"
 #include "mysql/protocol.h"
 
@@ -122,6 +123,17 @@ asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
       candidates.erase(candidates.begin() + static_cast<long>(i));
       weights.erase(weights.begin() + static_cast<long>(i));
 
+      auto max_age = std::chrono::milliseconds(std::max(settings.connection_max_age_ms, 0));
+      auto* warm_cache = WarmCache::of(executor);
+      if (auto warm = warm_cache ? warm_cache->take(server.get(), key, schema, executor, max_age,
+                                                    kIdleTimeout)
+                                 : nullptr) {
+        server->on_checkout();
+        warm->set_checked_out(true);
+        counters_.get_conn_success.fetch_add(1);
+        counters_.get_conn_immediate.fetch_add(1);
+        co_return std::move(warm);
+      }
       if (auto idle = server->take_idle(key, schema)) {
         auto conn = BackendConnection::adopt(std::move(*idle), executor);
         if (conn) {
@@ -215,6 +227,9 @@ void Backends::release(std::unique_ptr<BackendConnection> conn) {
   auto max_conn = static_cast<size_t>(std::max(server->config().max_connections, 0));
   size_t max_idle = std::max<size_t>(
       1, max_conn * static_cast<size_t>(std::clamp(settings.free_connections_pct, 0, 100)) / 100);
+  if (server->idle_count() >= max_idle) return;
+  auto* warm_cache = WarmCache::of(conn->socket().get_executor());
+  if (warm_cache && warm_cache->put(conn)) return;
   server->put_idle(conn->detach(), max_idle);
 }
 

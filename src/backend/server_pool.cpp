@@ -86,7 +86,7 @@ std::optional<IdleConnection> ServerPool::take_idle(const ConnectionKey& key,
 
 void ServerPool::put_idle(IdleConnection conn, size_t max_idle) {
   std::lock_guard lock(mutex_);
-  if (retired_.load() || shunned_until_ || idle_.size() >= max_idle) return;  // conn closes
+  if (retired_.load() || shunned_until_ || idle_.size() + warm_.load() >= max_idle) return;
   conn.state().last_used = Clock::now();
   // Most recently used first: warm connections are reused, cold ones age out.
   idle_.push_front(std::move(conn));
@@ -126,7 +126,7 @@ bool ServerPool::reserve_slot() {
 
 size_t ServerPool::idle_count() const {
   std::lock_guard lock(mutex_);
-  return idle_.size();
+  return idle_.size() + warm_.load();
 }
 
 void ServerPool::on_checkout() {

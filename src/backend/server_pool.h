@@ -62,7 +62,10 @@ class ServerPool {
   bool reserve_slot();
   void on_closed() { total_.fetch_sub(1); }
   size_t total() const { return total_.load(); }
-  size_t idle_count() const;
+  size_t idle_count() const;  // pooled and warm
+  // Connections kept idle in a network thread's WarmCache.
+  void on_warm() { warm_.fetch_add(1); }
+  void on_unwarm() { warm_.fetch_sub(1); }
 
   void on_checkout();
   void on_checkin() { counters_.conn_used.fetch_sub(1); }
@@ -75,6 +78,7 @@ class ServerPool {
   std::optional<Clock::time_point> shunned_until_;
   std::deque<IdleConnection> idle_;
   std::atomic<size_t> total_{0};
+  std::atomic<size_t> warm_{0};
   std::atomic<bool> retired_{false};
   ServerCounters counters_;
 };

@@ -313,3 +313,26 @@ TEST(BackendSessionMariadb, LargeResultsStreamInBoundedMemory) {
 
 }  // namespace
 }  // namespace gp::backend
+
+namespace gp::backend {
+namespace {
+
+TEST(BackendSessionMariadb, ConnectionsPastTheirMaxAgeAreNotReused) {
+  int port = testing::mariadb_port();
+  ASSERT_GT(port, 0);
+  MysqlSettings settings;
+  settings.connection_max_age_ms = 50;
+  testing::Harness h({testing::Harness::server(port)}, {}, settings);
+  auto s = h.session();
+  ASSERT_TRUE(h.query(*s, "SELECT CONNECTION_ID()"));
+  std::string first = value_of(h.received);
+  ASSERT_TRUE(h.query(*s, "SELECT CONNECTION_ID()"));
+  EXPECT_EQ(value_of(h.received), first) << "young connections are reused";
+  usleep(100 * 1000);
+  ASSERT_TRUE(h.query(*s, "SELECT CONNECTION_ID()"));
+  EXPECT_NE(value_of(h.received), first);
+  EXPECT_EQ(h.pool_value("ConnOK"), "2");
+}
+
+}  // namespace
+}  // namespace gp::backend
