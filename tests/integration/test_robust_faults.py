@@ -4,6 +4,8 @@ Short version for `make test` (about 30 s of load); bench/soak.py runs the same
 load for minutes with several outages.
 """
 import os
+import random
+import threading
 import time
 import unittest
 
@@ -76,6 +78,82 @@ class FaultsUnderLoadTest(unittest.TestCase):
                                      fake_model.embedding(doc, service.dimension))
             self.assertIsNone(proxy.proc.poll())
         finally:
+            if load is not None:
+                load.finish(timeout=5)
+            proxy.cleanup()
+            service.stop()
+
+
+class ConfigChurnUnderLoadTest(unittest.TestCase):
+    """LOAD ... TO RUNTIME several times a second while clients run statements.
+
+    Resizing the engine's threads and endpoint limits must not drop, mix up or
+    slow down a single request.
+    """
+
+    CLIENTS = 64
+    SECONDS = 12
+
+    def test_runtime_changes_under_load(self):
+        service = FakeService().start()
+        proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
+                                     "rerank_uri": service.url("/rerank"),
+                                     "embedding_timeout_ms": TIMEOUT_MS,
+                                     "rerank_timeout_ms": TIMEOUT_MS})
+        load = None
+        stop = threading.Event()
+        loads = []
+
+        def churn():
+            rng = random.Random(3)
+            with proxy.admin() as admin:
+                while not stop.is_set():
+                    threads = rng.randint(1, 4)
+                    for sql in (f"SET genai-threads = {threads}",
+                                f"SET genai-endpoint_concurrency = {rng.randint(2, 64)}",
+                                f"SET genai-batch_size = {rng.choice([0, 1, 2, 3])}",
+                                "LOAD GENAI VARIABLES TO RUNTIME",
+                                f"SET mysql-max_connections = {rng.randint(5000, 10000)}",
+                                "LOAD MYSQL VARIABLES TO RUNTIME"):
+                        harness.query(admin, sql)
+                    loads.append(threads)
+                    if len(loads) % 10 == 0:
+                        harness.query(admin, "SAVE GENAI VARIABLES TO DISK")
+                    time.sleep(rng.uniform(0.05, 0.3))
+
+        try:
+            proxy.start()
+            with proxy.admin() as admin:
+                before = global_stats(admin, "stats_genai_global")
+            load = FaultLoad(proxy, self.CLIENTS, service.dimension,
+                             deadline_s=TIMEOUT_MS / 1000 + MARGIN_S, fault_rate=0.0,
+                             think_s=(0.0, 0.05)).start()
+            churner = threading.Thread(target=churn)
+            churner.start()
+            time.sleep(self.SECONDS)
+            stop.set()
+            churner.join(30)
+            hung = load.finish(timeout=TIMEOUT_MS / 1000 + MARGIN_S + 30)
+            outcome = load.outcome
+            print(f"\n[robust] {len(loads)} runtime loads under {self.CLIENTS} clients: "
+                  f"{outcome.summary()}")
+            self.assertEqual(hung, [])
+            self.assertFalse(churner.is_alive())
+            self.assertGreater(len(loads), 20)
+            self.assertIsNone(proxy.proc.poll(), "genaiproxy died:\n" + proxy.logs()[-3000:])
+            self.assertEqual(outcome.problems, [])
+            check_clean_failures(self, outcome, [])
+            self.assertGreater(outcome.ok, 500)
+            with proxy.admin() as admin:
+                after = wait_until(lambda: (lambda s: s if s["requests_in_flight"] == 0 else None)(
+                    global_stats(admin, "stats_genai_global")), 10)
+                self.assertTrue(after, "requests still in flight")
+                check_counters(self, before, after, outcome)
+                # Retired engine threads finish their requests, then exit.
+                self.assertTrue(wait_until(lambda: global_stats(
+                    admin, "stats_genai_global")["threads_running"] == loads[-1], 10))
+        finally:
+            stop.set()
             if load is not None:
                 load.finish(timeout=5)
             proxy.cleanup()
