@@ -3,8 +3,10 @@
 Short version for `make test` (about 30 s of load); bench/soak.py runs the same
 load for minutes with several outages.
 """
+import json
 import os
 import random
+import signal
 import threading
 import time
 import unittest
@@ -156,6 +158,64 @@ class ConfigChurnUnderLoadTest(unittest.TestCase):
             stop.set()
             if load is not None:
                 load.finish(timeout=5)
+            proxy.cleanup()
+            service.stop()
+
+
+class ShutdownUnderLoadTest(unittest.TestCase):
+    """SIGTERM while statements are in flight: docs/OPERATIONS.md promises that each one
+    fails with error 9106 (module unavailable) before the sessions end, and a prompt exit 0."""
+
+    CLIENTS = 64
+
+    def test_sigterm_with_requests_in_flight(self):
+        service = FakeService().start()
+        proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
+                                     "rerank_uri": service.url("/rerank"),
+                                     "embedding_timeout_ms": 30000})
+        results = []
+        lock = threading.Lock()
+
+        def client(i, conn):
+            doc = f"in flight at shutdown {i} __delay_ms=20000__"
+            started = time.monotonic()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("GENAI: " + json.dumps({"type": "embed", "documents": [doc]}))
+                    outcome = "answered"
+            except Exception as e:  # an ERR packet or a closed connection
+                outcome = e.args[0] if e.args else repr(e)
+            with lock:
+                results.append((outcome, time.monotonic() - started))
+
+        try:
+            proxy.start()
+            conns = [proxy.client(read_timeout=60) for _ in range(self.CLIENTS)]
+            threads = [threading.Thread(target=client, args=(i, c)) for i, c in enumerate(conns)]
+            for t in threads:
+                t.start()
+            self.assertTrue(wait_until(lambda: service.stats()["in_flight"] == self.CLIENTS, 15))
+            stopped = time.monotonic()
+            self.assertEqual(proxy.stop(signal.SIGTERM), 0)
+            took = time.monotonic() - stopped
+            for t in threads:
+                t.join(30)
+            print(f"\n[robust] SIGTERM with {self.CLIENTS} statements in flight: exit 0 after "
+                  f"{took:.2f}s; client outcomes {sorted(set(r[0] for r in results), key=str)}")
+            self.assertLess(took, 10)
+            self.assertEqual(len(results), self.CLIENTS)
+            self.assertNotIn("answered", [r[0] for r in results])
+            # A clear 9106, not a bare lost connection (2013), and never a hang.
+            for outcome, elapsed in results:
+                self.assertEqual(outcome, 9106, "statement in flight at SIGTERM")
+                self.assertLess(elapsed, 20)
+            self.assertTrue(wait_until(lambda: service.stats()["in_flight"] == 0, 10))
+            for c in conns:
+                try:
+                    c.close()
+                except Exception:
+                    pass
+        finally:
             proxy.cleanup()
             service.stop()
 
