@@ -169,5 +169,61 @@ class KillDuringSavesTest(unittest.TestCase):
             proxy.cleanup()
 
 
+class DamagedDatabaseTest(unittest.TestCase):
+    """A damaged genaiproxy.db: the proxy starts (rebuilding) or refuses clearly, never crashes."""
+
+    def damage_cases(self, good):
+        half = len(good) // 2
+        yield "empty", b""
+        yield "truncated", good[:half]
+        yield "garbage header", os.urandom(100) + good[100:]
+        yield "garbage pages", good[:4096] + os.urandom(len(good) - 4096)
+        yield "not a database", b"this is not an SQLite file\n" * 200
+
+    def test_damaged_database_file(self):
+        proxy = harness.Proxy(genai={"max_documents": 4343})
+        db_path = os.path.join(proxy.datadir, "genaiproxy.db")
+        try:
+            proxy.start()
+            with proxy.admin() as admin:
+                harness.query(admin, "SAVE GENAI VARIABLES TO DISK")
+            proxy.stop()
+            with open(db_path, "rb") as f:
+                good = f.read()
+            self.assertGreater(len(good), 8192)
+            args = [harness.BINARY, "--config", proxy.config_path, "--datadir", proxy.datadir]
+            outcomes = {}
+            for name, data in self.damage_cases(good):
+                with self.subTest(damage=name):
+                    with open(db_path, "wb") as f:
+                        f.write(data)
+                    log_path = os.path.join(proxy.datadir, "damaged.log")
+                    with open(log_path, "wb") as log:
+                        p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+                    try:
+                        harness.wait_port(proxy.client_port, timeout=20, proc=p)
+                        outcomes[name] = "started"
+                        admin = proxy.admin()
+                        try:
+                            value = variables(admin)["genai-max_documents"]
+                        finally:
+                            admin.close()
+                        self.assertEqual(value, "4343")
+                        p.terminate()
+                        self.assertEqual(p.wait(15), 0)
+                    except RuntimeError:  # exited before listening
+                        self.assertGreater(p.returncode, 0, "killed by a signal")
+                        with open(log_path, errors="replace") as f:
+                            self.assertIn("genaiproxy.db", f.read())
+                        outcomes[name] = f"refused (exit {p.returncode})"
+                    finally:
+                        if p.poll() is None:
+                            p.kill()
+                            p.wait()
+            print(f"\n[robust] damaged databases: {outcomes}")
+        finally:
+            proxy.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
