@@ -164,6 +164,7 @@ class MidResultTest(unittest.TestCase):
     """Clients that read a few bytes of a large result and go away."""
 
     DOCUMENTS = 2000
+    ROUNDS = 6
 
     @classmethod
     def setUpClass(cls):
@@ -222,20 +223,22 @@ class MidResultTest(unittest.TestCase):
         self.assertGreater(size, 8 << 20)
         with self.proxy.admin() as admin:
             before = global_stats(admin, "stats_genai_global")["requests_total"]
-        for _ in range(2):  # warms the allocator up to the working size
+        base_fds = fd_count(self.pid)
+        rss = []
+        for _ in range(self.ROUNDS):
             self.run_round(6)
-        base_fds, base_rss = fd_count(self.pid), rss_kib(self.pid)
-        for _ in range(3):
-            self.run_round(6)
+            rss.append(rss_kib(self.pid))
         self.assertTrue(wait_until(lambda: fd_count(self.pid) <= base_fds + 2))
-        rss = rss_kib(self.pid)
-        print(f"\n[robust] abandoned large results ({size >> 20} MiB each): RSS {base_rss} KiB "
-              f"-> {rss} KiB, fds {base_fds} -> {fd_count(self.pid)}")
+        print(f"\n[robust] abandoned large results ({size >> 20} MiB each): RSS after each "
+              f"round {rss} KiB, fds {base_fds} -> {fd_count(self.pid)}")
         with self.proxy.admin() as admin:
             self.assertEqual(global_stats(admin, "stats_genai_global")["requests_total"] - before,
-                             30)
+                             6 * self.ROUNDS)
         if MEASURE_MEMORY:
-            self.assertLessEqual(rss, base_rss * 1.10)
+            # The allocator reaches its working size in the first rounds (how
+            # fast depends on how the aborts overlap); after that, no growth.
+            warm = max(rss[:self.ROUNDS // 2])
+            self.assertLessEqual(max(rss[self.ROUNDS // 2:]), warm * 1.10, rss)
         self.assertIsNone(self.proxy.proc.poll())
         with self.proxy.client() as conn:
             rows = harness.query(conn, self.large_request(-2).decode())
