@@ -44,7 +44,7 @@ StatsTable Backends::global_table() const {
   }
   const auto& c = counters_;
   auto add = [&](std::string name, uint64_t v) { t.rows.push_back({std::move(name), n(v)}); };
-  add("Questions", c.questions.load());
+  add("Backend_statements", c.questions.load());
   add("Backend_query_time_nsec", c.backend_query_time_nsec.load());
   add("ConnPool_get_conn_success", c.get_conn_success.load());
   add("ConnPool_get_conn_failure", c.get_conn_failure.load());

@@ -62,7 +62,7 @@ TEST(BackendSessionMariadb, ForwardsAndPoolsConnections) {
   EXPECT_EQ(value_of(h.received), first_id) << "the idle connection is shared";
   EXPECT_EQ(h.pool_value("ConnOK"), "1");
   EXPECT_EQ(h.pool_value("Queries"), "3");
-  EXPECT_EQ(h.global_value("Questions"), "3");
+  EXPECT_EQ(h.global_value("Backend_statements"), "3");
 
   // A server error is relayed as such; the session goes on.
   ASSERT_TRUE(h.query(*s, "SELECT * FROM gp_test.no_such_table"));
