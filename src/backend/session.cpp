@@ -184,12 +184,13 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   }
   auto started = Clock::now();
   conn.deadline().arm(s.query_timeout(), conn.socket());
+  // The answer's first sequence id follows the command's last frame.
+  auto first_answer_seq = static_cast<uint8_t>(command.size() / mysql::kMaxPacketPayload + 1);
   if (co_await conn.send_command(command)) {
-    std::string name = s.server_name();
-    s.connection_failed();
     counters.backend_lost.fetch_add(1);
-    co_return make_error(errc::kBackendLost, "HY000",
-                         "Lost connection to backend server " + name + " while sending the query");
+    Error err{errc::kBackendUnavailable, "HY000",
+              "Lost connection to backend server " + s.server_name() + " while sending the query"};
+    co_return co_await s.fail_statement(std::move(err), false, first_answer_seq, client);
   }
   ResponseTracker tracker(*shape, conn.state().capabilities);
   auto relay = co_await relay_response(conn, tracker, client);
@@ -218,26 +219,18 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
              "Malformed packet from backend " + name + ": " + *tracker.protocol_error()};
     } else {
       counters.backend_lost.fetch_add(1);
-      err = {errc::kBackendLost, "HY000",
+      err = {errc::kBackendUnavailable, "HY000",
              "Lost connection to backend server " + name + " during query"};
     }
-    if (relay.relayed) {
-      // Rows already went out: an ERR between rows ends the result for the
-      // client; anywhere else it could not be parsed, so only the close tells.
-      if (tracker.between_rows()) {
-        std::string out;
-        uint8_t seq = static_cast<uint8_t>(tracker.last_sequence_id() + 1);
-        mysql::append_packet(out, seq, mysql::encode_err(err, s.client.capabilities));
-        std::error_code ignored;
-        co_await asio::async_write(client, asio::buffer(out),
-                                   asio::redirect_error(asio::use_awaitable, ignored));
-      }
-      s.connection_failed();
-      err.code = errc::kBackendLost;
-      co_return std::unexpected(err);
+    // Rows already sent: an ERR between rows ends the result for the client;
+    // anywhere else in a result it could not be parsed, so only the close tells.
+    std::optional<uint8_t> err_seq;
+    if (!relay.relayed) {
+      err_seq = first_answer_seq;
+    } else if (tracker.between_rows()) {
+      err_seq = static_cast<uint8_t>(tracker.last_sequence_id() + 1);
     }
-    s.connection_failed();
-    co_return std::unexpected(err);
+    co_return co_await s.fail_statement(std::move(err), relay.relayed, err_seq, client);
   }
   if (tracker.local_infile_requested()) {
     co_return co_await s.refuse_local_infile(tracker, relay.relayed, client);
@@ -252,6 +245,27 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   outcome.warnings = tracker.warnings();
   s.after_statement(cmd, command.substr(1), traits, outcome);
   co_return Result<void>{};
+}
+
+// When the client can go on (nothing relayed, no session state lost), the
+// error is returned for the caller to send. Otherwise the error is written
+// here, where a client can still read it, and kBackendLost tells the caller
+// to end the session: a direct client would have lost its connection too.
+asio::awaitable<Result<void>> BackendSession::Impl::fail_statement(
+    Error err, bool relayed, std::optional<uint8_t> err_seq, asio::ip::tcp::socket& client_socket) {
+  bool held_state = pinned || (conn && (conn->state().status_flags & status::kInTrans));
+  connection_failed();
+  if (!relayed && !held_state) co_return std::unexpected(std::move(err));
+  if (err_seq) {
+    std::string out;
+    uint8_t seq = *err_seq;
+    mysql::append_packet(out, seq, mysql::encode_err(err, client.capabilities));
+    std::error_code ignored;
+    co_await asio::async_write(client_socket, asio::buffer(out),
+                               asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  err.code = errc::kBackendLost;
+  co_return std::unexpected(std::move(err));
 }
 
 // The client never offered CLIENT_LOCAL_FILES, so servers should not ask; if

@@ -64,6 +64,10 @@ struct BackendSession::Impl {
   // Answers a LOCAL INFILE request of the server (see session.cpp).
   asio::awaitable<Result<void>> refuse_local_infile(ResponseTracker& tracker, bool relayed,
                                                     asio::ip::tcp::socket& client_socket);
+  // A statement failed on the connection (lost, timed out, malformed answer).
+  asio::awaitable<Result<void>> fail_statement(Error err, bool relayed,
+                                               std::optional<uint8_t> err_seq,
+                                               asio::ip::tcp::socket& client_socket);
   // The held connection failed: closes it and remembers whether state was lost.
   void connection_failed();
   std::string server_name() const;

@@ -229,7 +229,8 @@ class BackendFailureTest(unittest.TestCase):
                     query(c, "SELECT SLEEP(20)")
                 killer.join()
                 self.assertLess(time.time() - started, 10)
-                self.assertIn(e.exception.args[0], (2013, 2006))
+                self.assertEqual(e.exception.args[0], 9001)
+                self.assertIn("Lost connection to backend server", e.exception.args[1])
                 # New clients get a clear error instead of hanging.
                 fresh = proxy.client()
                 started = time.time()

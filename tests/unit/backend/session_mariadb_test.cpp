@@ -280,6 +280,10 @@ TEST(BackendSessionMariadb, BackendDyingMidQueryGivesLostConnection) {
   auto r = h.query(*s, "SELECT SLEEP(10)");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, errc::kBackendLost);
+  // The client read why before its session ends.
+  auto err = error_of(h.received);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find("Lost connection to backend server"), std::string::npos);
   // The session's variables died with that connection: it must not silently
   // go on without them.
   auto next = h.query(*s, "SELECT @pin");
@@ -332,6 +336,41 @@ TEST(BackendSessionMariadb, ConnectionsPastTheirMaxAgeAreNotReused) {
   ASSERT_TRUE(h.query(*s, "SELECT CONNECTION_ID()"));
   EXPECT_NE(value_of(h.received), first);
   EXPECT_EQ(h.pool_value("ConnOK"), "2");
+}
+
+}  // namespace
+}  // namespace gp::backend
+
+namespace gp::backend {
+namespace {
+
+TEST(BackendSessionMariadb, LostConnectionWithoutSessionStateIsAnErrorAndTheSessionGoesOn) {
+  int port = testing::mariadb_port();
+  ASSERT_GT(port, 0);
+  testing::Harness h({testing::Harness::server(port)});
+  auto s = h.session();
+  ASSERT_TRUE(h.query(*s, "SELECT CONNECTION_ID()"));
+  std::string id = value_of(h.received);
+  EXPECT_FALSE(s->pinned());
+  auto killer = h.session(testing::Harness::user("other", "other-pw"));
+  asio::steady_timer timer(h.io, std::chrono::milliseconds(300));
+  timer.async_wait([&](std::error_code) {
+    asio::co_spawn(
+        h.io,
+        [&]() -> asio::awaitable<void> {
+          std::string kill = "KILL CONNECTION " + id;
+          co_await killer->query(kill);
+        },
+        asio::detached);
+  });
+  auto r = h.query(*s, "SELECT SLEEP(10)");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::kBackendUnavailable);
+  EXPECT_NE(r.error().message.find("Lost connection to backend server"), std::string::npos);
+  EXPECT_EQ(h.received.count, 0u) << "the caller sends the error";
+  ASSERT_TRUE(h.query(*s, "SELECT 'recovered'"));
+  EXPECT_EQ(value_of(h.received), "recovered");
+  EXPECT_EQ(h.global_value("Backend_connections_lost"), "1");
 }
 
 }  // namespace
