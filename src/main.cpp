@@ -87,8 +87,11 @@ int main(int argc, char** argv) {
   int sig = wait_for_signal();
   spdlog::info("received signal {}, shutting down", sig);
   metrics_server.stop();
-  frontend.stop();
+  frontend.stop_accepting();
+  // The engine fails what is in flight with 9106 and the sessions, still
+  // running, write those errors before the front end ends them.
   engine.stop();
+  frontend.stop(std::chrono::seconds(2));
   backends.stop();
   spdlog::info("genaiproxy stopped");
   return 0;

@@ -177,9 +177,22 @@ std::optional<std::string> check_uri(std::string_view v) {
   return check_host_port(authority, false);
 }
 
+// A refused URI is quoted back without its user-info part, which may hold a password.
+std::string without_userinfo(std::string_view uri) {
+  size_t sep = uri.find("://");
+  if (sep == std::string_view::npos) return std::string(uri);
+  size_t start = sep + 3;
+  size_t end = uri.find_first_of("/?#", start);
+  size_t at = uri.substr(0, end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(uri);
+  return std::string(uri.substr(0, start)) + "********" + std::string(uri.substr(at));
+}
+
 Error wrong_value(const VariableSpec& spec, std::string_view value, std::string_view why = {}) {
   bool hide = spec.type == VarType::kSecret || spec.type == VarType::kCredentials;
-  std::string shown = hide ? display_value(spec, value) : std::string(value);
+  std::string shown = hide                         ? display_value(spec, value)
+                      : spec.type == VarType::kUri ? without_userinfo(value)
+                                                   : std::string(value);
   std::string message = fmt::format("Variable '{}' can't be set to the value of '{}': expected {}",
                                     spec.name, shown, describe_allowed(spec));
   if (!why.empty()) message += fmt::format(" ({})", why);

@@ -150,6 +150,11 @@ class ClientSession {
 
   asio::awaitable<bool> genai(std::string sql) {
     context_.counters.genai_statements.fetch_add(1, std::memory_order_relaxed);
+    struct Unanswered {
+      explicit Unanswered(std::atomic<int64_t>& c) : count(c) { count.fetch_add(1); }
+      ~Unanswered() { count.fetch_sub(1); }
+      std::atomic<int64_t>& count;
+    } unanswered(context_.counters.genai_unanswered);
     auto ex = co_await asio::this_coro::executor;
     auto wait = std::make_shared<GenaiWait>(ex);
     genai::RequestContext request_context;

@@ -203,8 +203,24 @@ Result<void> Frontend::start() {
   return {};
 }
 
-void Frontend::stop() {
+void Frontend::stop_accepting() {
   if (!impl_->started) return;
+  // Each acceptor belongs to its own thread: close it there.
+  for (auto& acceptor : impl_->acceptors) {
+    asio::post(acceptor->get_executor(), [a = acceptor.get()] {
+      std::error_code ec;
+      a->close(ec);
+    });
+  }
+}
+
+void Frontend::stop(std::chrono::milliseconds grace) {
+  if (!impl_->started) return;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->context.counters.genai_unanswered.load() > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   impl_->started = false;
   for (auto& io : impl_->network) io->stop();
   impl_->admin_io.stop();

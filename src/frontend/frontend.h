@@ -2,6 +2,7 @@
 // admin interface (admin-mysql_ifaces), network threads, and client sessions.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "admin/admin.h"
@@ -26,9 +27,14 @@ class Frontend {
   // restart, as in ProxySQL). Fails with a message naming the address.
   Result<void> start();
 
-  // Stops accepting, ends sessions and joins the threads. Pending completions
-  // may still be posted until the object is destroyed.
-  void stop();
+  // Closes the listeners; sessions already open go on.
+  void stop_accepting();
+
+  // Waits up to `grace` for GENAI: statements in flight to be answered (stop
+  // the engine first: it fails them with 9106), then ends every session and
+  // joins the threads. Pending completions may still be posted until the
+  // object is destroyed.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
 
  private:
   struct Impl;

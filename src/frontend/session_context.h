@@ -19,6 +19,9 @@ struct FrontendCounters {
   std::atomic<uint64_t> client_connections_refused{0};
   std::atomic<uint64_t> questions{0};
   std::atomic<uint64_t> genai_statements{0};
+  // GENAI: statements whose answer has not been written yet; shutdown waits
+  // for them so that each client gets its answer (or error 9106).
+  std::atomic<int64_t> genai_unanswered{0};
   std::atomic<uint64_t> admin_connections_connected{0};
 };
 

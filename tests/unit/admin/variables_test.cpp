@@ -156,6 +156,14 @@ TEST(VariablesTest, Uris) {
   expect_rejected("genai-rerank_uri", "");
 }
 
+TEST(VariablesTest, RefusedUriIsQuotedWithoutItsPassword) {
+  auto r = validate_value(spec("genai-embedding_uri"), "http://user:hunter2@host:1/embedding");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("http://********@host:1/embedding"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(VariablesTest, StringsEnumsAddressesCredentials) {
   EXPECT_EQ(accepted("genai-embedding_model", ""), "");
   EXPECT_EQ(accepted("genai-embedding_model", "bge-m3"), "bge-m3");
