@@ -117,10 +117,12 @@ inline constexpr uint16_t kBinary = 128;
 
 inline constexpr uint32_t kMaxPacketPayload = 0xffffff;  // 16 MiB - 1: a longer payload is split
 
-// The capabilities the proxy offers to clients.
+// The capabilities the proxy offers to clients. NO_SCHEMA and ODBC are left
+// out: a client's flags reach the backend, where NO_SCHEMA would reject
+// `db.table` names.
 inline constexpr uint32_t kServerCapabilities =
-    cap::kLongPassword | cap::kFoundRows | cap::kLongFlag | cap::kConnectWithDb | cap::kNoSchema |
-    cap::kOdbc | cap::kIgnoreSpace | cap::kProtocol41 | cap::kInteractive | cap::kIgnoreSigpipe |
+    cap::kLongPassword | cap::kFoundRows | cap::kLongFlag | cap::kConnectWithDb |
+    cap::kIgnoreSpace | cap::kProtocol41 | cap::kInteractive | cap::kIgnoreSigpipe |
     cap::kTransactions | cap::kSecureConnection | cap::kMultiStatements | cap::kMultiResults |
     cap::kPsMultiResults | cap::kPluginAuth | cap::kConnectAttrs | cap::kPluginAuthLenencData |
     cap::kDeprecateEof | cap::kSessionTrack;
