@@ -22,9 +22,10 @@ from service import FakeService
 
 IDLE_SESSIONS = int(os.environ.get("GP_ROBUST_IDLE_SESSIONS", "2000"))
 RSS_PER_SESSION_TARGET = 32 * 1024  # bytes
-# AddressSanitizer's shadow memory and quarantine make resident memory
-# meaningless: under it only descriptors and behaviour are checked.
-MEASURE_MEMORY = "address" not in sanitizers()
+# The shadow memory of AddressSanitizer and ThreadSanitizer (and ASan's
+# quarantine) make resident memory meaningless: under them only descriptors
+# and behaviour are checked.
+MEASURE_MEMORY = not ({"address", "thread"} & set(sanitizers().split(",")))
 # Each session costs one descriptor here and one in the proxy, which inherits
 # this limit when it starts.
 FD_LIMIT = raise_fd_limit(IDLE_SESSIONS + 1024)
