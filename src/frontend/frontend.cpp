@@ -18,6 +18,9 @@
 #include "frontend/admin_session.h"
 #include "frontend/client_session.h"
 #include "frontend/session_context.h"
+#include "mysql/messages.h"
+#include "mysql/packet.h"
+#include "mysql/protocol.h"
 
 namespace gp::frontend {
 
@@ -91,7 +94,9 @@ struct Frontend::Impl {
     co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
 
-  asio::awaitable<void> accept_clients(tcp::acceptor& acceptor) {
+  enum class Interface { kClient, kAdmin };
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Interface interface) {
     for (;;) {
       std::error_code ec;
       tcp::socket socket =
@@ -101,11 +106,14 @@ struct Frontend::Impl {
         co_await back_off_after_accept_error(acceptor, ec);
         continue;
       }
+      if (interface == Interface::kAdmin) {
+        asio::co_spawn(acceptor.get_executor(), run_admin_session(std::move(socket), context),
+                       log_session_end);
+        continue;
+      }
       const auto limit = context.config.current()->mysql.max_connections;
       if (context.counters.client_connections_connected.load() >= static_cast<uint64_t>(limit)) {
-        context.counters.client_connections_refused.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("refusing a client: mysql-max_connections={} reached", limit);
-        socket.close();
+        refuse_over_limit(socket, limit);
         continue;
       }
       asio::co_spawn(acceptor.get_executor(), run_client_session(std::move(socket), context),
@@ -113,19 +121,22 @@ struct Frontend::Impl {
     }
   }
 
-  asio::awaitable<void> accept_admins(tcp::acceptor& acceptor) {
-    for (;;) {
-      std::error_code ec;
-      tcp::socket socket =
-          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        co_await back_off_after_accept_error(acceptor, ec);
-        continue;
-      }
-      asio::co_spawn(acceptor.get_executor(), run_admin_session(std::move(socket), context),
-                     log_session_end);
+  // Answers the connection with ERR 1040 in place of a greeting, as MySQL
+  // does; the packet is tiny, so a non-blocking write either fits or is dropped.
+  void refuse_over_limit(tcp::socket& socket, int limit) {
+    if (context.counters.client_connections_refused.fetch_add(1, std::memory_order_relaxed) %
+            1000 ==
+        0) {
+      spdlog::warn("refusing clients: mysql-max_connections={} reached", limit);
     }
+    std::string packet;
+    uint8_t seq = 0;
+    Error error{errc::kTooManyConnections, "08004", "Too many connections"};
+    mysql::append_packet(packet, seq, mysql::encode_err(error, mysql::cap::kProtocol41));
+    std::error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(packet), ec);
+    socket.close(ec);
   }
 
   void register_stats() {
@@ -181,7 +192,7 @@ Result<void> Frontend::start() {
       if (!acceptor) return std::unexpected(acceptor.error());
       auto& ref = **acceptor;
       impl_->acceptors.push_back(std::move(*acceptor));
-      asio::co_spawn(*io, impl_->accept_clients(ref), log_session_end);
+      asio::co_spawn(*io, impl_->accept_loop(ref, Impl::Interface::kClient), log_session_end);
     }
     spdlog::info("client interface listening on {}:{} ({} threads)", address.host, address.port,
                  threads);
@@ -191,7 +202,8 @@ Result<void> Frontend::start() {
     if (!acceptor) return std::unexpected(acceptor.error());
     auto& ref = **acceptor;
     impl_->acceptors.push_back(std::move(*acceptor));
-    asio::co_spawn(impl_->admin_io, impl_->accept_admins(ref), log_session_end);
+    asio::co_spawn(impl_->admin_io, impl_->accept_loop(ref, Impl::Interface::kAdmin),
+                   log_session_end);
     spdlog::info("admin interface listening on {}:{}", address.host, address.port);
   }
 

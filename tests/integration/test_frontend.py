@@ -5,6 +5,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
 
 import pymysql
@@ -102,6 +103,32 @@ class FrontendTest(unittest.TestCase):
             self.assertTrue(data == b"" or data[4] == 0xFF)
         conn = self.proxy.client()  # the proxy is still fine
         conn.close()
+
+
+class MaxConnectionsTest(unittest.TestCase):
+    def test_clients_beyond_the_limit_get_error_1040(self):
+        with harness.Proxy(mysql={"max_connections": 2}) as proxy:
+            first, second = proxy.client(), proxy.client()
+            with self.assertRaises(pymysql.err.OperationalError) as ctx:
+                proxy.client()
+            self.assertEqual(ctx.exception.args[0], 1040)
+            self.assertIn("Too many connections", ctx.exception.args[1])
+            first.close()
+            # A freed place is available again.
+            deadline = time.time() + 5
+            while True:
+                try:
+                    third = proxy.client()
+                    break
+                except pymysql.err.OperationalError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.05)
+            with proxy.admin() as admin:
+                rows = dict(harness.query(admin, "SELECT * FROM stats_mysql_global"))
+            self.assertGreaterEqual(int(rows["Client_Connections_refused"]), 1)
+            third.close()
+            second.close()
 
 
 class LifecycleTest(unittest.TestCase):
