@@ -78,6 +78,7 @@ MysqlSettings build_mysql(const VariableMap& v) {
   s.server_version = v.at("mysql-server_version");
   s.max_connections = get_int(v, "mysql-max_connections");
   s.connect_timeout_server_ms = get_int(v, "mysql-connect_timeout_server");
+  s.connect_timeout_client_ms = get_int(v, "mysql-connect_timeout_client");
   s.default_query_timeout_ms = get_int(v, "mysql-default_query_timeout");
   s.shun_recovery_time_sec = get_int(v, "mysql-shun_recovery_time_sec");
   s.connection_max_age_ms = get_int(v, "mysql-connection_max_age_ms");
@@ -123,6 +124,7 @@ VariableMap render_mysql(const MysqlSettings& s) {
       {"mysql-server_version", s.server_version},
       {"mysql-max_connections", std::to_string(s.max_connections)},
       {"mysql-connect_timeout_server", std::to_string(s.connect_timeout_server_ms)},
+      {"mysql-connect_timeout_client", std::to_string(s.connect_timeout_client_ms)},
       {"mysql-default_query_timeout", std::to_string(s.default_query_timeout_ms)},
       {"mysql-shun_recovery_time_sec", std::to_string(s.shun_recovery_time_sec)},
       {"mysql-connection_max_age_ms", std::to_string(s.connection_max_age_ms)},

@@ -65,6 +65,8 @@ std::vector<VariableSpec> build_registry() {
       int_var("mysql-max_connections", kMysql, 10000, 1, 1000000, "client connections"),
       int_var("mysql-connect_timeout_server", kMysql, 3000, 10, 120000,
               "backend connect timeout in milliseconds"),
+      int_var("mysql-connect_timeout_client", kMysql, 10000, 100, 3600000,
+              "milliseconds a client has to complete its login"),
       int_var("mysql-default_query_timeout", kMysql, 36000000, 1000, 1728000000,
               "backend query timeout in milliseconds"),
       int_var("mysql-shun_recovery_time_sec", kMysql, 10, 0, 31536000,

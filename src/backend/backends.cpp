@@ -254,7 +254,8 @@ void Backends::stop() {
   { std::lock_guard lock(janitor_mutex_); }
   janitor_cv_.notify_all();
   if (janitor_.joinable()) janitor_.join();
-  for (const auto& s : *servers()) s->expire(Clock::now(), {}, {}, true);
+  auto list = servers();  // keeps the list alive during the loop
+  for (const auto& s : *list) s->expire(Clock::now(), {}, {}, true);
 }
 
 void Backends::janitor_loop() {
@@ -264,7 +265,8 @@ void Backends::janitor_loop() {
     if (stopped_) break;
     auto settings = this->settings();
     auto max_age = std::chrono::milliseconds(std::max(settings.connection_max_age_ms, 0));
-    for (const auto& s : *servers()) s->expire(Clock::now(), kIdleTimeout, max_age);
+    auto list = servers();  // keeps the list alive during the loop
+    for (const auto& s : *list) s->expire(Clock::now(), kIdleTimeout, max_age);
   }
 }
 

@@ -21,7 +21,8 @@ StatsTable Backends::connection_pool_table() const {
   StatsTable t;
   t.columns = kPoolColumns;
   auto now = Clock::now();
-  for (const auto& s : *servers()) {
+  auto list = servers();  // keeps the list alive during the loop
+  for (const auto& s : *list) {
     auto cfg = s->config();
     const auto& c = s->counters();
     t.rows.push_back({std::to_string(cfg.hostgroup_id), cfg.hostname, std::to_string(cfg.port),
@@ -38,7 +39,8 @@ StatsTable Backends::global_table() const {
   t.columns = {"Variable_Name", "Variable_Value"};
   uint64_t connected = 0;
   uint64_t free = 0;
-  for (const auto& s : *servers()) {
+  auto list = servers();  // keeps the list alive during the loop
+  for (const auto& s : *list) {
     connected += s->total();
     free += s->idle_count();
   }

@@ -36,6 +36,7 @@ struct MysqlSettings {
   std::string server_version = "8.0.36";
   int max_connections = 10000;
   int connect_timeout_server_ms = 3000;
+  int connect_timeout_client_ms = 10000;  // time a client has to complete its login
   int default_query_timeout_ms = 36000000;
   int shun_recovery_time_sec = 10;
   int connection_max_age_ms = 0;

@@ -31,6 +31,8 @@ class PacketChannel {
   std::string& out() { return out_; }
   asio::awaitable<std::error_code> flush();
 
+  void set_max_payload(size_t max_payload) { reader_.set_max_payload(max_payload); }
+
   uint8_t& seq() { return seq_; }
   bool closed() const { return closed_; }
   asio::ip::tcp::socket& socket() { return socket_; }

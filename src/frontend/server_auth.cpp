@@ -11,6 +11,8 @@ namespace gp::frontend {
 
 namespace {
 
+constexpr size_t kMaxLoginPacket = 64 * 1024;
+
 bool is_native_hash(const std::string& stored) {
   return stored.size() == 41 && stored[0] == '*';
 }
@@ -31,9 +33,28 @@ std::unexpected<Error> queue_error(PacketChannel& channel, uint32_t caps, Error 
 
 }  // namespace
 
+LoginTimer::LoginTimer(PacketChannel& channel, std::chrono::milliseconds timeout)
+    : timer_(channel.socket().get_executor(), timeout), armed_(std::make_shared<bool>(true)) {
+  // The handler may already be queued when the timer is destroyed: the shared
+  // flag, not the error code, tells whether the channel still exists.
+  timer_.async_wait([armed = armed_, &channel](std::error_code ec) {
+    if (ec || !*armed) return;
+    spdlog::info("closing a client from {} that did not log in in time", channel.peer());
+    std::error_code ignored;
+    channel.socket().close(ignored);
+  });
+}
+
+LoginTimer::~LoginTimer() {
+  *armed_ = false;
+  timer_.cancel();
+}
+
 asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& channel,
                                                                  const GreetingOptions& greeting,
                                                                  const PasswordLookup& lookup) {
+  // Login packets are small; a larger limit applies once the client is known.
+  channel.set_max_payload(kMaxLoginPacket);
   const std::string nonce = mysql::make_nonce();
   mysql::HandshakeV10 hs;
   hs.server_version = greeting.server_version;

@@ -23,6 +23,10 @@ class PacketReader {
 
   void feed(std::string_view bytes) { buffer_.append(bytes); }
 
+  // A smaller limit applies before login, so that an unauthenticated peer
+  // cannot make the proxy buffer a large packet.
+  void set_max_payload(size_t max_payload) { max_payload_ = max_payload; }
+
   // A complete payload, std::nullopt when more bytes are needed, or an error
   // when a packet exceeds max_payload. `seq` receives the sequence id of the
   // packet's last frame.
@@ -60,9 +64,9 @@ class PayloadReader {
   std::optional<uint64_t> int8();
   std::optional<uint64_t> lenenc_int();
   std::optional<std::string_view> lenenc_str();
-  std::optional<std::string_view> null_str();     // up to the NUL, which is consumed
+  std::optional<std::string_view> null_str();  // up to the NUL, which is consumed
   std::optional<std::string_view> bytes(size_t n);
-  std::string_view rest();                        // consumes everything left
+  std::string_view rest();  // consumes everything left
   std::optional<uint8_t> peek() const;
   size_t remaining() const { return data_.size() - pos_; }
   bool empty() const { return pos_ >= data_.size(); }

@@ -131,6 +131,26 @@ class MaxConnectionsTest(unittest.TestCase):
             second.close()
 
 
+class LoginTimeoutTest(unittest.TestCase):
+    def test_silent_client_is_closed_after_connect_timeout_client(self):
+        with harness.Proxy(mysql={"connect_timeout_client": 300}) as proxy:
+            for port in (proxy.client_port, proxy.admin_port):
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                    s.recv(4096)  # the greeting; then say nothing
+                    started = time.time()
+                    self.assertEqual(s.recv(4096), b"")  # closed by the proxy
+                    self.assertLess(time.time() - started, 3)
+            proxy.client().close()  # a client that logs in promptly is unaffected
+
+    def test_oversized_packet_before_login_is_refused(self):
+        with harness.Proxy() as proxy:
+            with socket.create_connection(("127.0.0.1", proxy.client_port), timeout=5) as s:
+                s.recv(4096)
+                s.sendall(b"\x00\x00\x10\x01" + b"x" * 1024)  # announces 1 MiB
+                answer = s.recv(4096)
+                self.assertTrue(answer == b"" or answer[4] == 0xFF, answer)
+
+
 class LifecycleTest(unittest.TestCase):
     def test_sigterm_exits_cleanly(self):
         proxy = harness.Proxy().start()

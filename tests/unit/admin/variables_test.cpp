@@ -52,6 +52,7 @@ TEST(VariablesTest, RegistryHasEveryDocumentedVariable) {
                     "mysql-server_version",
                     "mysql-max_connections",
                     "mysql-connect_timeout_server",
+                    "mysql-connect_timeout_client",
                     "mysql-default_query_timeout",
                     "mysql-shun_recovery_time_sec",
                     "mysql-connection_max_age_ms",
