@@ -39,7 +39,9 @@ class FakeService:
     def start(self):
         # A file, not a pipe: nobody reads while the test runs, and a full pipe would block the service.
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=self.log)
+        # Its own process group, so that stopping it also stops forked workers.
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=self.log,
+                                     start_new_session=True)
         harness.wait_port(self.port, proc=self.proc)
         return self
 
@@ -47,21 +49,28 @@ class FakeService:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self._signal_group(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                self._signal_group(signal.SIGKILL)
                 self.proc.wait()
+        self._signal_group(signal.SIGKILL)  # workers that outlived their parent
         self.log.close()
         self.proc = None
 
     def kill(self):
         """Stops the service abruptly; its port then refuses connections."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+        if self.proc is not None:
+            self._signal_group(signal.SIGKILL)
             self.proc.wait()
         self.stop()
+
+    def _signal_group(self, sig):
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
 
     def restart(self):
         self.kill()
