@@ -2,8 +2,10 @@
 
 #include <asio/buffer.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <memory>
 
 namespace gp::frontend {
 
@@ -33,6 +35,27 @@ asio::awaitable<Result<std::string>> PacketChannel::read() {
     }
     reader_.feed(std::string_view(buffer_.data(), n));
   }
+}
+
+asio::awaitable<void> PacketChannel::discard_input(std::chrono::milliseconds limit) {
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  asio::steady_timer timer(socket_.get_executor(), limit);
+  auto armed = std::make_shared<bool>(true);
+  timer.async_wait([this, armed](std::error_code e) {
+    std::error_code ignored;
+    if (!e && *armed) socket_.cancel(ignored);
+  });
+  constexpr size_t kMaxDiscarded = 16u << 20;
+  for (size_t total = 0; total < kMaxDiscarded;) {
+    size_t n = co_await socket_.async_read_some(asio::buffer(buffer_),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || n == 0) break;
+    total += n;
+  }
+  *armed = false;
+  timer.cancel();
+  closed_ = true;
 }
 
 void PacketChannel::queue(std::string_view payload) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -32,6 +33,11 @@ class PacketChannel {
   asio::awaitable<std::error_code> flush();
 
   void set_max_payload(size_t max_payload) { reader_.set_max_payload(max_payload); }
+
+  // Ends the sending side and reads (and drops) what the peer is still
+  // sending, for at most `limit`: closing a socket with unread input resets
+  // the connection, and the peer would lose the error just sent.
+  asio::awaitable<void> discard_input(std::chrono::milliseconds limit);
 
   uint8_t& seq() { return seq_; }
   bool closed() const { return closed_; }

@@ -71,7 +71,13 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   }
 
   auto packet = co_await channel.read();
-  if (!packet) co_return std::unexpected(packet.error());
+  if (!packet) {
+    if (packet.error().code != errc::kNetPacketTooLarge) co_return std::unexpected(packet.error());
+    auto error = queue_error(channel, mysql::cap::kProtocol41, packet.error());
+    co_await channel.flush();
+    co_await channel.discard_input(std::chrono::milliseconds(500));
+    co_return error;
+  }
   if (mysql::is_ssl_request(*packet)) {
     auto error = queue_error(channel, mysql::cap::kProtocol41,
                              Error{errc::kHandshakeError, "08S01",

@@ -108,6 +108,13 @@ class FrontendTest(unittest.TestCase):
 class MaxConnectionsTest(unittest.TestCase):
     def test_clients_beyond_the_limit_get_error_1040(self):
         with harness.Proxy(mysql={"max_connections": 2}) as proxy:
+            # The harness's own port probes count until the proxy sees them close.
+            with proxy.admin() as admin:
+                deadline = time.time() + 5
+                while int(dict(harness.query(admin, "SELECT * FROM stats_mysql_global"))
+                          ["Client_Connections_connected"]) > 0:
+                    self.assertLess(time.time(), deadline)
+                    time.sleep(0.05)
             first, second = proxy.client(), proxy.client()
             with self.assertRaises(pymysql.err.OperationalError) as ctx:
                 proxy.client()
