@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "frontend/address.h"
+#include "core/listen_address.h"
 #include "frontend/admin_session.h"
 #include "frontend/client_session.h"
 #include "frontend/session_context.h"

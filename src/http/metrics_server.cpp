@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/listen_address.h"
+
 namespace gp::http {
 
 struct MetricsServer::Impl {
@@ -22,13 +24,9 @@ struct MetricsServer::Impl {
   // Brings the listener in line with the snapshot. Caller holds `mutex`.
   void apply(const RuntimeConfig& snapshot) {
     std::string want;
-    std::string host = "127.0.0.1";
-    auto colon = snapshot.admin.mysql_ifaces.rfind(':');
-    if (colon != std::string::npos && colon > 0) {
-      host = snapshot.admin.mysql_ifaces.substr(0, colon);
-      auto sep = host.find_last_of(";,");
-      if (sep != std::string::npos) host = host.substr(sep + 1);
-    }
+    // The endpoint shares the host of the first admin interface (loopback by default).
+    auto admin_addresses = parse_listen_addresses(snapshot.admin.mysql_ifaces);
+    std::string host = admin_addresses ? admin_addresses->front().host : "127.0.0.1";
     if (snapshot.admin.restapi_enabled && !stopped) {
       want = host + ":" + std::to_string(snapshot.admin.restapi_port);
     }

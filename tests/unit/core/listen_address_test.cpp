@@ -1,8 +1,8 @@
-#include "frontend/address.h"
+#include "core/listen_address.h"
 
 #include <gtest/gtest.h>
 
-namespace gp::frontend {
+namespace gp {
 namespace {
 
 TEST(ParseListenAddresses, SingleAddress) {
@@ -35,4 +35,4 @@ TEST(ParseListenAddresses, RejectsBadInput) {
 }
 
 }  // namespace
-}  // namespace gp::frontend
+}  // namespace gp

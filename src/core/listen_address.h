@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-namespace gp::frontend {
+namespace gp {
 
 struct ListenAddress {
   std::string host;
@@ -18,4 +18,4 @@ struct ListenAddress {
 
 Result<std::vector<ListenAddress>> parse_listen_addresses(std::string_view spec);
 
-}  // namespace gp::frontend
+}  // namespace gp

@@ -1,8 +1,8 @@
-#include "frontend/address.h"
+#include "core/listen_address.h"
 
 #include <charconv>
 
-namespace gp::frontend {
+namespace gp {
 
 namespace {
 
@@ -48,4 +48,4 @@ Result<std::vector<ListenAddress>> parse_listen_addresses(std::string_view spec)
   return out;
 }
 
-}  // namespace gp::frontend
+}  // namespace gp
