@@ -20,6 +20,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/metrics.h"
+#include "core/snapshot_ptr.h"
 
 namespace gp::backend {
 
@@ -84,7 +85,7 @@ class Backends : public std::enable_shared_from_this<Backends> {
   void janitor_loop();
 
   ConfigStore& config_;
-  std::atomic<std::shared_ptr<const ServerList>> servers_;
+  SnapshotPtr<const ServerList> servers_;
   std::mutex apply_mutex_;
   GlobalCounters counters_;
   std::atomic<bool> stopped_{false};

@@ -1,6 +1,6 @@
 // The runtime configuration: an immutable snapshot that the admin module
 // builds on `LOAD ... TO RUNTIME` and publishes atomically. Hot paths take a
-// snapshot (one atomic load) and read it without locks.
+// snapshot (a pointer copy) and read it without further locks.
 #pragma once
 
 #include <atomic>
@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "core/snapshot_ptr.h"
 
 namespace gp {
 
@@ -83,7 +85,7 @@ struct RuntimeConfig {
   std::vector<MysqlServer> servers;
 };
 
-// Holds the current snapshot. Thread-safe; `current()` is lock-free.
+// Holds the current snapshot. Thread-safe.
 class ConfigStore {
  public:
   using Listener = std::function<void(const std::shared_ptr<const RuntimeConfig>&)>;
@@ -111,7 +113,7 @@ class ConfigStore {
   }
 
  private:
-  std::atomic<std::shared_ptr<const RuntimeConfig>> current_;
+  SnapshotPtr<const RuntimeConfig> current_;
   std::mutex mutex_;
   std::vector<Listener> listeners_;
 };

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/snapshot_ptr.h"
 #include "genai/errors.h"
 #include "genai/http_worker.h"
 #include "genai/job.h"
@@ -59,8 +60,8 @@ struct EngineState {
 
   ConfigStore& config;
   std::shared_ptr<EngineCore> core = std::make_shared<EngineCore>();
-  std::atomic<std::shared_ptr<const EngineSettings>> settings;
-  std::atomic<std::shared_ptr<const WorkerSet>> workers{std::make_shared<const WorkerSet>()};
+  SnapshotPtr<const EngineSettings> settings;
+  SnapshotPtr<const WorkerSet> workers{std::make_shared<const WorkerSet>()};
   std::atomic<bool> running{false};
   std::atomic<uint64_t> next_worker{0};
 

@@ -17,6 +17,22 @@ BINARY = os.environ.get("GP_BINARY", os.path.join(os.path.dirname(__file__), "..
 SOURCE_DIR = os.environ.get("GP_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 
 
+# Lines a sanitizer prints when it finds something. The proxy's own stderr
+# goes to a per-test log, so the harness scans it: otherwise a report inside
+# the proxy process would pass unnoticed under `make test SANITIZE=...`.
+SANITIZER_MARKERS = (
+    "ERROR: AddressSanitizer",
+    "ERROR: LeakSanitizer",
+    "WARNING: ThreadSanitizer",
+    "runtime error:",
+)
+
+
+def sanitizer_reports(text):
+    """The lines of `text` that start a sanitizer report."""
+    return [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKERS)]
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -75,15 +91,13 @@ class Proxy:
                  extra_args=None, datadir=None, env=None):
         self.owns_dir = datadir is None
         self.datadir = datadir or tempfile.mkdtemp(prefix="gp-test-")
-        self.admin_port = free_port()
-        self.client_port = free_port()
         self.config_path = os.path.join(self.datadir, "genaiproxy.cnf")
-        with open(self.config_path, "w") as f:
-            f.write(render_config(self.datadir, self.admin_port, self.client_port, genai, mysql,
-                                  admin, users, servers))
+        self.config_args = (genai, mysql, admin, users, servers)
+        self.choose_ports()
         self.extra_args = extra_args or []
         self.env = env
         self.proc = None
+        self.started_once = False
         self.log_path = os.path.join(self.datadir, "stderr.log")
 
     def start(self, extra_args=None):
@@ -91,11 +105,37 @@ class Proxy:
         args += self.extra_args + (extra_args or [])
         env = dict(os.environ)
         env.update(self.env or {})
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        wait_port(self.admin_port, proc=self.proc)
-        wait_port(self.client_port, proc=self.proc)
+        for attempt in range(3):
+            self.log = open(self.log_path, "ab")
+            start_offset = self.log.tell()
+            self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            try:
+                wait_port(self.admin_port, proc=self.proc)
+                wait_port(self.client_port, proc=self.proc)
+                self.started_once = True
+                return self
+            except RuntimeError as e:
+                self.stop()
+                tail = self.logs()[start_offset:][-3000:]
+                # A port picked by free_port() can be taken (by some client's
+                # ephemeral port) before the proxy binds it: pick others.
+                # On a first start the config file is all there is, so new
+                # ports in it (and --initial, over what the failed start
+                # saved) take effect; a restart keeps its saved ports.
+                if "Address already in use" in tail and attempt < 2 and self.owns_dir and not self.started_once:
+                    self.choose_ports()
+                    if "--initial" not in args:
+                        args.append("--initial")
+                    continue
+                raise RuntimeError("%s; proxy log:\n%s" % (e, tail)) from None
         return self
+
+    def choose_ports(self):
+        self.admin_port = free_port()
+        self.client_port = free_port()
+        with open(self.config_path, "w") as f:
+            f.write(render_config(self.datadir, self.admin_port, self.client_port,
+                                  *self.config_args))
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Stops the process; returns its exit code."""
@@ -112,6 +152,10 @@ class Proxy:
         code = self.proc.returncode
         self.proc = None
         self.log.close()
+        reports = sanitizer_reports(self.logs())
+        if reports:
+            raise AssertionError("sanitizer report in %s:\n%s\n--- log tail ---\n%s"
+                                 % (self.log_path, "\n".join(reports[:5]), self.logs()[-6000:]))
         return code
 
     def restart(self, extra_args=None):

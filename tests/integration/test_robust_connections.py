@@ -195,7 +195,7 @@ class MidResultTest(unittest.TestCase):
         def one(i):
             # A tiny receive window: the proxy cannot park the result in kernel
             # buffers, so it is still writing when the client goes away.
-            raw = rawmysql.RawConnection(self.proxy.client_port, timeout=30, rcvbuf=4096)
+            raw = rawmysql.RawConnection(self.proxy.client_port, timeout=90, rcvbuf=4096)
             try:
                 if not rawmysql.is_ok(raw.login("app", "secret")):
                     failures.append("login")
@@ -210,7 +210,7 @@ class MidResultTest(unittest.TestCase):
         for t in threads:
             t.start()
         for t in threads:
-            t.join(60)
+            t.join(120)
         self.assertEqual(failures, [])
         self.quiet()
 
