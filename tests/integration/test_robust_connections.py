@@ -261,6 +261,7 @@ class DescriptorExhaustionTest(unittest.TestCase):
     def test_accept_failures_do_not_spin(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         proxy = harness.Proxy()
+        proxy.out_of_descriptors = True
         # The child inherits the limit in force when it is started.
         resource.setrlimit(resource.RLIMIT_NOFILE, (self.PROXY_FD_LIMIT, hard))
         try:
