@@ -4,11 +4,11 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/channel.hpp>
 #include <asio/experimental/deferred.hpp>
 #include <asio/experimental/parallel_group.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <memory>
@@ -28,11 +28,12 @@ namespace {
 using mysql::Command;
 
 // Where a GENAI: result lands: the engine posts it to the session's executor
-// and wakes the session by cancelling the timer.
+// and wakes the session through a channel. (A never-expiring timer, cancelled
+// to wake, would reprogram the loop's timerfd on every statement.)
 struct GenaiWait {
-  explicit GenaiWait(const asio::any_io_executor& ex)
-      : wakeup(ex, asio::steady_timer::time_point::max()) {}
-  asio::steady_timer wakeup;
+  explicit GenaiWait(const asio::any_io_executor& ex) : wakeup(ex, 1) {}
+  // (asio 1.22 cannot instantiate a channel of plain void(error_code).)
+  asio::experimental::channel<void(std::error_code, bool)> wakeup;
   std::optional<Result<mysql::ResultSet>> result;
 };
 
@@ -170,7 +171,7 @@ class ClientSession {
         std::move(sql), std::move(request_context), [wait, ex](Result<mysql::ResultSet> result) {
           asio::post(ex, [wait, result = std::move(result)]() mutable {
             wait->result = std::move(result);
-            wait->wakeup.cancel();
+            wait->wakeup.try_send(std::error_code{}, true);
           });
         });
 
@@ -180,12 +181,12 @@ class ClientSession {
     while (!wait->result) {
       if (!watching) {
         std::error_code ec;
-        co_await wait->wakeup.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await wait->wakeup.async_receive(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      auto [order, timer_ec, socket_ec] =
+      auto [order, wake_ec, woken, socket_ec] =
           co_await asio::experimental::make_parallel_group(
-              wait->wakeup.async_wait(asio::experimental::deferred),
+              wait->wakeup.async_receive(asio::experimental::deferred),
               channel_.socket().async_wait(asio::ip::tcp::socket::wait_read,
                                            asio::experimental::deferred))
               .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);

@@ -1,6 +1,8 @@
 #include "genai/http_worker.h"
 
 #include <algorithm>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 
 #include "genai/errors.h"
 #include "genai/job_runner.h"
@@ -8,8 +10,6 @@
 namespace gp::genai {
 namespace {
 
-// The loop also wakes on libcurl's own timers; this only bounds an idle wait.
-constexpr int kIdlePollMs = 1000;
 constexpr size_t kMaxIdleEasyHandles = 256;
 // An answer beyond this is refused rather than allowed to exhaust memory.
 constexpr size_t kMaxAnswerBytes = size_t{1} << 30;
@@ -35,8 +35,30 @@ size_t on_data(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
+// A socket libcurl asked us to watch. The descriptor never owns the fd:
+// libcurl opens and closes its sockets itself, so the fd is released, never
+// closed, when libcurl is done with it.
+struct SocketWatch {
+  SocketWatch(asio::io_context& io, curl_socket_t fd) : fd(fd), descriptor(io, fd) {}
+  ~SocketWatch() { forget(); }
+  void forget() {
+    if (descriptor.is_open()) descriptor.release();  // also cancels pending waits
+  }
+
+  curl_socket_t fd;
+  asio::posix::stream_descriptor descriptor;
+  int wanted = 0;  // CURL_POLL_IN / CURL_POLL_OUT / CURL_POLL_INOUT
+  bool reading = false;
+  bool writing = false;
+  bool removed = false;
+};
+
 HttpWorker::HttpWorker(std::shared_ptr<EngineCore> core, long host_connections)
     : core_(std::move(core)), multi_(curl_multi_init()) {
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &HttpWorker::on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &HttpWorker::on_timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   apply_limits(host_connections);
 }
 
@@ -56,6 +78,7 @@ HttpWorker::~HttpWorker() {
   }
   for (CURL* e : idle_easy_) curl_easy_cleanup(e);
   curl_multi_cleanup(multi_);
+  for (auto& [fd, watch] : sockets_) watch->forget();
 }
 
 void HttpWorker::start() {
@@ -75,13 +98,24 @@ void HttpWorker::apply_limits(long host_connections) {
 }
 
 bool HttpWorker::post(Task task) {
+  bool wake;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return false;
     inbox_.push_back(std::move(task));
+    wake = !std::exchange(check_posted_, true);
   }
-  curl_multi_wakeup(multi_);
+  // One wakeup drains every task queued until it runs.
+  if (wake) asio::post(io_, [this] { drain_inbox(); });
   return true;
+}
+
+void HttpWorker::post_check() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || std::exchange(check_posted_, true)) return;
+  }
+  asio::post(io_, [this] { drain_inbox(); });
 }
 
 bool HttpWorker::post_run(std::shared_ptr<Job> job) {
@@ -94,7 +128,7 @@ bool HttpWorker::post_cancel(std::shared_ptr<Job> job) {
 
 void HttpWorker::retire() {
   retiring_.store(true, std::memory_order_release);
-  curl_multi_wakeup(multi_);
+  post_check();
 }
 
 void HttpWorker::stop() {
@@ -102,7 +136,7 @@ void HttpWorker::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  curl_multi_wakeup(multi_);
+  post_check();
 }
 
 void HttpWorker::join() {
@@ -112,43 +146,134 @@ void HttpWorker::join() {
 void HttpWorker::job_released() {
   if (active_jobs.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
       retiring_.load(std::memory_order_acquire)) {
-    curl_multi_wakeup(multi_);
+    post_check();
   }
 }
 
 void HttpWorker::run() {
-  std::vector<Task> tasks;
-  for (;;) {
-    tasks.clear();
-    {
-      std::lock_guard lock(mutex_);
-      tasks.swap(inbox_);
-      if (stopping_) {
-        closed_ = true;
-        break;
-      }
-      if (tasks.empty() && retiring_.load(std::memory_order_acquire) &&
-          active_jobs.load(std::memory_order_acquire) == 0) {
-        closed_ = true;
-        break;
-      }
-    }
-    for (auto& task : tasks) {
-      if (task.kind == TaskKind::kRun) {
-        run_job(*this, task.job);
-      } else {
-        cancel_job(*this, task.job);
-      }
-    }
-    tasks.clear();
-    int running = 0;
-    curl_multi_perform(multi_, &running);
-    drain_messages();
-    curl_multi_poll(multi_, nullptr, 0, kIdlePollMs, nullptr);
-  }
-  shutdown(tasks);
+  auto work = asio::make_work_guard(io_);
+  io_.run();
   core_->stats->threads_running.fetch_sub(1, std::memory_order_relaxed);
   exited_.store(true, std::memory_order_release);
+}
+
+void HttpWorker::drain_inbox() {
+  std::vector<Task> tasks;
+  bool closing;
+  {
+    std::lock_guard lock(mutex_);
+    check_posted_ = false;
+    tasks.swap(inbox_);
+    bool idle_retired = tasks.empty() && retiring_.load(std::memory_order_acquire) &&
+                        active_jobs.load(std::memory_order_acquire) == 0;
+    closing = stopping_ || idle_retired;
+    closed_ = closing;
+  }
+  if (closing) {
+    close_loop(tasks);
+    return;
+  }
+  for (auto& task : tasks) {
+    if (task.kind == TaskKind::kRun) {
+      run_job(*this, task.job);
+    } else {
+      cancel_job(*this, task.job);
+    }
+  }
+}
+
+// Worker thread; closed_ is set, so nothing more is posted.
+void HttpWorker::close_loop(std::vector<Task>& pending) {
+  shutdown(pending);
+  curl_deadline_.reset();
+  timer_.cancel();
+  io_.stop();
+}
+
+int HttpWorker::on_socket(CURL*, curl_socket_t fd, int what, void* self, void*) {
+  auto& worker = *static_cast<HttpWorker*>(self);
+  auto it = worker.sockets_.find(fd);
+  if (what == CURL_POLL_REMOVE) {
+    if (it != worker.sockets_.end()) {
+      it->second->removed = true;
+      it->second->forget();
+      worker.sockets_.erase(it);
+    }
+    return 0;
+  }
+  if (it == worker.sockets_.end()) {
+    it = worker.sockets_.emplace(fd, std::make_shared<SocketWatch>(worker.io_, fd)).first;
+  }
+  it->second->wanted = what;
+  worker.arm(it->second);
+  return 0;
+}
+
+// Each wait covers one readiness event; it is renewed after libcurl has
+// handled the socket, for as long as libcurl still wants that direction.
+void HttpWorker::arm(const std::shared_ptr<SocketWatch>& watch) {
+  using Wait = asio::posix::stream_descriptor::wait_type;
+  auto start = [&](bool& pending, int poll_bit, Wait wait, int select_bit) {
+    if (pending || !(watch->wanted & poll_bit)) return;
+    pending = true;
+    watch->descriptor.async_wait(wait, [this, watch, &pending, select_bit](std::error_code ec) {
+      pending = false;
+      if (ec || watch->removed) return;
+      socket_action(watch->fd, select_bit);
+      if (!watch->removed) arm(watch);
+    });
+  };
+  start(watch->reading, CURL_POLL_IN, Wait::wait_read, CURL_CSELECT_IN);
+  start(watch->writing, CURL_POLL_OUT, Wait::wait_write, CURL_CSELECT_OUT);
+}
+
+// libcurl moves its deadline after nearly every socket event. Reprogramming
+// the loop's timer each time costs a timerfd_settime system call, so the
+// timer is moved only when the deadline comes earlier; a timer that fires
+// before a later deadline is simply set again for it.
+int HttpWorker::on_timer(CURLM*, long timeout_ms, void* self) {
+  auto& worker = *static_cast<HttpWorker*>(self);
+  if (timeout_ms < 0) {
+    worker.curl_deadline_.reset();
+    return 0;
+  }
+  if (timeout_ms == 0) {
+    // libcurl must not be called back into from its own callback.
+    worker.curl_deadline_.reset();
+    if (!std::exchange(worker.timeout_posted_, true)) {
+      asio::post(worker.io_, [&worker] {
+        worker.timeout_posted_ = false;
+        worker.socket_action(CURL_SOCKET_TIMEOUT, 0);
+      });
+    }
+    return 0;
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  worker.curl_deadline_ = deadline;
+  if (!worker.timer_armed_ || deadline < worker.timer_.expiry()) worker.arm_timer(deadline);
+  return 0;
+}
+
+void HttpWorker::arm_timer(std::chrono::steady_clock::time_point when) {
+  timer_armed_ = true;
+  timer_.expires_at(when);
+  timer_.async_wait([this](std::error_code ec) {
+    if (ec) return;  // moved earlier: a newer wait is pending
+    timer_armed_ = false;
+    if (!curl_deadline_) return;
+    if (std::chrono::steady_clock::now() < *curl_deadline_) {
+      arm_timer(*curl_deadline_);
+      return;
+    }
+    curl_deadline_.reset();
+    socket_action(CURL_SOCKET_TIMEOUT, 0);
+  });
+}
+
+void HttpWorker::socket_action(curl_socket_t fd, int events) {
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, events, &running);
+  drain_messages();
 }
 
 void HttpWorker::shutdown(std::vector<Task>& pending) {

@@ -1,15 +1,20 @@
-// One GenAI engine thread: an event loop over one libcurl multi handle
-// (curl_multi_poll), woken by curl_multi_wakeup when another thread posts a
-// job or a cancellation. One thread holds any number of transfers; easy
-// handles and connections are reused across requests.
+// One GenAI engine thread: an Asio event loop (epoll) that drives one libcurl
+// multi handle through curl_multi_socket_action, so each wakeup costs work
+// for the sockets that are ready, not for every transfer in flight. Other
+// threads post jobs and cancellations to it. One thread holds any number of
+// transfers; easy handles and connections are reused across requests.
 #pragma once
 
 #include <curl/curl.h>
 #include <simdjson.h>
 
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -20,6 +25,8 @@
 namespace gp::genai {
 
 // One upstream HTTP request: a whole job or one batch of its documents.
+struct SocketWatch;
+
 struct Transfer {
   std::shared_ptr<Job> job;
   size_t offset = 0;  // first document of this batch
@@ -77,7 +84,16 @@ class HttpWorker {
   };
 
   bool post(Task task);
+  void post_check();
   void run();
+  void drain_inbox();
+  void close_loop(std::vector<Task>& pending);
+  // libcurl callbacks (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION).
+  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp);
+  static int on_timer(CURLM* multi, long timeout_ms, void* self);
+  void arm(const std::shared_ptr<SocketWatch>& watch);
+  void arm_timer(std::chrono::steady_clock::time_point when);
+  void socket_action(curl_socket_t fd, int events);
   void drain_messages();
   void complete(Transfer* transfer, CURLcode code);
   void detach(Transfer* transfer);
@@ -86,12 +102,16 @@ class HttpWorker {
   void release_easy(CURL* easy);
 
   std::shared_ptr<EngineCore> core_;
+  // Declared before everything that holds Asio objects bound to it.
+  asio::io_context io_{1};
+  asio::steady_timer timer_{io_};
   CURLM* multi_ = nullptr;
   std::thread thread_;
   long host_connections_ = 0;
 
   std::mutex mutex_;
   std::vector<Task> inbox_;
+  bool check_posted_ = false;
   bool closed_ = false;
   bool stopping_ = false;
   std::atomic<bool> retiring_{false};
@@ -100,6 +120,10 @@ class HttpWorker {
   // Engine thread only.
   std::unordered_map<Job*, std::shared_ptr<Job>> jobs_;
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> transfers_;
+  std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets_;
+  std::optional<std::chrono::steady_clock::time_point> curl_deadline_;
+  bool timer_armed_ = false;
+  bool timeout_posted_ = false;
   std::vector<CURL*> idle_easy_;
   simdjson::dom::parser parser_;
 };
