@@ -53,6 +53,8 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
       if (!channel.closed()) {
         channel.queue(mysql::encode_err(packet.error(), caps));
         co_await channel.flush();
+        // As on the client port: let the error arrive before the close.
+        co_await channel.discard_input(kDiscardOnError);
       }
       co_return;
     }

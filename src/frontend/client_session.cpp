@@ -68,6 +68,9 @@ class ClientSession {
         if (!channel_.closed()) {
           queue_error(packet.error());
           co_await channel_.flush();
+          // The client may still be sending the rest of the bad packet:
+          // closing now would reset the connection and lose the error.
+          co_await channel_.discard_input(kDiscardOnError);
         }
         co_return;
       }

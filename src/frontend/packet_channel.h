@@ -15,6 +15,10 @@
 
 namespace gp::frontend {
 
+// How long a session that ends on a protocol error keeps reading (and
+// dropping) input after its error packet; see discard_input().
+inline constexpr std::chrono::milliseconds kDiscardOnError{500};
+
 class PacketChannel {
  public:
   PacketChannel(asio::ip::tcp::socket socket, size_t max_payload);

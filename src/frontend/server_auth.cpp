@@ -75,7 +75,7 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
     if (packet.error().code != errc::kNetPacketTooLarge) co_return std::unexpected(packet.error());
     auto error = queue_error(channel, mysql::cap::kProtocol41, packet.error());
     co_await channel.flush();
-    co_await channel.discard_input(std::chrono::milliseconds(500));
+    co_await channel.discard_input(kDiscardOnError);
     co_return error;
   }
   if (mysql::is_ssl_request(*packet)) {
