@@ -48,7 +48,10 @@ class Lexer {
       skip_quoted(c);
       out = {TokenKind::kOther, {}, {}};
     } else if (c == '`') {
-      out = {TokenKind::kQuotedIdent, read_backticked(), {}};
+      auto name = read_backticked();
+      // An unterminated identifier is a syntax error, not a name.
+      out = name ? Token{TokenKind::kQuotedIdent, std::move(*name), {}}
+                 : Token{TokenKind::kOther, {}, {}};
     } else if (c == ';') {
       ++pos_;
       out = {TokenKind::kSemicolon, {}, {}};
@@ -113,7 +116,7 @@ class Lexer {
     }
   }
 
-  std::string read_backticked() {
+  std::optional<std::string> read_backticked() {
     std::string name;
     ++pos_;
     while (pos_ < s_.size()) {
@@ -123,13 +126,13 @@ class Lexer {
           name.push_back('`');
           ++pos_;
         } else {
-          break;
+          return name;
         }
       } else {
         name.push_back(c);
       }
     }
-    return name;
+    return std::nullopt;
   }
 
   // @@var and @@scope.var are system variables (reads or SET targets, which
@@ -178,7 +181,8 @@ void finish_statement(const std::vector<Token>& tokens, StatementTraits& traits)
   if (verb.text == "USE") {
     if (tokens.size() == 2 && tokens[1].kind == TokenKind::kWord) {
       traits.use_schema = tokens[1].raw;
-    } else if (tokens.size() == 2 && tokens[1].kind == TokenKind::kQuotedIdent) {
+    } else if (tokens.size() == 2 && tokens[1].kind == TokenKind::kQuotedIdent &&
+               !tokens[1].text.empty()) {
       traits.use_schema = tokens[1].text;
     } else {
       traits.pins = true;

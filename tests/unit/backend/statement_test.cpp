@@ -69,5 +69,18 @@ TEST(ClassifyStatement, UnreadableUsePins) {
   EXPECT_FALSE(t.use_schema);
 }
 
+// Found by the client_command fuzz target: these used to yield an empty
+// schema name.
+TEST(ClassifyStatement, UnterminatedOrEmptyQuotedSchemaIsNotAName) {
+  for (const char* sql : {"USE `", "USE `shop", "USE ``", "/* c */ USE `"}) {
+    auto t = classify_statement(sql);
+    EXPECT_TRUE(t.pins) << sql;
+    EXPECT_FALSE(t.use_schema) << sql;
+  }
+  auto t = classify_statement("USE `a``b`");
+  ASSERT_TRUE(t.use_schema);
+  EXPECT_EQ(*t.use_schema, "a`b");
+}
+
 }  // namespace
 }  // namespace gp::backend
