@@ -1,0 +1,28 @@
+// A socket that libcurl asked an engine thread to watch (CURLMOPT_SOCKETFUNCTION).
+#pragma once
+
+#include <curl/curl.h>
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+
+namespace gp::genai {
+
+// The descriptor never owns the fd: libcurl opens and closes its sockets
+// itself, so the fd is released, never closed, when libcurl is done with it.
+struct SocketWatch {
+  SocketWatch(asio::io_context& io, curl_socket_t fd) : fd(fd), descriptor(io, fd) {}
+  ~SocketWatch() { forget(); }
+  void forget() {
+    if (descriptor.is_open()) descriptor.release();  // also cancels pending waits
+  }
+
+  curl_socket_t fd;
+  asio::posix::stream_descriptor descriptor;
+  int wanted = 0;  // CURL_POLL_IN / CURL_POLL_OUT / CURL_POLL_INOUT
+  bool reading = false;
+  bool writing = false;
+  bool removed = false;
+};
+
+}  // namespace gp::genai
