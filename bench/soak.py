@@ -89,7 +89,8 @@ def faults(args):
         pid = proxy.proc.pid
         with proxy.admin() as admin:
             before = global_stats(admin, "stats_genai_global")
-        load = FaultLoad(proxy, args.clients, service.dimension, deadline_s=timeout_ms / 1000 + 4)
+        load = FaultLoad(proxy, args.clients, service.dimension, deadline_s=timeout_ms / 1000 + 4,
+                         timeout_s=timeout_ms / 1000)
         load.start()
         started = time.monotonic()
         outages = []

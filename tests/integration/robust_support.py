@@ -20,7 +20,8 @@ from service import fake_model
 
 # GENAI error codes a client may see while the service misbehaves: unreachable,
 # timeout, service error, invalid answer.
-UPSTREAM_ERRORS = (9102, 9103, 9104, 9105)
+ER_TIMEOUT = 9103
+UPSTREAM_ERRORS = (9102, ER_TIMEOUT, 9104, 9105)
 
 
 def raise_fd_limit(wanted):
@@ -117,11 +118,14 @@ class Outcome:
         self.problems = []
         self.clean_failures = []  # (started, ended, code) of fault-free requests that failed
         self.slowest = 0.0
+        self.timeout_overruns = []  # seconds past the service timeout, of each 9103 answer
 
-    def record(self, elapsed, code=None):
+    def record(self, elapsed, code=None, timeout_s=None):
         with self.lock:
             self.statements += 1
             self.slowest = max(self.slowest, elapsed)
+            if code == ER_TIMEOUT and timeout_s is not None:
+                self.timeout_overruns.append(elapsed - timeout_s)
             if code is None:
                 self.ok += 1
             else:
@@ -134,9 +138,20 @@ class Outcome:
                 self.problems.append(text)
 
     def summary(self):
-        return {"statements": self.statements, "ok": self.ok,
-                "errors": dict(sorted(self.errors.items())), "problems": len(self.problems),
-                "clean_failures": len(self.clean_failures), "slowest_s": round(self.slowest, 2)}
+        summary = {"statements": self.statements, "ok": self.ok,
+                   "errors": dict(sorted(self.errors.items())), "problems": len(self.problems),
+                   "clean_failures": len(self.clean_failures),
+                   "slowest_s": round(self.slowest, 2)}
+        if self.timeout_overruns:
+            summary["timeout_overrun_ms"] = overrun_figures(self.timeout_overruns)
+        return summary
+
+
+def overrun_figures(overruns):
+    """p50 / p99 / max of how late timeouts were answered, in ms, as the clients saw them."""
+    ordered = sorted(overruns)
+    pick = lambda q: round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+    return {"n": len(ordered), "p50": pick(0.5), "p99": pick(0.99), "max": round(1000 * ordered[-1])}
 
 
 class FaultLoad:
@@ -151,8 +166,9 @@ class FaultLoad:
     """
 
     def __init__(self, proxy, clients, dimension, deadline_s, fault_rate=0.3, think_s=(0.3, 0.8),
-                 seed=1):
+                 seed=1, timeout_s=None):
         self.proxy = proxy
+        self.timeout_s = timeout_s  # the proxy's service timeout, to measure late timeouts
         self.clients = clients
         self.dimension = dimension
         self.deadline_s = deadline_s
@@ -237,7 +253,7 @@ class FaultLoad:
                     # (or a cut answer) instead of the fault's own error is fine.
                     with self.outcome.lock:
                         self.outcome.clean_failures.append((started, ended, code))
-                self.outcome.record(elapsed, code)
+                self.outcome.record(elapsed, code, self.timeout_s)
                 time.sleep(rng.uniform(*self.think_s))
         except pymysql.err.MySQLError as e:
             self.outcome.problem(f"client {index} lost its session: {e.args}")

@@ -13,15 +13,17 @@ import unittest
 
 import harness
 from robust_support import (FaultLoad, check_clean_failures, check_counters, global_stats,
-                            raise_fd_limit, sanitizers, wait_until)
+                            overrun_figures, raise_fd_limit, sanitizers, wait_until)
 from service import FakeService, fake_model, genai
 
 CLIENTS = int(os.environ.get("GP_ROBUST_CLIENTS", "256"))
 LOAD_SECONDS = float(os.environ.get("GP_ROBUST_LOAD_SECONDS", "24"))
 TIMEOUT_MS = 3000
-# A statement's answer may take its timeout plus this margin (queueing on two
-# shared cores, the outage); a sanitized proxy runs several times slower.
-MARGIN_S = 4.0 if not sanitizers() else 12.0
+# A statement's answer may take its timeout plus this margin. The proxy's own
+# bound is 100 ms (TimeoutPrecisionTest); here 256 Python client threads share
+# two cores with the service, and their scheduling adds to what they measure.
+# A sanitized proxy runs several times slower.
+MARGIN_S = 1.0 if not sanitizers() else 12.0
 
 raise_fd_limit(4 * CLIENTS + 1024)
 
@@ -40,7 +42,8 @@ class FaultsUnderLoadTest(unittest.TestCase):
             with proxy.admin() as admin:
                 before = global_stats(admin, "stats_genai_global")
             load = FaultLoad(proxy, CLIENTS, service.dimension,
-                             deadline_s=TIMEOUT_MS / 1000 + MARGIN_S).start()
+                             deadline_s=TIMEOUT_MS / 1000 + MARGIN_S,
+                             timeout_s=TIMEOUT_MS / 1000).start()
             started = time.monotonic()
             time.sleep(LOAD_SECONDS * 0.4)
             outage_start = time.monotonic()
@@ -84,6 +87,67 @@ class FaultsUnderLoadTest(unittest.TestCase):
                 load.finish(timeout=5)
             proxy.cleanup()
             service.stop()
+
+
+class TimeoutPrecisionTest(unittest.TestCase):
+    """Many statements time out at once: each gets 9103 within its timeout + 100 ms.
+
+    The 256-client fault load above measures late timeouts too, but there
+    hundreds of Python client threads share two cores with the service, so
+    what it reports includes the clients' own scheduling. Here the clients
+    only wait, which isolates the proxy's timing.
+    """
+
+    CLIENTS = 48
+    TIMEOUT_MS = 1000
+    ROUNDS = 3
+    # The issue's bound; a sanitized proxy runs several times slower.
+    SLACK_S = 0.1 if not sanitizers() else 1.0
+
+    def test_timeouts_are_answered_on_time(self):
+        with FakeService() as service:
+            proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
+                                         "rerank_uri": service.url("/rerank"),
+                                         "embedding_timeout_ms": self.TIMEOUT_MS,
+                                         "rerank_timeout_ms": self.TIMEOUT_MS})
+            with proxy:
+                conns = [proxy.client() for _ in range(self.CLIENTS)]
+                overruns, failures = [], []
+                barrier = threading.Barrier(self.CLIENTS)
+
+                def one(i, conn, rnd):
+                    request = ({"type": "embed", "documents": [f"late {rnd} {i} __delay_ms=5000__"]}
+                               if i % 2 else
+                               {"type": "rerank", "query": f"late {rnd} {i} __delay_ms=5000__",
+                                "documents": ["a", "b"]})
+                    barrier.wait()
+                    started = time.monotonic()
+                    try:
+                        with conn.cursor() as cur:
+                            cur.execute("GENAI: " + json.dumps(request))
+                        failures.append(f"client {i}: answered instead of timing out")
+                    except Exception as e:  # noqa: BLE001 - any other outcome is a failure
+                        code = getattr(e, "args", [None])[0]
+                        if code != 9103:
+                            failures.append(f"client {i}: {e!r}")
+                    overruns.append(time.monotonic() - started - self.TIMEOUT_MS / 1000)
+
+                for rnd in range(self.ROUNDS):
+                    threads = [threading.Thread(target=one, args=(i, c, rnd))
+                               for i, c in enumerate(conns)]
+                    for t in threads:
+                        t.start()
+                    for t in threads:
+                        t.join(30)
+                for c in conns:
+                    c.close()
+            figures = overrun_figures(overruns)
+            print(f"\n[robust] {self.ROUNDS} rounds of {self.CLIENTS} simultaneous timeouts "
+                  f"({self.TIMEOUT_MS} ms): answered late by {figures} ms")
+            self.assertEqual(failures, [])
+            self.assertEqual(len(overruns), self.CLIENTS * self.ROUNDS)
+            self.assertGreaterEqual(min(overruns), -0.01, "answered before the timeout")
+            self.assertLessEqual(max(overruns), self.SLACK_S)
 
 
 class ConfigChurnUnderLoadTest(unittest.TestCase):
