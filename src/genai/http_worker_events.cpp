@@ -1,6 +1,8 @@
 // How an engine thread's Asio loop drives libcurl: readiness of the sockets
 // libcurl asks to watch, and libcurl's timer, both become
 // curl_multi_socket_action calls.
+#include <spdlog/spdlog.h>
+
 #include <asio/post.hpp>
 #include <chrono>
 #include <utility>
@@ -22,7 +24,14 @@ int HttpWorker::on_socket(CURL*, curl_socket_t fd, int what, void* self, void*) 
     return 0;
   }
   if (it == worker.sockets_.end()) {
-    it = worker.sockets_.emplace(fd, std::make_shared<SocketWatch>(worker.io_, fd)).first;
+    auto watch = std::make_shared<SocketWatch>(worker.io_, fd);
+    if (auto ec = watch->watch()) {
+      // Nothing may throw through libcurl; -1 makes it fail this handle's
+      // transfers, which then get a clear "unreachable" error.
+      spdlog::error("genai: cannot watch an HTTP socket: {}", ec.message());
+      return -1;
+    }
+    it = worker.sockets_.emplace(fd, std::move(watch)).first;
   }
   it->second->wanted = what;
   worker.arm(it->second);

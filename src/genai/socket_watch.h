@@ -5,13 +5,21 @@
 
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <system_error>
 
 namespace gp::genai {
 
 // The descriptor never owns the fd: libcurl opens and closes its sockets
 // itself, so the fd is released, never closed, when libcurl is done with it.
 struct SocketWatch {
-  SocketWatch(asio::io_context& io, curl_socket_t fd) : fd(fd), descriptor(io, fd) {}
+  SocketWatch(asio::io_context& io, curl_socket_t fd) : fd(fd), descriptor(io) {}
+  // Registers the fd with the loop; fails only when epoll does (no memory,
+  // fs.epoll.max_user_watches reached).
+  std::error_code watch() {
+    std::error_code ec;
+    descriptor.assign(fd, ec);
+    return ec;
+  }
   ~SocketWatch() { forget(); }
   void forget() {
     if (descriptor.is_open()) descriptor.release();  // also cancels pending waits
