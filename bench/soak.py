@@ -21,7 +21,8 @@ import harness  # noqa: E402
 import rawmysql  # noqa: E402
 from robust_support import (FaultLoad, check_clean_failures, check_counters,  # noqa: E402
                             connected_clients, fd_count,
-                            global_stats, open_idle_sessions, raise_fd_limit, rss_kib, wait_until)
+                            global_stats, open_idle_sessions, proxy_for, raise_fd_limit, rss_kib,
+                            wait_until)
 from service import FakeService, fake_model, genai  # noqa: E402
 
 
@@ -79,10 +80,7 @@ def faults(args):
     raise_fd_limit(4 * args.clients + 1024)
     timeout_ms = 3000
     service = FakeService().start()
-    proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
-                                 "rerank_uri": service.url("/rerank"),
-                                 "embedding_timeout_ms": timeout_ms,
-                                 "rerank_timeout_ms": timeout_ms})
+    proxy = proxy_for(service, timeout_ms)
     load = None
     try:
         proxy.start()

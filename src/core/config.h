@@ -3,7 +3,6 @@
 // snapshot (a pointer copy) and read it without further locks.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -92,13 +91,11 @@ class ConfigStore {
 
   ConfigStore() : current_(std::make_shared<const RuntimeConfig>()) {}
 
-  std::shared_ptr<const RuntimeConfig> current() const {
-    return current_.load(std::memory_order_acquire);
-  }
+  std::shared_ptr<const RuntimeConfig> current() const { return current_.load(); }
 
   // Publishes a new snapshot, then tells every listener (on the caller's thread).
   void publish(std::shared_ptr<const RuntimeConfig> next) {
-    current_.store(next, std::memory_order_release);
+    current_.store(next);
     std::vector<Listener> listeners;
     {
       std::lock_guard lock(mutex_);

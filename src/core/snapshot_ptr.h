@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -23,19 +22,17 @@ class SnapshotPtr {
   SnapshotPtr(const SnapshotPtr&) = delete;
   SnapshotPtr& operator=(const SnapshotPtr&) = delete;
 
-  // The order arguments keep call sites readable; the mutex orders everything.
-  std::shared_ptr<T> load(std::memory_order = std::memory_order_seq_cst) const {
+  std::shared_ptr<T> load() const {
     std::lock_guard lock(mutex_);
     return value_;
   }
 
-  void store(std::shared_ptr<T> next, std::memory_order order = std::memory_order_seq_cst) {
+  void store(std::shared_ptr<T> next) {
     // The previous value may be the last reference; it dies outside the lock.
-    auto previous = exchange(std::move(next), order);
+    auto previous = exchange(std::move(next));
   }
 
-  std::shared_ptr<T> exchange(std::shared_ptr<T> next,
-                              std::memory_order = std::memory_order_seq_cst) {
+  std::shared_ptr<T> exchange(std::shared_ptr<T> next) {
     std::lock_guard lock(mutex_);
     std::swap(value_, next);
     return next;

@@ -35,14 +35,12 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
   PacketChannel channel(std::move(socket), 1u << 26);
   auto config = context.config.current();
   GreetingOptions greeting{config->mysql.server_version + "-genaiproxy-admin",
-                           context.next_connection_id.fetch_add(1)};
+                           context.next_connection_id.fetch_add(1),
+                           std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
   PasswordLookup lookup = [&](const std::string& user) {
     return admin_password(context.config.current()->admin.admin_credentials, user);
   };
-  std::optional<LoginTimer> login_timer(
-      std::in_place, channel, std::chrono::milliseconds(config->mysql.connect_timeout_client_ms));
   auto client = co_await authenticate_client(channel, greeting, lookup);
-  login_timer.reset();
   if (!client) co_return;
   channel.set_max_payload(1u << 26);
   const uint32_t caps = client->capabilities;

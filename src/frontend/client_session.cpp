@@ -47,13 +47,10 @@ class ClientSession {
 
   asio::awaitable<void> run() {
     auto config = context_.config.current();
-    GreetingOptions greeting{config->mysql.server_version + "-genaiproxy", connection_id_};
+    GreetingOptions greeting{config->mysql.server_version + "-genaiproxy", connection_id_,
+                             std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
     PasswordLookup lookup = [&](const std::string& name) { return find_user(*config, name); };
-    std::optional<LoginTimer> login_timer(
-        std::in_place, channel_,
-        std::chrono::milliseconds(config->mysql.connect_timeout_client_ms));
     auto client = co_await authenticate_client(channel_, greeting, lookup);
-    login_timer.reset();
     if (!client) co_return;
     channel_.set_max_payload(static_cast<size_t>(config->mysql.max_allowed_packet));
     client_ = *client;

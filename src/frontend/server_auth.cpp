@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+
 #include "mysql/auth.h"
 #include "mysql/handshake.h"
 #include "mysql/messages.h"
@@ -31,28 +35,39 @@ std::unexpected<Error> queue_error(PacketChannel& channel, uint32_t caps, Error 
   return std::unexpected(std::move(error));
 }
 
+// Closes the channel's socket when the login takes too long. Lives on the
+// session's executor; destroying it disarms it.
+class LoginTimer {
+ public:
+  LoginTimer(PacketChannel& channel, std::chrono::milliseconds timeout)
+      : timer_(channel.socket().get_executor(), timeout), armed_(std::make_shared<bool>(true)) {
+    // The handler may already be queued when the timer is destroyed: the
+    // shared flag, not the error code, tells whether the channel still exists.
+    timer_.async_wait([armed = armed_, &channel](std::error_code ec) {
+      if (ec || !*armed) return;
+      spdlog::info("closing a client from {} that did not log in in time", channel.peer());
+      std::error_code ignored;
+      channel.socket().close(ignored);
+    });
+  }
+  ~LoginTimer() {
+    *armed_ = false;
+    timer_.cancel();
+  }
+  LoginTimer(const LoginTimer&) = delete;
+  LoginTimer& operator=(const LoginTimer&) = delete;
+
+ private:
+  asio::steady_timer timer_;
+  std::shared_ptr<bool> armed_;
+};
+
 }  // namespace
-
-LoginTimer::LoginTimer(PacketChannel& channel, std::chrono::milliseconds timeout)
-    : timer_(channel.socket().get_executor(), timeout), armed_(std::make_shared<bool>(true)) {
-  // The handler may already be queued when the timer is destroyed: the shared
-  // flag, not the error code, tells whether the channel still exists.
-  timer_.async_wait([armed = armed_, &channel](std::error_code ec) {
-    if (ec || !*armed) return;
-    spdlog::info("closing a client from {} that did not log in in time", channel.peer());
-    std::error_code ignored;
-    channel.socket().close(ignored);
-  });
-}
-
-LoginTimer::~LoginTimer() {
-  *armed_ = false;
-  timer_.cancel();
-}
 
 asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& channel,
                                                                  const GreetingOptions& greeting,
                                                                  const PasswordLookup& lookup) {
+  LoginTimer login_timer(channel, greeting.login_timeout);
   // Login packets are small; a larger limit applies once the client is known.
   channel.set_max_payload(kMaxLoginPacket);
   const std::string nonce = mysql::make_nonce();

@@ -4,10 +4,8 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
-#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -30,21 +28,10 @@ struct AuthenticatedClient {
 struct GreetingOptions {
   std::string server_version;
   uint32_t connection_id = 0;
-};
-
-// Closes the channel's socket when the login takes longer than `timeout`, so
-// that a peer that connects and stays silent does not hold a session forever.
-// Lives on the session's executor; destroying it disarms it.
-class LoginTimer {
- public:
-  LoginTimer(PacketChannel& channel, std::chrono::milliseconds timeout);
-  ~LoginTimer();
-  LoginTimer(const LoginTimer&) = delete;
-  LoginTimer& operator=(const LoginTimer&) = delete;
-
- private:
-  asio::steady_timer timer_;
-  std::shared_ptr<bool> armed_;
+  // A peer that has not logged in by then is disconnected, so that one that
+  // connects and stays silent does not hold a session forever
+  // (mysql-connect_timeout_client).
+  std::chrono::milliseconds login_timeout{10000};
 };
 
 // On failure the ERR packet has already been sent (when the socket still

@@ -69,7 +69,7 @@ struct EngineState {
   WorkerSet retired;     // draining, then joined
 
   std::shared_ptr<HttpWorker> pick() {
-    auto set = workers.load(std::memory_order_acquire);
+    auto set = workers.load();
     if (set->empty()) return nullptr;
     size_t n = set->size();
     size_t start = next_worker.fetch_add(1, std::memory_order_relaxed) % n;
@@ -89,7 +89,7 @@ struct EngineState {
   // Caller holds `lifecycle`.
   void resize(const GenaiSettings& g) {
     size_t wanted = static_cast<size_t>(std::max(1, g.threads));
-    auto current = workers.load(std::memory_order_acquire);
+    auto current = workers.load();
     if (current->size() == wanted) return;
     auto next = std::make_shared<WorkerSet>(*current);
     WorkerSet leaving;
@@ -102,7 +102,7 @@ struct EngineState {
       leaving.push_back(std::move(next->back()));
       next->pop_back();
     }
-    workers.store(std::move(next), std::memory_order_release);
+    workers.store(std::move(next));
     // Published first, so new requests go to the remaining threads; the
     // leaving ones finish what they hold, then exit.
     for (auto& w : leaving) {
@@ -121,7 +121,7 @@ struct EngineState {
   }
 
   void on_config(const std::shared_ptr<const RuntimeConfig>& next) {
-    settings.store(make_engine_settings(next), std::memory_order_release);
+    settings.store(make_engine_settings(next));
     std::lock_guard lock(lifecycle);
     reap();
     if (running.load(std::memory_order_acquire)) resize(next->genai);
@@ -183,7 +183,7 @@ std::shared_ptr<Ticket> Engine::submit(std::string statement, RequestContext con
     return std::make_shared<DoneTicket>();
   };
 
-  auto settings = state.settings.load(std::memory_order_acquire);
+  auto settings = state.settings.load();
   auto request = parse_genai_statement(statement, settings->genai());
   if (!request) return fail_inline(std::move(request.error()));
   (request->type == RequestType::kEmbed ? stats.embed_requests : stats.rerank_requests)

@@ -81,24 +81,23 @@ void HttpWorker::apply_limits(long host_connections) {
 }
 
 bool HttpWorker::post(Task task) {
-  bool wake;
-  {
-    std::lock_guard lock(mutex_);
-    if (closed_) return false;
-    inbox_.push_back(std::move(task));
-    wake = !std::exchange(check_posted_, true);
-  }
-  // One wakeup drains every task queued until it runs.
-  if (wake) asio::post(io_, [this] { drain_inbox(); });
-  return true;
+  return schedule(&task);
 }
 
 void HttpWorker::post_check() {
+  schedule(nullptr);
+}
+
+bool HttpWorker::schedule(Task* task) {
   {
     std::lock_guard lock(mutex_);
-    if (closed_ || std::exchange(check_posted_, true)) return;
+    if (closed_) return false;
+    if (task) inbox_.push_back(std::move(*task));
+    // One wakeup drains every task queued until it runs.
+    if (std::exchange(check_posted_, true)) return true;
   }
   asio::post(io_, [this] { drain_inbox(); });
+  return true;
 }
 
 bool HttpWorker::post_run(std::shared_ptr<Job> job) {

@@ -84,7 +84,9 @@ class HttpWorker {
   };
 
   bool post(Task task);
-  void post_check();
+  void post_check();  // wakes the loop to look at stop/retire flags
+  // Queues `task` (if any) and wakes the loop unless a wakeup is pending.
+  bool schedule(Task* task);
   void run();
   void drain_inbox();
   void close_loop(std::vector<Task>& pending);

@@ -154,6 +154,15 @@ def overrun_figures(overruns):
     return {"n": len(ordered), "p50": pick(0.5), "p99": pick(0.99), "max": round(1000 * ordered[-1])}
 
 
+def proxy_for(service, timeout_ms):
+    """A proxy (not started) whose embedding and rerank URIs point at `service`,
+    both with `timeout_ms`."""
+    return harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
+                                "rerank_uri": service.url("/rerank"),
+                                "embedding_timeout_ms": timeout_ms,
+                                "rerank_timeout_ms": timeout_ms})
+
+
 class FaultLoad:
     """`clients` threads, each with its own PyMySQL connection, issuing embed and
     rerank statements with unique documents and random fault tokens.

@@ -13,7 +13,7 @@ import unittest
 
 import harness
 from robust_support import (FaultLoad, check_clean_failures, check_counters, global_stats,
-                            overrun_figures, raise_fd_limit, sanitizers, wait_until)
+                            overrun_figures, proxy_for, raise_fd_limit, sanitizers, wait_until)
 from service import FakeService, fake_model, genai
 
 CLIENTS = int(os.environ.get("GP_ROBUST_CLIENTS", "256"))
@@ -32,10 +32,7 @@ class FaultsUnderLoadTest(unittest.TestCase):
     def test_faults_and_an_outage_under_load(self):
         # One worker: kill() must take the whole service down (a forked worker would survive it).
         service = FakeService(workers=1).start()
-        proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
-                                     "rerank_uri": service.url("/rerank"),
-                                     "embedding_timeout_ms": TIMEOUT_MS,
-                                     "rerank_timeout_ms": TIMEOUT_MS})
+        proxy = proxy_for(service, TIMEOUT_MS)
         load = None
         try:
             proxy.start()
@@ -106,10 +103,7 @@ class TimeoutPrecisionTest(unittest.TestCase):
 
     def test_timeouts_are_answered_on_time(self):
         with FakeService() as service:
-            proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
-                                         "rerank_uri": service.url("/rerank"),
-                                         "embedding_timeout_ms": self.TIMEOUT_MS,
-                                         "rerank_timeout_ms": self.TIMEOUT_MS})
+            proxy = proxy_for(service, self.TIMEOUT_MS)
             with proxy:
                 conns = [proxy.client() for _ in range(self.CLIENTS)]
                 overruns, failures = [], []
@@ -162,10 +156,7 @@ class ConfigChurnUnderLoadTest(unittest.TestCase):
 
     def test_runtime_changes_under_load(self):
         service = FakeService().start()
-        proxy = harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
-                                     "rerank_uri": service.url("/rerank"),
-                                     "embedding_timeout_ms": TIMEOUT_MS,
-                                     "rerank_timeout_ms": TIMEOUT_MS})
+        proxy = proxy_for(service, TIMEOUT_MS)
         load = None
         stop = threading.Event()
         loads = []

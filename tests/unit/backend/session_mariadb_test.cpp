@@ -258,6 +258,23 @@ TEST(BackendSessionMariadb, QueryTimeoutKillsTheQueryAndKeepsTheSession) {
   EXPECT_EQ(h.global_value("Backend_query_timeouts"), "1");
 }
 
+// Kills backend connection `id` through `killer` 300 ms from now, while the
+// test's own statement runs. The returned timer must outlive that statement.
+std::unique_ptr<asio::steady_timer> kill_connection_soon(Harness& h, BackendSession& killer,
+                                                         const std::string& id) {
+  auto timer = std::make_unique<asio::steady_timer>(h.io, std::chrono::milliseconds(300));
+  timer->async_wait([&h, &killer, id](std::error_code) {
+    asio::co_spawn(
+        h.io,
+        [&killer, id]() -> asio::awaitable<void> {
+          std::string kill = "KILL CONNECTION " + id;
+          co_await killer.query(kill);
+        },
+        asio::detached);
+  });
+  return timer;
+}
+
 TEST(BackendSessionMariadb, BackendDyingMidQueryGivesLostConnection) {
   int port = mariadb_port();
   ASSERT_GT(port, 0);
@@ -267,16 +284,7 @@ TEST(BackendSessionMariadb, BackendDyingMidQueryGivesLostConnection) {
   ASSERT_TRUE(h.query(*s, "SELECT CONNECTION_ID()"));
   std::string id = value_of(h.received);
   auto killer = h.session(Harness::user("other", "other-pw"));
-  asio::steady_timer timer(h.io, std::chrono::milliseconds(300));
-  timer.async_wait([&](std::error_code) {
-    asio::co_spawn(
-        h.io,
-        [&]() -> asio::awaitable<void> {
-          std::string kill = "KILL CONNECTION " + id;
-          co_await killer->query(kill);
-        },
-        asio::detached);
-  });
+  auto timer = kill_connection_soon(h, *killer, id);
   auto r = h.query(*s, "SELECT SLEEP(10)");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, errc::kBackendLost);
@@ -315,12 +323,6 @@ TEST(BackendSessionMariadb, LargeResultsStreamInBoundedMemory) {
   EXPECT_EQ(value_of(h.received), "next");
 }
 
-}  // namespace
-}  // namespace gp::backend
-
-namespace gp::backend {
-namespace {
-
 TEST(BackendSessionMariadb, ConnectionsPastTheirMaxAgeAreNotReused) {
   int port = testing::mariadb_port();
   ASSERT_GT(port, 0);
@@ -338,31 +340,16 @@ TEST(BackendSessionMariadb, ConnectionsPastTheirMaxAgeAreNotReused) {
   EXPECT_EQ(h.pool_value("ConnOK"), "2");
 }
 
-}  // namespace
-}  // namespace gp::backend
-
-namespace gp::backend {
-namespace {
-
 TEST(BackendSessionMariadb, LostConnectionWithoutSessionStateIsAnErrorAndTheSessionGoesOn) {
   int port = testing::mariadb_port();
   ASSERT_GT(port, 0);
-  testing::Harness h({testing::Harness::server(port)});
+  Harness h({Harness::server(port)});
   auto s = h.session();
   ASSERT_TRUE(h.query(*s, "SELECT CONNECTION_ID()"));
   std::string id = value_of(h.received);
   EXPECT_FALSE(s->pinned());
-  auto killer = h.session(testing::Harness::user("other", "other-pw"));
-  asio::steady_timer timer(h.io, std::chrono::milliseconds(300));
-  timer.async_wait([&](std::error_code) {
-    asio::co_spawn(
-        h.io,
-        [&]() -> asio::awaitable<void> {
-          std::string kill = "KILL CONNECTION " + id;
-          co_await killer->query(kill);
-        },
-        asio::detached);
-  });
+  auto killer = h.session(Harness::user("other", "other-pw"));
+  auto timer = kill_connection_soon(h, *killer, id);
   auto r = h.query(*s, "SELECT SLEEP(10)");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, errc::kBackendUnavailable);
