@@ -92,13 +92,20 @@ enum class ColumnType : uint8_t {
   kTime = 0x0b,
   kDateTime = 0x0c,
   kYear = 0x0d,
+  kNewDate = 0x0e,  // internal to the server; never on the wire
   kVarchar = 0x0f,
   kBit = 0x10,
   kJson = 0xf5,
   kNewDecimal = 0xf6,
+  kEnum = 0xf7,
+  kSet = 0xf8,
+  kTinyBlob = 0xf9,
+  kMediumBlob = 0xfa,
+  kLongBlob = 0xfb,
   kBlob = 0xfc,
   kVarString = 0xfd,
   kString = 0xfe,
+  kGeometry = 0xff,
 };
 
 namespace charset {

@@ -11,6 +11,7 @@
 #include "mysql/handshake.h"
 #include "mysql/messages.h"
 #include "mysql/packet.h"
+#include "mysql/prepared.h"
 #include "mysql/resultset.h"
 
 namespace gp::mysql {
@@ -23,6 +24,16 @@ void expect_clear_error(const Error& e) {
   EXPECT_EQ(e.sqlstate.size(), 5u);
   EXPECT_FALSE(e.message.empty());
 }
+
+// The shape of the binary rows and COM_STMT_EXECUTE packets among valid_packets().
+std::vector<Column> binary_columns() {
+  Column time;
+  time.type = ColumnType::kTime;
+  return {Column::bigint("n"), Column::text("s"), time};
+}
+const std::vector<ParamType> kParamTypes = {{ColumnType::kLongLong, false},
+                                            {ColumnType::kVarString, false},
+                                            {ColumnType::kDateTime, false}};
 
 // Runs every client- and server-side parser over `p`; returns how many failed.
 int parse_all(const std::string& p) {
@@ -43,6 +54,12 @@ int parse_all(const std::string& p) {
   check(parse_column_count(p));
   check(parse_column_definition(p));
   check(parse_text_row(p, 3));
+  check(parse_prepare_ok_header(p));
+  check(statement_id_of(p));
+  check(parse_send_long_data(p));
+  check(parse_execute(p, 3, {}, {}));
+  check(parse_execute(p, 3, kParamTypes, {std::nullopt, std::string("long")}));
+  check(parse_binary_row(p, binary_columns()));
   is_ssl_request(p);
   is_ok_packet(p);
   is_err_packet(p);
@@ -65,6 +82,19 @@ std::vector<std::string> valid_packets() {
   Column col = Column::text("col");
   col.table = "t";
   col.schema = "s";
+  std::string prepare_ok;
+  uint8_t seq = 0;
+  append_prepare_ok(prepare_ok, seq, {9, {param_column()}, {}, 0, 0}, kCaps);
+  // COM_STMT_EXECUTE: statement 9, no cursor, 1 iteration, no NULLs, types
+  // bound: LONGLONG 7, VAR_STRING "ab", DATETIME 2024-01-02 03:04:05.6.
+  std::string execute(
+      "\x17\x09\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01"
+      "\x08\x00\xfd\x00\x0c\x00"
+      "\x07\x00\x00\x00\x00\x00\x00\x00"
+      "\x02"
+      "ab"
+      "\x0b\xe8\x07\x01\x02\x03\x04\x05\xc0\x27\x09\x00",
+      41);
   return {
       encode_handshake_v10(hs),
       encode_handshake_response41(resp),
@@ -74,6 +104,10 @@ std::vector<std::string> valid_packets() {
       encode_eof({1, 2}, kCaps),
       encode_column_definition(col),
       encode_text_row({"a", std::nullopt, std::string(300, 'b')}),
+      prepare_ok.substr(4, 12),
+      execute,
+      std::string("\x18\x09\x00\x00\x00\x01\x00long data", 16),
+      *encode_binary_row({"-5", std::nullopt, "-49:30:00.25"}, binary_columns()),
   };
 }
 
@@ -90,6 +124,19 @@ TEST(Malformed, GreetingTruncatedBeforePluginFails) {
       expect_clear_error(r.error());
     }
   }
+}
+
+TEST(Malformed, PreparedStatementPacketsAreValid) {
+  // Each is whole and valid for its parser, so that its mutations probe past the header.
+  auto packets = valid_packets();
+  int valid = 0;
+  for (const auto& p : packets) {
+    valid += parse_prepare_ok_header(p).has_value() && p.size() == 12;
+    valid += parse_execute(p, 3, {}, {}).has_value();
+    valid += parse_send_long_data(p).has_value();
+    valid += parse_binary_row(p, binary_columns()).has_value();
+  }
+  EXPECT_EQ(valid, 4);
 }
 
 TEST(Malformed, EveryPrefixOfEveryPacket) {
@@ -132,6 +179,9 @@ TEST(Malformed, HugeLengthsDoNotAllocate) {
   EXPECT_FALSE(parse_text_row("\x01" + huge_lenenc, 2).has_value());
   std::string ok = std::string("\x00\x00\x00\x00\x00\x00\x00", 7) + huge_lenenc;
   EXPECT_FALSE(parse_ok(ok, kCaps).has_value());
+  std::string execute("\x17\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\xfd\x00", 14);
+  EXPECT_FALSE(parse_execute(execute + huge_lenenc, 1, {}, {}).has_value());
+  EXPECT_FALSE(parse_binary_row(std::string("\x00\x00", 2) + huge_lenenc, {Column::text("s")}));
 }
 
 TEST(Malformed, PacketReaderOnGarbage) {
