@@ -1,0 +1,115 @@
+// The one SQL tokenizer of the proxy, and what is built on it. Every module
+// that reads SQL text uses these functions; none keeps its own scanner. Pure:
+// no I/O, no global state, safe to call from any thread.
+//
+// The lexical rules are MySQL's (sql_lex.cc), with MariaDB's additions:
+//  - `-- ` starts a comment only when the second dash is followed by white
+//    space, a control character or the end of the text (`--x` is two minus
+//    signs); `#` comments run to the end of the line; block comments do not
+//    nest.
+//  - `/*!` and `/*M!` (MariaDB) open an executable comment, optionally
+//    followed by a version of 5 digits (a sixth digit is read too, as
+//    MariaDB does for 10.x versions). Its content is SQL: quotes inside it are
+//    strings, and it ends at the first `*/` outside a token. A nested `/*!`
+//    marker inside one is part of the same comment (the server reads it the
+//    same way); a plain comment inside one is a comment.
+//  - Strings: '...' always, "..." unless ANSI_QUOTES; a quote is escaped by
+//    doubling it, and a backslash escapes the next byte unless
+//    NO_BACKSLASH_ESCAPES. A charset introducer (`_utf8mb4'x'`, `_latin1 'x'`
+//    with white space between) and the N prefix (`N'x'`, no space) belong to
+//    the string's token. Adjacent literals ('a' 'b') are separate tokens.
+//  - Identifiers are runs of [A-Za-z0-9_$] and bytes >= 0x80; a run that
+//    starts with digits is an identifier unless it is a number (`1abc`,
+//    `1e`, `0x1g` and `0X1F` are identifiers). After `name.` the next run is
+//    an identifier even if it is all digits (`t.1e5` is t . 1e5).
+//  - Numbers: 1, 1.5, .5, 1., 1e10, 1.5E-3; `0x1F` and X'1F' are hex
+//    literals, `0b01` and B'01' bit literals (the 0x and 0b forms are lower
+//    case only, as in MySQL).
+//  - `@name` (letters, digits, `_`, `$`, `.`, bytes >= 0x80), `@'name'`,
+//    `@"name"` and @`name` are user variables; `@@name`, `@@scope.name` and
+//    the back-quoted forms are system variables.
+// Tokens are byte ranges of the input; the tokenizer never fails: what the
+// server would reject still becomes tokens (a stray byte is a kPunct token,
+// a quote or block comment that never closes is kUnterminated).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gp::sql {
+
+// The sql_mode flags that change how text is tokenized.
+struct LexOptions {
+  bool no_backslash_escapes = false;  // NO_BACKSLASH_ESCAPES
+  bool ansi_quotes = false;           // ANSI_QUOTES: "x" is an identifier
+};
+
+enum class TokenKind {
+  kWhitespace,
+  kComment,            // -- , #, and block comments that are not executable
+  kExecutableComment,  // the whole /*! ... */ or /*M! ... */
+  kWord,               // unquoted identifier or keyword
+  kQuotedIdentifier,   // `x`, or "x" under ANSI_QUOTES
+  kString,             // '...' or "..." with an optional _charset introducer or N prefix
+  kNumber,             // 1, 1.5, .5, 1e10
+  kHexLiteral,         // X'0A' and 0x0A
+  kBitLiteral,         // B'01' and 0b01
+  kParameter,          // ?
+  kUserVariable,       // @x, @'x', @`x`
+  kSystemVariable,     // @@x, @@session.x, @@global.x
+  kPunct,              // one operator or punctuation mark (multi-byte operators are one token)
+  kUnterminated,       // a quote or block comment that never closes: the rest of the text
+};
+
+struct Token {
+  TokenKind kind;
+  std::string_view text;  // a view into the tokenized text
+  size_t offset;          // byte offset of `text` in the tokenized text
+};
+
+// Every token of `sql`, in order; their texts concatenated are exactly `sql`.
+// Multi-byte operators that are one token: <=> <= >= <> != := || && << >> -> ->>.
+std::vector<Token> tokenize(std::string_view sql, LexOptions options = {});
+
+// The tokens the server parses: no white space or comments, and the content of
+// executable comments tokenized in place (their markers and closing `*/`
+// dropped). The version condition of `/*!NNNNN` is taken as true: the proxy
+// reads such comments as the servers it fronts do for every version they
+// claim (mysqldump's `/*!40101 ... */`), whatever the backend is.
+std::vector<Token> significant_tokens(std::string_view sql, LexOptions options = {});
+
+// The statements of a multi-statement text: `sql` split at each `;` token
+// (never one inside a string, identifier or comment; nor one inside an
+// executable comment, which stays whole). Each piece runs from its first to
+// its last significant token, without the `;`; pieces that hold only white
+// space and comments are left out.
+std::vector<std::string_view> split_statements(std::string_view sql, LexOptions options = {});
+
+// The value of a kString token: introducer and quotes removed, the doubled
+// quote decoded, and unless `options.no_backslash_escapes` MySQL's escapes:
+// \0 \' \" \b \n \r \t \Z \\ and any other \x is x, except \% and \_, which
+// keep their backslash (so that LIKE patterns stay exact). The bytes are
+// returned as they are (no character set conversion). A token of another
+// kind yields its text unchanged.
+std::string string_value(const Token& token, LexOptions options = {});
+
+// An SQL string literal that decodes back to `value` (under `options`), for
+// any bytes: '...' with ' doubled and, unless NO_BACKSLASH_ESCAPES, \ NUL
+// LF CR and Ctrl-Z escaped.
+std::string quote_string(std::string_view value, LexOptions options = {});
+
+// The name an identifier token stands for: a kWord as written, a quoted
+// identifier without its quotes and with the doubled quote decoded. A token
+// of another kind yields its text unchanged.
+std::string identifier_value(const Token& token);
+
+// Whether `token` is a kWord equal to `keyword` in ASCII case-insensitive
+// comparison.
+bool is_word(const Token& token, std::string_view keyword);
+
+// ASCII case-insensitive equality.
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace gp::sql
