@@ -115,7 +115,7 @@ Result<LongData> parse_send_long_data(std::string_view payload);
 // also accepts "[-]D hh:mm:ss"), DECIMAL/NEWDECIMAL length-encoded after a
 // syntax check, everything else length-encoded bytes. NULLs go in the NULL
 // bitmap (offset 2). A value that does not parse for its column type is an
-// error naming the column. Precondition: row.size() == columns.size().
+// error naming the column, and so is a row of another size than `columns`.
 Result<std::string> encode_binary_row(const Row& row, const std::vector<Column>& columns);
 
 // Column count, definitions, EOF (unless DEPRECATE_EOF), binary rows, and the
