@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
 
   gp::genai::Engine engine(config, metrics);
   gp::backend::BackendManager backends(config, metrics);
+  backends.remember_version_in(
+      (std::filesystem::path((*admin)->datadir()) / "backend_version").string());
   gp::frontend::Frontend frontend(config, metrics, **admin, engine, backends);
   gp::http::MetricsServer metrics_server(config, metrics);
   engine.start();

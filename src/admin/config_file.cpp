@@ -102,11 +102,14 @@ class Reader {
       std::string full = std::string(module_prefix(module)) + s.getName();
       const VariableSpec* spec = find_variable(full);
       if (!spec) {
-        // ProxySQL files carry many mysql/admin variables this proxy has no
-        // use for; they are ignored. genai_variables are all ours, so a typo
-        // there is an error.
+        // ProxySQL files carry many variables this proxy has no use for
+        // (its genai_variables include llm_*, vector_*, rag_*, mcp_*...):
+        // each is named in a warning, and the start goes on.
         if (module == VarModule::kGenai) {
-          return error(s, fmt::format("unknown variable (no {})", full));
+          out.warnings.push_back(
+              fmt::format("{}: line {}: {}: {} is not supported by genaiproxy, ignored", name_,
+                          s.getSourceLine(), s.getPath(), full));
+          continue;
         }
         out.warnings.push_back(fmt::format("{}: line {}: {}: unknown variable, ignored", name_,
                                            s.getSourceLine(), s.getPath()));

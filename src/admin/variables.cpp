@@ -31,6 +31,8 @@ std::vector<VariableSpec> build_registry() {
   using enum VarModule;
   std::vector<VariableSpec> v = {
       // GENAI
+      typed_var("genai-enabled", kGenai, VarType::kBool, "true",
+                "false answers every GENAI statement with 9106 (module disabled)"),
       int_var("genai-threads", kGenai, 4, 1, 256, "HTTP engine threads"),
       typed_var("genai-embedding_uri", kGenai, VarType::kUri, "http://127.0.0.1:8013/embedding",
                 "embedding service endpoint, or lexical: for the built-in provider"),
@@ -60,8 +62,10 @@ std::vector<VariableSpec> build_registry() {
       int_var("mysql-threads", kMysql, 4, 1, 256, "network threads of the client interface"),
       typed_var("mysql-interfaces", kMysql, VarType::kAddressList, "0.0.0.0:6033",
                 "client listeners, host:port separated by ;"),
-      typed_var("mysql-server_version", kMysql, VarType::kString, "8.0.36",
-                "server version announced to clients", true),
+      typed_var("mysql-server_version", kMysql, VarType::kString, "auto",
+                "server version announced to clients; auto = the backends' own (8.0.36 until "
+                "one is known)",
+                true),
       int_var("mysql-max_connections", kMysql, 10000, 1, 1000000, "client connections"),
       int_var("mysql-connect_timeout_server", kMysql, 3000, 10, 120000,
               "backend connect timeout in milliseconds"),

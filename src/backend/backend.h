@@ -6,6 +6,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,11 @@ class BackendManager {
   BackendManager& operator=(const BackendManager&) = delete;
 
   void stop();  // closes idle connections; sessions still running get errors
+
+  // The backends' server version as learnt from a greeting, kept in `file`
+  // for the next start; empty while none is known. Thread-safe.
+  void remember_version_in(const std::string& file);
+  std::string server_version() const;
 
   struct Impl;
   Impl& impl() { return *impl_; }
@@ -60,12 +66,26 @@ class BackendSession {
   // caller ends the client session.
   asio::awaitable<Result<void>> forward(std::string_view command, asio::ip::tcp::socket& client);
 
+  // COM_STMT_PREPARE: forwards like forward(), and relays the answer with the
+  // statement id replaced by `client_statement_id` (clients see the proxy's
+  // ids, so that GENAI and backend statements share one id space). Returns
+  // the backend's id, or nothing when the server refused the statement.
+  asio::awaitable<Result<std::optional<uint32_t>>> prepare(std::string_view command,
+                                                           uint32_t client_statement_id,
+                                                           asio::ip::tcp::socket& client);
+
   // Runs one statement and collects its (first) result set, for
   // document_from_sql. Backend errors keep their code and SQLSTATE.
   asio::awaitable<Result<mysql::ResultSet>> query(std::string sql);
 
   // Whether this session currently pins a backend connection.
   bool pinned() const;
+
+  // The transaction bits (IN_TRANS, AUTOCOMMIT, IN_TRANS_READONLY) and
+  // NO_BACKSLASH_ESCAPES of the last status a backend reported to this
+  // session; nothing before its first answer. Answers the proxy writes
+  // itself carry these, so that drivers track the transaction correctly.
+  std::optional<uint16_t> session_status() const;
 
  private:
   struct Impl;

@@ -7,6 +7,7 @@
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <fstream>
 #include <random>
 
 #include "backend/coroutine_warnings.h"
@@ -182,6 +183,7 @@ asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
         server->mark_healthy();
         server->on_checkout();
         (*opened)->set_checked_out(true);
+        learn_server_version((*opened)->state().server_version);
         co_return std::move(*opened);
       }
       server->counters().conn_err.fetch_add(1);
@@ -268,6 +270,42 @@ void Backends::janitor_loop() {
     auto list = servers();  // keeps the list alive during the loop
     for (const auto& s : *list) s->expire(Clock::now(), kIdleTimeout, max_age);
   }
+}
+
+}  // namespace gp::backend
+
+namespace gp::backend {
+
+void Backends::remember_version_in(std::filesystem::path file) {
+  std::string saved;
+  if (std::ifstream in(file); in) std::getline(in, saved);
+  std::lock_guard lock(version_mutex_);
+  version_file_ = std::move(file);
+  if (version_.empty()) version_ = saved;
+}
+
+std::string Backends::server_version() const {
+  std::lock_guard lock(version_mutex_);
+  return version_;
+}
+
+void Backends::learn_server_version(const std::string& version) {
+  if (version.empty()) return;
+  std::filesystem::path file;
+  {
+    std::lock_guard lock(version_mutex_);
+    if (version == version_) return;
+    version_ = version;
+    file = version_file_;
+  }
+  spdlog::info("backend server version {} (advertised to clients while mysql-server_version=auto)",
+               version);
+  if (file.empty()) return;
+  // Written once per change of version: a later start advertises it before
+  // any backend connection exists.
+  std::ofstream out(file, std::ios::trunc);
+  out << version << "\n";
+  if (!out) spdlog::warn("could not save the backend server version in {}", file.string());
 }
 
 }  // namespace gp::backend

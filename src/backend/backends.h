@@ -8,6 +8,7 @@
 #include <asio/awaitable.hpp>
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -77,6 +78,12 @@ class Backends : public std::enable_shared_from_this<Backends> {
   StatsTable connection_pool_table() const;
   StatsTable global_table() const;
 
+  // The version a backend announced in its greeting (the latest learnt, or
+  // the one saved in `file` by an earlier run); empty while none is known.
+  void remember_version_in(std::filesystem::path file);
+  std::string server_version() const;
+  void learn_server_version(const std::string& version);
+
   void stop();
   bool stopped() const { return stopped_.load(); }
   GlobalCounters& counters() { return counters_; }
@@ -92,6 +99,9 @@ class Backends : public std::enable_shared_from_this<Backends> {
   std::mutex janitor_mutex_;
   std::condition_variable janitor_cv_;
   std::thread janitor_;
+  mutable std::mutex version_mutex_;
+  std::string version_;
+  std::filesystem::path version_file_;
 };
 
 struct BackendManager::Impl {

@@ -154,6 +154,7 @@ BackendConnection::open(asio::any_io_executor executor, const ConnectParams& par
       conn->deadline_.disarm();
       conn->state_.capabilities = caps;
       conn->state_.thread_id = greeting->connection_id;
+      conn->state_.server_version = greeting->server_version;
       conn->state_.schema = params.database;
       conn->state_.schema_known = true;
       conn->state_.status_flags = ok ? ok->status_flags : 0;

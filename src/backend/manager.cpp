@@ -17,6 +17,14 @@ BackendManager::~BackendManager() {
   stop();
 }
 
+void BackendManager::remember_version_in(const std::string& file) {
+  impl_->backends->remember_version_in(file);
+}
+
+std::string BackendManager::server_version() const {
+  return impl_->backends->server_version();
+}
+
 void BackendManager::stop() {
   impl_->backends->stop();
 }

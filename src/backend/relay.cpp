@@ -4,12 +4,25 @@
 
 #include "backend/coroutine_warnings.h"
 #include "backend/session_impl.h"
+#include "mysql/prepared.h"
 
 namespace gp::backend {
 
+namespace {
+
+// Header (4) + 0x00 + statement id (4): the part of a COM_STMT_PREPARE_OK
+// that names the statement.
+constexpr size_t kPrepareIdEnd = 9;
+
+}  // namespace
+
 asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTracker& tracker,
-                                            asio::ip::tcp::socket& client) {
+                                            asio::ip::tcp::socket& client,
+                                            std::optional<uint32_t> client_statement_id) {
   RelayResult result;
+  // Held back until the statement id has been read and replaced.
+  std::string head;
+  bool rewriting = client_statement_id.has_value();
   while (!tracker.done()) {
     auto [ec, n] = co_await conn.read_some();
     if (ec) {
@@ -24,10 +37,27 @@ asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTra
     }
     // A LOCAL INFILE request is answered by the proxy, never shown to the client.
     size_t to_client = tracker.local_infile_requested() ? used - tracker.last_packet_bytes() : used;
-    if (to_client > 0) {
+    // Bytes beyond the response were never asked for: the connection cannot be trusted.
+    if (used < n) conn.mark_broken();
+    std::string_view chunk(conn.buffer_view(to_client).data(), to_client);
+    if (rewriting) {
+      head.append(chunk);
+      if (head.size() < kPrepareIdEnd && !tracker.done()) continue;
+      rewriting = false;
+      if (head.size() >= kPrepareIdEnd) {
+        // The first frame's payload starts after its 4-byte header.
+        std::string first = head.substr(4, kPrepareIdEnd - 4);
+        if (auto id = mysql::statement_id_of(first); id && first[0] == 0) {
+          result.backend_statement_id = *id;
+          mysql::set_statement_id(first, *client_statement_id);
+          head.replace(4, first.size(), first);
+        }
+      }
+      chunk = head;
+    }
+    if (!chunk.empty()) {
       std::error_code wec;
-      co_await asio::async_write(client,
-                                 asio::buffer(conn.buffer_view(to_client).data(), to_client),
+      co_await asio::async_write(client, asio::buffer(chunk.data(), chunk.size()),
                                  asio::redirect_error(asio::use_awaitable, wec));
       if (wec) {
         result.client_error = wec;
@@ -36,8 +66,7 @@ asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTra
       }
       result.relayed = true;
     }
-    // Bytes beyond the response were never asked for: the connection cannot be trusted.
-    if (used < n) conn.mark_broken();
+    if (!rewriting) head.clear();
   }
   co_return result;
 }

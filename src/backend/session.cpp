@@ -72,6 +72,10 @@ bool BackendSession::pinned() const {
   return impl_->pinned;
 }
 
+std::optional<uint16_t> BackendSession::session_status() const {
+  return impl_->session_status;
+}
+
 std::string BackendSession::Impl::server_name() const {
   if (!conn || !conn->state().server) return "backend";
   auto cfg = conn->state().server->config();
@@ -107,7 +111,13 @@ void BackendSession::Impl::after_statement(uint8_t command, std::string_view arg
                                            const StatementTraits& traits,
                                            const StatementOutcome& outcome) {
   auto& state = conn->state();
-  if (outcome.status) state.status_flags = *outcome.status;
+  if (outcome.status) {
+    state.status_flags = *outcome.status;
+    constexpr uint16_t kSessionBits =
+        status::kInTrans | status::kAutocommit | status::kInTransReadonly |
+        status::kNoBackslashEscapes;
+    session_status = *outcome.status & kSessionBits;
+  }
   bool schema_change = false;
   if (outcome.ok) {
     if (is(command, Command::kInitDb)) {
@@ -193,7 +203,8 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
     co_return co_await s.fail_statement(std::move(err), false, first_answer_seq, client);
   }
   ResponseTracker tracker(*shape, conn.state().capabilities);
-  auto relay = co_await relay_response(conn, tracker, client);
+  auto relay = co_await relay_response(conn, tracker, client, s.client_statement_id);
+  s.backend_statement_id = relay.backend_statement_id;
   conn.deadline().disarm();
   auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started);
   counters.backend_query_time_nsec.fetch_add(static_cast<uint64_t>(elapsed.count()));
@@ -245,6 +256,17 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   outcome.warnings = tracker.warnings();
   s.after_statement(cmd, command.substr(1), traits, outcome);
   co_return Result<void>{};
+}
+
+asio::awaitable<Result<std::optional<uint32_t>>> BackendSession::prepare(
+    std::string_view command, uint32_t client_statement_id, asio::ip::tcp::socket& client) {
+  auto& s = *impl_;
+  s.client_statement_id = client_statement_id;
+  s.backend_statement_id.reset();
+  auto relayed = co_await forward(command, client);
+  s.client_statement_id.reset();
+  if (!relayed) co_return std::unexpected(relayed.error());
+  co_return s.backend_statement_id;
 }
 
 // When the client can go on (nothing relayed, no session state lost), the

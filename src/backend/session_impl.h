@@ -29,12 +29,16 @@ struct RelayResult {
   std::error_code client_error;   // writing to the client failed
   bool relayed = false;           // some bytes reached the client
   uint64_t bytes = 0;             // bytes received from the backend
+  std::optional<uint32_t> backend_statement_id;  // of a COM_STMT_PREPARE answer
 };
 
 // Relays the response `tracker` follows from `conn` to `client`, chunk by
-// chunk, until it is complete or something fails.
+// chunk, until it is complete or something fails. With `client_statement_id`
+// (a COM_STMT_PREPARE answer), the statement id the backend chose is reported
+// and replaced by that one on the way.
 asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTracker& tracker,
-                                            asio::ip::tcp::socket& client);
+                                            asio::ip::tcp::socket& client,
+                                            std::optional<uint32_t> client_statement_id = {});
 
 // Reads a response to COM_QUERY and keeps its first result set.
 struct CollectedResult {
@@ -52,6 +56,11 @@ struct BackendSession::Impl {
   std::string schema;
   std::unique_ptr<BackendConnection> conn;
   bool pinned = false;
+  std::optional<uint16_t> session_status;  // see BackendSession::session_status()
+  // Set by prepare() around its forward(): the client's id for the statement,
+  // and the backend's id once the answer has been relayed.
+  std::optional<uint32_t> client_statement_id;
+  std::optional<uint32_t> backend_statement_id;
   // Set when the connection that held this session's state died: a direct
   // client would have lost its connection, so every later statement fails.
   std::optional<Error> lost;

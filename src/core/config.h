@@ -15,6 +15,7 @@
 namespace gp {
 
 struct GenaiSettings {
+  bool enabled = true;  // false: every GENAI statement gets 9106
   int threads = 4;
   std::string embedding_uri = "http://127.0.0.1:8013/embedding";
   std::string rerank_uri = "http://127.0.0.1:8012/rerank";
@@ -34,7 +35,7 @@ struct GenaiSettings {
 struct MysqlSettings {
   int threads = 4;
   std::string interfaces = "0.0.0.0:6033";
-  std::string server_version = "8.0.36";
+  std::string server_version = "auto";  // "auto": the backends' own version
   int max_connections = 10000;
   int connect_timeout_server_ms = 3000;
   int connect_timeout_client_ms = 10000;  // time a client has to complete its login

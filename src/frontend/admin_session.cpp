@@ -34,7 +34,7 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
 
   PacketChannel channel(std::move(socket), 1u << 26);
   auto config = context.config.current();
-  GreetingOptions greeting{config->mysql.server_version + "-genaiproxy-admin",
+  GreetingOptions greeting{context.server_version(*config) + "-genaiproxy-admin",
                            context.next_connection_id.fetch_add(1),
                            std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
   PasswordLookup lookup = [&](const std::string& user) {

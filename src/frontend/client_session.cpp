@@ -17,8 +17,12 @@
 #include "frontend/local_answers.h"
 #include "frontend/packet_channel.h"
 #include "frontend/server_auth.h"
+#include "frontend/statements.h"
+#include "genai/errors.h"
+#include "genai/parameters.h"
 #include "genai/request.h"
 #include "mysql/messages.h"
+#include "mysql/prepared.h"
 #include "mysql/protocol.h"
 
 namespace gp::frontend {
@@ -26,6 +30,12 @@ namespace gp::frontend {
 namespace {
 
 using mysql::Command;
+
+constexpr uint16_t kUnknownStatementHandler = 1243;  // ER_UNKNOWN_STMT_HANDLER
+
+// How a GENAI result is written: a text result set answers COM_QUERY, a
+// binary one COM_STMT_EXECUTE.
+enum class Protocol { kText, kBinary };
 
 // Where a GENAI: result lands: the engine posts it to the session's executor
 // and wakes the session through a channel. (A never-expiring timer, cancelled
@@ -47,7 +57,7 @@ class ClientSession {
 
   asio::awaitable<void> run() {
     auto config = context_.config.current();
-    GreetingOptions greeting{config->mysql.server_version + "-genaiproxy", connection_id_,
+    GreetingOptions greeting{context_.server_version(*config) + "-genaiproxy", connection_id_,
                              std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
     PasswordLookup lookup = [&](const std::string& name) { return find_user(*config, name); };
     auto client = co_await authenticate_client(channel_, greeting, lookup);
@@ -110,21 +120,21 @@ class ClientSession {
                           "COM_CHANGE_USER is not supported by genaiproxy; open a new "
                           "connection instead"});
         co_return co_await flush();
-      case Command::kResetConnection:
-      case Command::kSetOption:
-      case Command::kFieldList:
-      case Command::kStatistics:
       case Command::kStmtPrepare:
+        co_return co_await prepare(packet);
       case Command::kStmtExecute:
+        co_return co_await execute(packet);
       case Command::kStmtSendLongData:
       case Command::kStmtClose:
       case Command::kStmtReset:
       case Command::kStmtFetch:
+        co_return co_await statement_command(command, packet);
+      case Command::kResetConnection:
+      case Command::kSetOption:
+      case Command::kFieldList:
+      case Command::kStatistics:
         if (!has_backend()) {
           if (command == Command::kResetConnection) co_return co_await send_ok();
-          if (command == Command::kStmtClose || command == Command::kStmtSendLongData) {
-            co_return true;  // these commands have no response
-          }
           queue_error(no_backend_error());
           co_return co_await flush();
         }
@@ -154,8 +164,155 @@ class ClientSession {
     co_return co_await forward(packet);
   }
 
-  asio::awaitable<bool> genai(std::string sql) {
+  // COM_STMT_PREPARE: a GENAI statement is prepared by the proxy itself (it
+  // never reaches a backend); anything else is prepared on the backend, and
+  // the client sees the proxy's id for it.
+  asio::awaitable<bool> prepare(std::string& packet) {
+    std::string_view sql = std::string_view(packet).substr(1);
+    uint32_t id = statements_.next_id();
+    if (!genai::is_genai_statement(sql)) {
+      if (!has_backend()) {
+        queue_error(no_backend_error());
+        co_return co_await flush();
+      }
+      auto ex = co_await asio::this_coro::executor;
+      auto backend = backend_session(ex);
+      auto prepared = co_await backend->prepare(packet, id, channel_.socket());
+      if (!prepared) co_return co_await backend_failed(prepared.error());
+      if (*prepared) {
+        PreparedStatement statement;
+        statement.backend_id = **prepared;
+        statements_.add(id, std::move(statement));
+      }
+      co_return true;
+    }
+    if (!context_.config.current()->genai.enabled) {
+      queue_error(genai::disabled_error());
+      co_return co_await flush();
+    }
+    auto tmpl = genai::parse_genai_template(sql, no_backslash_escapes());
+    if (!tmpl) {
+      queue_error(tmpl.error());
+      co_return co_await flush();
+    }
+    if (tmpl->parameter_count() > 0xffff) {
+      queue_error(genai::invalid_request("too many '?' parameters (at most 65535)"));
+      co_return co_await flush();
+    }
+    if (tmpl->parameter_count() == 0) {
+      // Nothing left to bind: a bad request is reported now, as a server
+      // reports a syntax error at prepare time.
+      auto checked = genai::parse_genai_statement("GENAI: " + tmpl->pieces[0],
+                                                  context_.config.current()->genai);
+      if (!checked) {
+        queue_error(checked.error());
+        co_return co_await flush();
+      }
+    }
+    mysql::PrepareOk ok;
+    ok.statement_id = id;
+    ok.params.assign(tmpl->parameter_count(), mysql::param_column());
+    ok.columns = genai::template_columns(*tmpl);
+    PreparedStatement statement;
+    statement.param_count = static_cast<uint16_t>(tmpl->parameter_count());
+    statement.genai = std::move(*tmpl);
+    statements_.add(id, std::move(statement));
+    mysql::append_prepare_ok(channel_.out(), channel_.seq(), ok, client_.capabilities);
+    co_return co_await flush();
+  }
+
+  asio::awaitable<bool> execute(std::string& packet) {
+    auto id = mysql::statement_id_of(packet);
+    PreparedStatement* statement = id ? statements_.find(*id) : nullptr;
+    if (!statement) {
+      queue_error(unknown_statement_error(id ? *id : 0, "mysqld_stmt_execute"));
+      co_return co_await flush();
+    }
+    if (!statement->genai) {
+      mysql::set_statement_id(packet, statement->backend_id);
+      co_return co_await forward(packet);
+    }
+    auto request =
+        mysql::parse_execute(packet, statement->param_count, statement->types, statement->long_data);
+    for (auto& data : statement->long_data) data.reset();
+    if (!request) {
+      queue_error(request.error());
+      co_return co_await flush();
+    }
+    if (request->flags != 0) {
+      queue_error(Error{errc::kNotSupported, "42000",
+                        "Cursors (COM_STMT_EXECUTE with a cursor type) are not supported for "
+                        "GENAI statements"});
+      co_return co_await flush();
+    }
+    statement->types = std::move(request->types);
+    auto bound = genai::bind_genai_template(*statement->genai, request->params);
+    if (!bound) {
+      queue_error(bound.error());
+      co_return co_await flush();
+    }
+    co_return co_await genai(std::move(*bound), Protocol::kBinary);
+  }
+
+  // SEND_LONG_DATA, CLOSE, RESET and FETCH name a statement by its id.
+  asio::awaitable<bool> statement_command(Command command, std::string& packet) {
+    auto id = mysql::statement_id_of(packet);
+    PreparedStatement* statement = id ? statements_.find(*id) : nullptr;
+    // SEND_LONG_DATA and CLOSE have no answer, not even an error.
+    bool silent = command == Command::kStmtSendLongData || command == Command::kStmtClose;
+    if (!statement) {
+      if (silent) co_return true;
+      queue_error(unknown_statement_error(id ? *id : 0, command == Command::kStmtReset
+                                                            ? "mysqld_stmt_reset"
+                                                            : "mysqld_stmt_fetch"));
+      co_return co_await flush();
+    }
+    if (!statement->genai) {
+      mysql::set_statement_id(packet, statement->backend_id);
+      if (command == Command::kStmtClose) statements_.erase(*id);
+      co_return co_await forward(packet);
+    }
+    switch (command) {
+      case Command::kStmtSendLongData: {
+        auto data = mysql::parse_send_long_data(packet);
+        // MySQL keeps quiet here too; a bad parameter number fails nothing.
+        if (data && data->param_id < statement->long_data.size()) {
+          auto& slot = statement->long_data[data->param_id];
+          if (!slot) slot.emplace();
+          slot->append(data->data);
+        }
+        co_return true;
+      }
+      case Command::kStmtClose:
+        statements_.erase(*id);
+        co_return true;
+      case Command::kStmtReset:
+        for (auto& data : statement->long_data) data.reset();
+        co_return co_await send_ok();
+      default:
+        queue_error(Error{errc::kNotSupported, "42000",
+                          "COM_STMT_FETCH: GENAI statements have no cursor; their whole result "
+                          "comes with COM_STMT_EXECUTE"});
+        co_return co_await flush();
+    }
+  }
+
+  static Error unknown_statement_error(uint32_t id, std::string_view where) {
+    return Error{kUnknownStatementHandler, "HY000",
+                 "Unknown prepared statement handler (" + std::to_string(id) + ") given to " +
+                     std::string(where)};
+  }
+
+  bool no_backslash_escapes() const {
+    return (status_flags() & mysql::status::kNoBackslashEscapes) != 0;
+  }
+
+  asio::awaitable<bool> genai(std::string sql, Protocol protocol = Protocol::kText) {
     context_.counters.genai_statements.fetch_add(1, std::memory_order_relaxed);
+    if (!context_.config.current()->genai.enabled) {
+      queue_error(genai::disabled_error());
+      co_return co_await flush();
+    }
     struct Unanswered {
       explicit Unanswered(std::atomic<int64_t>& c) : count(c) { count.fetch_add(1); }
       ~Unanswered() { count.fetch_sub(1); }
@@ -200,10 +357,14 @@ class ClientSession {
       // Pipelined input: answer this statement first, then read the next one.
       if (order[0] == 1) watching = false;
     }
-    if (*wait->result) {
-      queue_result(mysql::QueryResult(std::move(**wait->result)));
-    } else {
+    if (!*wait->result) {
       queue_error(wait->result->error());
+    } else if (protocol == Protocol::kBinary) {
+      auto written = mysql::append_binary_resultset(channel_.out(), channel_.seq(), **wait->result,
+                                                    client_.capabilities, status_flags());
+      if (!written) queue_error(written.error());
+    } else {
+      queue_result(mysql::QueryResult(std::move(**wait->result)));
     }
     co_return co_await flush();
   }
@@ -252,14 +413,19 @@ class ClientSession {
     auto backend = backend_session(ex);
     auto result = co_await backend->forward(packet, channel_.socket());
     if (result) co_return true;
-    if (result.error().code == errc::kBackendLost) {
+    co_return co_await backend_failed(result.error());
+  }
+
+  // After a failed forward: returns false when the session must end.
+  asio::awaitable<bool> backend_failed(Error error) {
+    if (error.code == errc::kBackendLost) {
       // Part of a response already reached the client: the stream cannot be
       // repaired, so the client sees the connection end (as with a dead server).
       spdlog::warn("client {} lost its backend mid-response: {}", connection_id_,
-                   result.error().message);
+                   error.message);
       co_return false;
     }
-    queue_error(result.error());
+    queue_error(error);
     co_return co_await flush();
   }
 
@@ -289,7 +455,7 @@ class ClientSession {
   // inside a co_await expression.
   asio::awaitable<bool> send_ok() {
     mysql::OkPacket ok;
-    ok.status_flags = mysql::status::kAutocommit;
+    ok.status_flags = status_flags();
     channel_.queue(mysql::encode_ok(ok, client_.capabilities));
     co_return co_await flush();
   }
@@ -300,7 +466,20 @@ class ClientSession {
 
   void queue_result(const mysql::QueryResult& result) {
     mysql::append_query_result(channel_.out(), channel_.seq(), result, client_.capabilities,
-                               mysql::status::kAutocommit);
+                               status_flags());
+  }
+
+  // The session's real transaction state: as the backend connection last
+  // reported it, or as the session set it without a backend. Drivers decide
+  // from these bits whether commit() and rollback() send anything.
+  uint16_t status_flags() const {
+    if (backend_) {
+      if (auto reported = backend_->session_status()) return *reported;
+    }
+    uint16_t flags = 0;
+    if (autocommit_) flags |= mysql::status::kAutocommit;
+    if (in_transaction_) flags |= mysql::status::kInTrans;
+    return flags;
   }
 
   asio::awaitable<bool> flush() { co_return !co_await channel_.flush(); }
@@ -311,6 +490,10 @@ class ClientSession {
   AuthenticatedClient client_;
   MysqlUser user_;
   std::shared_ptr<backend::BackendSession> backend_;
+  StatementRegistry statements_;
+  // Transaction state of a session that has no backend connection yet.
+  bool autocommit_ = true;
+  bool in_transaction_ = false;
 };
 
 }  // namespace

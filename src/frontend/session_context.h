@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "admin/admin.h"
 #include "backend/backend.h"
@@ -25,6 +27,10 @@ struct FrontendCounters {
   std::atomic<uint64_t> admin_connections_connected{0};
 };
 
+// Advertised while mysql-server_version is "auto" and no backend has told
+// its own version yet.
+inline constexpr std::string_view kFallbackServerVersion = "8.0.36";
+
 struct SessionContext {
   ConfigStore& config;
   admin::Admin& admin;
@@ -32,6 +38,15 @@ struct SessionContext {
   backend::BackendManager& backends;
   FrontendCounters counters;
   std::atomic<uint32_t> next_connection_id{1};
+
+  // The version greetings announce: mysql-server_version, or with "auto"
+  // the backends' own (drivers choose their dialect from it: Connector/J
+  // asks MySQL 8 for @@transaction_isolation, which MariaDB lacks).
+  std::string server_version(const RuntimeConfig& snapshot) const {
+    if (snapshot.mysql.server_version != "auto") return snapshot.mysql.server_version;
+    std::string learnt = backends.server_version();
+    return learnt.empty() ? std::string(kFallbackServerVersion) : learnt;
+  }
 };
 
 }  // namespace gp::frontend

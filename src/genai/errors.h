@@ -30,5 +30,10 @@ inline Error invalid_answer(std::string message) {
 inline Error genai_error(uint16_t code, std::string message) {
   return Error{code, "HY000", std::move(message)};
 }
+inline Error disabled_error() {
+  return genai_error(errc::kUnavailable,
+                     "GENAI: module disabled (genai-enabled=false); SET genai-enabled=true and "
+                     "LOAD GENAI VARIABLES TO RUNTIME on the admin interface to enable it");
+}
 
 }  // namespace gp::genai

@@ -43,7 +43,9 @@ struct Job {
   std::optional<Result<mysql::ResultSet>> sql_result;
 
   // Engine-thread state.
-  std::vector<Transfer*> transfers;  // in flight
+  std::vector<std::string> upstream;  // the documents that are sent (not blank)
+  std::vector<size_t> positions;      // upstream[k] is request.documents[positions[k]]
+  std::vector<Transfer*> transfers;   // in flight
   size_t batches_pending = 0;
   std::vector<double> scores;
   Embeddings embeddings;

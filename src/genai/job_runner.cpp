@@ -16,18 +16,30 @@ using mysql::ResultSet;
 
 Result<ResultSet> build_result(Job& job) {
   const auto& req = job.request;
+  Computed computed{job.embeddings, job.scores, job.positions, req.documents.size()};
   if (req.type == RequestType::kEmbed) {
     if (job.sql_result)
-      return embed_result_from_sql(std::move(**job.sql_result), job.embeddings, req.format);
-    return embed_result(job.embeddings, req.format);
+      return embed_result_from_sql(std::move(**job.sql_result), computed, req.format);
+    return embed_result(computed, req.format);
   }
-  if (job.sql_result)
-    return rerank_result_from_sql(std::move(**job.sql_result), job.scores, req.top_n);
-  return rerank_result(job.scores, std::move(job.request.documents), req.top_n, req.columns);
+  if (job.sql_result) return rerank_result_from_sql(std::move(**job.sql_result), computed, req.top_n);
+  return rerank_result(computed, std::move(job.request.documents), req.top_n, req.columns);
+}
+
+// Blank documents stay out of the upstream request (SPEC-GENAI §2).
+void select_upstream(Job& job) {
+  auto& docs = job.request.documents;
+  job.upstream.reserve(docs.size());
+  job.positions.reserve(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (is_blank_document(docs[i])) continue;
+    job.upstream.push_back(*docs[i]);
+    job.positions.push_back(i);
+  }
 }
 
 void run_lexical(HttpWorker& worker, Job& job) {
-  const auto& docs = job.request.documents;
+  const auto& docs = job.upstream;
   if (job.request.type == RequestType::kEmbed) {
     job.embeddings = lexical::embed_all(docs, job.settings->genai().lexical_dimensions);
   } else {
@@ -121,9 +133,10 @@ void run_job(HttpWorker& worker, const std::shared_ptr<Job>& job) {
     }
     job->request.documents = std::move(*docs);
   }
-  size_t total = job->request.documents.size();
+  select_upstream(*job);
+  size_t total = job->upstream.size();
   stats.documents_processed.fetch_add(total, std::memory_order_relaxed);
-  if (total == 0) {  // a document_from_sql that selected no rows
+  if (total == 0) {  // no rows selected, or every document blank
     finish_job(worker, *job, build_result(*job));
     return;
   }
@@ -137,7 +150,7 @@ void run_job(HttpWorker& worker, const std::shared_ptr<Job>& job) {
   worker.apply_limits((genai.endpoint_concurrency + threads - 1) / threads);
   size_t batch = genai.batch_size > 0 ? static_cast<size_t>(genai.batch_size) : total;
   job->batches_pending = (total + batch - 1) / batch;
-  std::span<std::string> docs(job->request.documents);
+  std::span<std::string> docs(job->upstream);
   for (size_t offset = 0; offset < total; offset += batch) {
     size_t count = std::min(batch, total - offset);
     auto part = docs.subspan(offset, count);
@@ -169,7 +182,7 @@ void transfer_done(HttpWorker& worker, Transfer& t, CURLcode code, long http_sta
                                                (message.empty() ? "" : ": " + message))));
     return;
   }
-  size_t total = job.request.documents.size();
+  size_t total = job.upstream.size();
   Result<void> merged;
   if (job.request.type == RequestType::kEmbed) {
     auto parsed = parse_embedding_answer(t.response, t.count, worker.parser());

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "genai/errors.h"
+#include "genai/parameters.h"
 
 namespace gp::genai {
 namespace {
@@ -129,8 +130,7 @@ Result<uint64_t> non_negative_integer(std::string_view key, simdjson::dom::eleme
   return std::unexpected(wrong_type(key, "an integer", value));
 }
 
-Result<std::vector<std::string>> document_list(simdjson::dom::element value,
-                                               const GenaiSettings& settings) {
+Result<Documents> document_list(simdjson::dom::element value, const GenaiSettings& settings) {
   simdjson::dom::array array;
   if (value.get_array().get(array) != simdjson::SUCCESS) {
     return std::unexpected(wrong_type("documents", "an array of strings", value));
@@ -142,21 +142,20 @@ Result<std::vector<std::string>> document_list(simdjson::dom::element value,
         "'documents' has " + std::to_string(count) +
         " items, more than genai-max_documents=" + std::to_string(settings.max_documents)));
   }
-  std::vector<std::string> docs;
+  Documents docs;
   docs.reserve(count);
   size_t i = 0;
   for (simdjson::dom::element item : array) {
     std::string_view s;
-    if (item.get_string().get(s) != simdjson::SUCCESS) {
+    if (item.is_null()) {
+      docs.emplace_back(std::nullopt);
+    } else if (item.get_string().get(s) == simdjson::SUCCESS) {
+      docs.emplace_back(std::string(s));
+    } else {
       return std::unexpected(invalid_request("'documents[" + std::to_string(i) +
-                                             "]' must be a string, not " +
+                                             "]' must be a string or null, not " +
                                              std::string(json_type_name(item.type()))));
     }
-    if (s.empty()) {
-      return std::unexpected(
-          invalid_request("'documents[" + std::to_string(i) + "]' must not be empty"));
-    }
-    docs.emplace_back(s);
     ++i;
   }
   return docs;
@@ -267,6 +266,10 @@ Result<GenaiRequest> from_object(simdjson::dom::object object, const GenaiSettin
 
 }  // namespace
 
+bool is_blank_document(const std::optional<std::string>& document) {
+  return !document || trim(*document).empty();
+}
+
 bool is_genai_statement(std::string_view sql) {
   while (!sql.empty() && is_space(sql.front())) sql.remove_prefix(1);
   if (sql.size() < kPrefix.size()) return false;
@@ -281,8 +284,9 @@ bool is_genai_statement(std::string_view sql) {
 Result<GenaiRequest> parse_genai_statement(std::string_view sql, const GenaiSettings& settings) {
   if (!is_genai_statement(sql))
     return std::unexpected(invalid_request("statement must start with GENAI:"));
-  sql = trim(sql);
-  std::string_view json = trim(sql.substr(kPrefix.size()));
+  auto json_text = genai_json(sql);
+  if (!json_text) return std::unexpected(json_text.error());
+  std::string_view json = trim(*json_text);
   if (!json.empty() && json.back() == ';') json = trim(json.substr(0, json.size() - 1));
   if (json.empty()) {
     return std::unexpected(

@@ -15,9 +15,14 @@ namespace gp::genai {
 enum class RequestType { kEmbed, kRerank };
 enum class EmbedFormat { kCsv, kJson, kBinary };
 
+// A document that is null, or empty after trimming white space, is not sent
+// upstream: its row gets a NULL embedding or score (SPEC-GENAI §2).
+using Documents = std::vector<std::optional<std::string>>;
+bool is_blank_document(const std::optional<std::string>& document);
+
 struct GenaiRequest {
   RequestType type = RequestType::kEmbed;
-  std::vector<std::string> documents;            // empty when document_from_sql is set
+  Documents documents;                           // empty when document_from_sql is set
   std::optional<std::string> document_from_sql;  // SPEC-GENAI §5
   EmbedFormat format = EmbedFormat::kCsv;        // embed only
   std::string query;                             // rerank only

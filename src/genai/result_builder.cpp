@@ -61,34 +61,67 @@ std::vector<size_t> rank_order(std::span<const double> scores, uint64_t top_n) {
   return order;
 }
 
-mysql::ResultSet embed_result(const Embeddings& embeddings, EmbedFormat format) {
+namespace {
+
+// Per document: the provider's row, or nothing for a blank document.
+std::vector<std::optional<size_t>> computed_rows(const Computed& computed) {
+  std::vector<std::optional<size_t>> rows(computed.total);
+  for (size_t k = 0; k < computed.positions.size(); ++k) rows[computed.positions[k]] = k;
+  return rows;
+}
+
+// Scored documents by score, then the blank ones in input order.
+std::vector<size_t> ranked_documents(const Computed& computed, uint64_t top_n) {
+  std::vector<size_t> order;
+  for (size_t k : rank_order(computed.scores, top_n)) order.push_back(computed.positions[k]);
+  size_t keep = top_n == 0 ? computed.total : static_cast<size_t>(top_n);
+  auto rows = computed_rows(computed);
+  for (size_t i = 0; i < computed.total && order.size() < keep; ++i) {
+    if (!rows[i]) order.push_back(i);
+  }
+  return order;
+}
+
+std::optional<std::string> score_text(const Computed& computed,
+                                      const std::vector<std::optional<size_t>>& rows, size_t i) {
+  if (!rows[i]) return std::nullopt;
+  return format_double(computed.scores[*rows[i]]);
+}
+
+}  // namespace
+
+mysql::ResultSet embed_result(const Computed& computed, EmbedFormat format) {
   mysql::ResultSet rs;
   rs.columns.push_back(embedding_column(format));
-  rs.rows.reserve(embeddings.count);
-  for (size_t i = 0; i < embeddings.count; ++i) {
-    rs.rows.push_back(mysql::Row{format_embedding(embeddings, i, format)});
+  rs.rows.reserve(computed.total);
+  for (const auto& k : computed_rows(computed)) {
+    if (k) {
+      rs.rows.push_back(mysql::Row{format_embedding(computed.embeddings, *k, format)});
+    } else {
+      rs.rows.push_back(mysql::Row{std::nullopt});
+    }
   }
   return rs;
 }
 
-mysql::ResultSet rerank_result(std::span<const double> scores, std::vector<std::string>&& documents,
-                               uint64_t top_n, int columns) {
+mysql::ResultSet rerank_result(const Computed& computed, Documents&& documents, uint64_t top_n,
+                               int columns) {
   mysql::ResultSet rs;
   rs.columns.push_back(mysql::Column::bigint("index"));
   rs.columns.push_back(mysql::Column::dbl("score"));
   if (columns == 3) rs.columns.push_back(mysql::Column::text("document"));
-  auto order = rank_order(scores, top_n);
+  auto rows = computed_rows(computed);
+  auto order = ranked_documents(computed, top_n);
   rs.rows.reserve(order.size());
   for (size_t index : order) {
-    mysql::Row row{std::to_string(index), format_double(scores[index])};
+    mysql::Row row{std::to_string(index), score_text(computed, rows, index)};
     if (columns == 3) row.emplace_back(std::move(documents[index]));
     rs.rows.push_back(std::move(row));
   }
   return rs;
 }
 
-Result<std::vector<std::string>> documents_from_rows(const mysql::ResultSet& rows,
-                                                     const GenaiSettings& settings) {
+Result<Documents> documents_from_rows(const mysql::ResultSet& rows, const GenaiSettings& settings) {
   if (rows.columns.empty()) {
     return std::unexpected(invalid_request("document_from_sql returned no columns"));
   }
@@ -97,44 +130,39 @@ Result<std::vector<std::string>> documents_from_rows(const mysql::ResultSet& row
         "document_from_sql returned " + std::to_string(rows.rows.size()) +
         " rows, more than genai-max_documents=" + std::to_string(settings.max_documents)));
   }
-  std::vector<std::string> docs;
+  Documents docs;
   docs.reserve(rows.rows.size());
-  for (size_t i = 0; i < rows.rows.size(); ++i) {
-    const auto& row = rows.rows[i];
-    if (row.empty() || !row[0]) {
-      return std::unexpected(invalid_request("document_from_sql row " + std::to_string(i + 1) +
-                                             ": the document (first column) is NULL"));
-    }
-    if (row[0]->empty()) {
-      return std::unexpected(invalid_request("document_from_sql row " + std::to_string(i + 1) +
-                                             ": the document (first column) is empty"));
-    }
-    docs.push_back(*row[0]);
-  }
+  for (const auto& row : rows.rows) docs.push_back(row.empty() ? std::nullopt : row[0]);
   return docs;
 }
 
-mysql::ResultSet embed_result_from_sql(mysql::ResultSet&& source, const Embeddings& embeddings,
+mysql::ResultSet embed_result_from_sql(mysql::ResultSet&& source, const Computed& computed,
                                        EmbedFormat format) {
   mysql::ResultSet rs = std::move(source);
   rs.columns.push_back(embedding_column(format));
+  auto rows = computed_rows(computed);
   for (size_t i = 0; i < rs.rows.size(); ++i) {
-    rs.rows[i].emplace_back(format_embedding(embeddings, i, format));
+    if (rows[i]) {
+      rs.rows[i].emplace_back(format_embedding(computed.embeddings, *rows[i], format));
+    } else {
+      rs.rows[i].emplace_back(std::nullopt);
+    }
   }
   return rs;
 }
 
-mysql::ResultSet rerank_result_from_sql(mysql::ResultSet&& source, std::span<const double> scores,
+mysql::ResultSet rerank_result_from_sql(mysql::ResultSet&& source, const Computed& computed,
                                         uint64_t top_n) {
   mysql::ResultSet rs;
   rs.columns = std::move(source.columns);
   rs.columns.push_back(mysql::Column::dbl("score"));
   rs.warnings = source.warnings;
-  auto order = rank_order(scores, top_n);
+  auto rows = computed_rows(computed);
+  auto order = ranked_documents(computed, top_n);
   rs.rows.reserve(order.size());
   for (size_t index : order) {
     mysql::Row row = std::move(source.rows[index]);
-    row.emplace_back(format_double(scores[index]));
+    row.emplace_back(score_text(computed, rows, index));
     rs.rows.push_back(std::move(row));
   }
   return rs;

@@ -78,9 +78,19 @@ TEST(ConfigFileTest, BadValueNamesLineSectionAndKey) {
 }
 
 TEST(ConfigFileTest, UnknownKeys) {
-  auto genai = parse_config_text("genai_variables = { treads = 4 }\n", "c.cnf");
-  ASSERT_FALSE(genai.has_value());
-  EXPECT_NE(genai.error().message.find("genai_variables.treads"), std::string::npos);
+  // A ProxySQL configuration's genai keys start the proxy: the ones it does
+  // not support are named in warnings.
+  auto genai = parse_config_text(
+      "genai_variables = { enabled = true\n llm_provider = \"openai\"\n"
+      " vector_db_path = \"/x\"\n mcp_enabled = false\n treads = 4 }\n",
+      "c.cnf");
+  ASSERT_TRUE(genai.has_value()) << genai.error().message;
+  EXPECT_EQ(genai->variables.at("genai-enabled"), "true");
+  ASSERT_EQ(genai->warnings.size(), 4u);
+  EXPECT_NE(genai->warnings[0].find("genai-llm_provider is not supported"), std::string::npos)
+      << genai->warnings[0];
+  EXPECT_NE(genai->warnings[3].find("genai_variables.treads"), std::string::npos)
+      << genai->warnings[3];
 
   // ProxySQL files carry mysql/admin variables this proxy does not use.
   auto mysql =

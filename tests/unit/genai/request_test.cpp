@@ -44,7 +44,7 @@ TEST(ParseGenai, EmbedDefaults) {
   auto r = parse(R"(GENAI: {"type":"embed","documents":["a","b c"]})");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->type, RequestType::kEmbed);
-  EXPECT_EQ(r->documents, (std::vector<std::string>{"a", "b c"}));
+  EXPECT_EQ(r->documents, (Documents{"a", "b c"}));
   EXPECT_EQ(r->format, EmbedFormat::kCsv);
   EXPECT_FALSE(r->document_from_sql);
 }
@@ -144,9 +144,19 @@ TEST(ParseGenai, WrongTypes) {
 
 TEST(ParseGenai, EmptyValues) {
   expect_invalid(R"(GENAI: {"type":"embed","documents":[]})", {"'documents'", "empty"});
-  expect_invalid(R"(GENAI: {"type":"embed","documents":["a",""]})", {"documents[1]", "empty"});
   expect_invalid(R"(GENAI: {"type":"rerank","query":"","documents":["a"]})", {"'query'", "empty"});
   expect_invalid(R"(GENAI: {"type":"embed","document_from_sql":""})", {"document_from_sql"});
+}
+
+TEST(ParseGenai, BlankAndNullDocumentsAreKept) {
+  auto r = parse(R"(GENAI: {"type":"embed","documents":["a","",null,"  "]})");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->documents, (Documents{"a", "", std::nullopt, "  "}));
+  EXPECT_FALSE(is_blank_document(r->documents[0]));
+  EXPECT_TRUE(is_blank_document(r->documents[1]));
+  EXPECT_TRUE(is_blank_document(r->documents[2]));
+  EXPECT_TRUE(is_blank_document(r->documents[3]));
+  expect_invalid(R"(GENAI: {"type":"embed","documents":["a",1]})", {"documents[1]", "string or null"});
 }
 
 TEST(ParseGenai, MaxDocuments) {

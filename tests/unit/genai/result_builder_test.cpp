@@ -10,6 +10,27 @@
 namespace gp::genai {
 namespace {
 
+// Every document was sent: row k of the provider's answer is document k.
+struct AllSent {
+  explicit AllSent(Embeddings e, std::vector<double> s = {})
+      : embeddings(std::move(e)), scores(std::move(s)) {
+    size_t n = scores.empty() ? embeddings.count : scores.size();
+    for (size_t i = 0; i < n; ++i) positions.push_back(i);
+  }
+  Computed computed() const { return {embeddings, scores, positions, positions.size()}; }
+  Embeddings embeddings;
+  std::vector<double> scores;
+  std::vector<size_t> positions;
+};
+
+Documents docs(std::initializer_list<const char*> texts) {
+  Documents out;
+  for (const char* t : texts) {
+    out.push_back(t ? std::optional<std::string>(t) : std::nullopt);
+  }
+  return out;
+}
+
 Embeddings make(std::vector<std::vector<double>> rows, bool single = false) {
   Embeddings e;
   e.count = rows.size();
@@ -49,15 +70,15 @@ TEST(FormatEmbedding, BinaryIsFloat32LittleEndian) {
 }
 
 TEST(EmbedResult, OneRowPerDocumentWithTypedColumn) {
-  auto e = make({{1, 2}, {3, 4}});
-  auto rs = embed_result(e, EmbedFormat::kCsv);
+  AllSent e(make({{1, 2}, {3, 4}}));
+  auto rs = embed_result(e.computed(), EmbedFormat::kCsv);
   ASSERT_EQ(rs.columns.size(), 1u);
   EXPECT_EQ(rs.columns[0].name, "embedding");
   EXPECT_EQ(rs.columns[0].type, mysql::Column::text("x").type);
   ASSERT_EQ(rs.rows.size(), 2u);
   EXPECT_EQ(*rs.rows[0][0], "1,2");
   EXPECT_EQ(*rs.rows[1][0], "3,4");
-  auto bin = embed_result(e, EmbedFormat::kBinary);
+  auto bin = embed_result(e.computed(), EmbedFormat::kBinary);
   EXPECT_EQ(bin.columns[0].type, mysql::Column::blob("x").type);
   EXPECT_EQ(bin.rows[1][0]->size(), 8u);
 }
@@ -71,8 +92,8 @@ TEST(RankOrder, SortsDescendingTiesByIndexAndCuts) {
 }
 
 TEST(RerankResult, ThreeColumns) {
-  std::vector<double> scores{0.1, 7.7, -11.0};
-  auto rs = rerank_result(scores, {"a", "b", "c"}, 2, 3);
+  AllSent r({}, {0.1, 7.7, -11.0});
+  auto rs = rerank_result(r.computed(), docs({"a", "b", "c"}), 2, 3);
   ASSERT_EQ(rs.columns.size(), 3u);
   EXPECT_EQ(rs.columns[0].name, "index");
   EXPECT_EQ(rs.columns[1].name, "score");
@@ -85,10 +106,36 @@ TEST(RerankResult, ThreeColumns) {
 }
 
 TEST(RerankResult, TwoColumns) {
-  std::vector<double> scores{0.25, 0.75};
-  auto rs = rerank_result(scores, {"a", "b"}, 0, 2);
+  AllSent r({}, {0.25, 0.75});
+  auto rs = rerank_result(r.computed(), docs({"a", "b"}), 0, 2);
   ASSERT_EQ(rs.columns.size(), 2u);
   EXPECT_EQ(rs.rows, (std::vector<mysql::Row>{{"1", "0.75"}, {"0", "0.25"}}));
+}
+
+TEST(EmbedResult, BlankDocumentsGetNullRowsInPlace) {
+  // Documents 0 and 2 were blank; the provider saw documents 1 and 3.
+  Embeddings e = make({{1, 2}, {3, 4}});
+  std::vector<size_t> positions{1, 3};
+  auto rs = embed_result({e, {}, positions, 4}, EmbedFormat::kCsv);
+  ASSERT_EQ(rs.rows.size(), 4u);
+  EXPECT_EQ(rs.rows[0], (mysql::Row{std::nullopt}));
+  EXPECT_EQ(rs.rows[1], (mysql::Row{"1,2"}));
+  EXPECT_EQ(rs.rows[2], (mysql::Row{std::nullopt}));
+  EXPECT_EQ(rs.rows[3], (mysql::Row{"3,4"}));
+}
+
+TEST(RerankResult, BlankDocumentsScoreNullAfterEveryScoredRow) {
+  Embeddings none;
+  std::vector<double> scores{-5.0, 0.5};  // for documents 1 and 3
+  std::vector<size_t> positions{1, 3};
+  auto rs = rerank_result({none, scores, positions, 4}, docs({nullptr, "b", "  ", "d"}), 0, 3);
+  ASSERT_EQ(rs.rows.size(), 4u);
+  EXPECT_EQ(rs.rows[0], (mysql::Row{"3", "0.5", "d"}));
+  EXPECT_EQ(rs.rows[1], (mysql::Row{"1", "-5", "b"}));
+  EXPECT_EQ(rs.rows[2], (mysql::Row{"0", std::nullopt, std::nullopt}));
+  EXPECT_EQ(rs.rows[3], (mysql::Row{"2", std::nullopt, "  "}));
+  auto cut = rerank_result({none, scores, positions, 4}, docs({nullptr, "b", "  ", "d"}), 3, 2);
+  EXPECT_EQ(cut.rows, (std::vector<mysql::Row>{{"3", "0.5"}, {"1", "-5"}, {"0", std::nullopt}}));
 }
 
 mysql::ResultSet source_rows() {
@@ -100,24 +147,18 @@ mysql::ResultSet source_rows() {
 
 TEST(DocumentFromSql, DocumentsAreTheFirstColumn) {
   GenaiSettings s;
-  auto docs = documents_from_rows(source_rows(), s);
-  ASSERT_TRUE(docs);
-  EXPECT_EQ(*docs, (std::vector<std::string>{"first", "second", "third"}));
+  auto d = documents_from_rows(source_rows(), s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(*d, docs({"first", "second", "third"}));
 }
 
-TEST(DocumentFromSql, NullEmptyAndTooManyRowsAreNamed) {
+TEST(DocumentFromSql, NullDocumentsAreKeptAndTooManyRowsAreNamed) {
   GenaiSettings s;
   auto rs = source_rows();
   rs.rows[1][0] = std::nullopt;
   auto r = documents_from_rows(rs, s);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::kInvalidRequest);
-  EXPECT_NE(r.error().message.find("row 2"), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("NULL"), std::string::npos);
-  rs.rows[1][0] = "";
-  r = documents_from_rows(rs, s);
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("empty"), std::string::npos);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, docs({"first", nullptr, "third"}));
   s.max_documents = 2;
   r = documents_from_rows(source_rows(), s);
   ASSERT_FALSE(r);
@@ -127,8 +168,8 @@ TEST(DocumentFromSql, NullEmptyAndTooManyRowsAreNamed) {
 }
 
 TEST(DocumentFromSql, RerankAddsScoreAndSorts) {
-  std::vector<double> scores{0.2, 0.9, 0.5};
-  auto rs = rerank_result_from_sql(source_rows(), scores, 2);
+  AllSent r({}, {0.2, 0.9, 0.5});
+  auto rs = rerank_result_from_sql(source_rows(), r.computed(), 2);
   ASSERT_EQ(rs.columns.size(), 3u);
   EXPECT_EQ(rs.columns[0].name, "body");
   EXPECT_EQ(rs.columns[2].name, "score");
@@ -138,8 +179,8 @@ TEST(DocumentFromSql, RerankAddsScoreAndSorts) {
 }
 
 TEST(DocumentFromSql, EmbedAddsEmbeddingColumn) {
-  auto e = make({{1}, {2}, {3}});
-  auto rs = embed_result_from_sql(source_rows(), e, EmbedFormat::kJson);
+  AllSent e(make({{1}, {2}, {3}}));
+  auto rs = embed_result_from_sql(source_rows(), e.computed(), EmbedFormat::kJson);
   ASSERT_EQ(rs.columns.size(), 3u);
   EXPECT_EQ(rs.columns[2].name, "embedding");
   EXPECT_EQ(rs.rows[2], (mysql::Row{"third", std::nullopt, "[3]"}));

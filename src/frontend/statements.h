@@ -1,0 +1,52 @@
+// A client session's prepared statements. Clients see ids the proxy gives
+// out, so that GENAI statements (answered by the proxy) and statements
+// prepared on a backend share one id space on one connection. Thread
+// affinity: the owning session's executor.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "genai/parameters.h"
+#include "mysql/prepared.h"
+
+namespace gp::frontend {
+
+struct PreparedStatement {
+  // Set for a GENAI statement; otherwise the statement lives on the backend
+  // under `backend_id`.
+  std::optional<genai::GenaiTemplate> genai;
+  uint32_t backend_id = 0;
+  uint16_t param_count = 0;
+  // Types bound by the last execute (a client may send them only once).
+  std::vector<mysql::ParamType> types;
+  // COM_STMT_SEND_LONG_DATA since the last execute or reset.
+  std::vector<std::optional<std::string>> long_data;
+};
+
+class StatementRegistry {
+ public:
+  // Ids are never reused within a session: a late command for a closed
+  // statement must not reach a new one.
+  uint32_t next_id() { return next_id_++; }
+
+  PreparedStatement& add(uint32_t id, PreparedStatement statement) {
+    statement.long_data.resize(statement.param_count);
+    return statements_[id] = std::move(statement);
+  }
+  PreparedStatement* find(uint32_t id) {
+    auto it = statements_.find(id);
+    return it == statements_.end() ? nullptr : &it->second;
+  }
+  void erase(uint32_t id) { statements_.erase(id); }
+  bool empty() const { return statements_.empty(); }
+
+ private:
+  std::unordered_map<uint32_t, PreparedStatement> statements_;
+  uint32_t next_id_ = 1;
+};
+
+}  // namespace gp::frontend
