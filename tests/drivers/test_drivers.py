@@ -34,9 +34,6 @@ CONNECTOR_J = "/usr/share/java/mariadb-java-client.jar"
 GOPATH_DEBIAN = "/usr/share/gocode"
 RUN_TIMEOUT = 120
 
-# The stacks and the tables they create in gp_test.
-TABLES = ["drv_connectorj", "drv_mysql2", "drv_node_mariadb", "drv_go", "drv_mysqli",
-          "drv_pdo_native", "drv_pdo_emulated", "drv_pymysql", "drv_mysqlclient", "drv_ruby"]
 
 
 class Missing(Exception):
