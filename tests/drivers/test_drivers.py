@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -298,13 +299,15 @@ class DriverTest(unittest.TestCase):
 
 
 def serve():
-    """Starts the environment and waits: for running one stack's program by hand."""
+    """Starts the environment and waits (until SIGTERM or Ctrl-C): for running one
+    stack's program by hand."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     env = Environment()
     try:
         print(" ".join(f"{k}={v}" for k, v in env.settings().items()), flush=True)
         while True:
             time.sleep(3600)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         env.cleanup()

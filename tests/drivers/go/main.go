@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -184,6 +185,7 @@ func errorNumber(err error) uint16 {
 }
 
 func main() {
+	fmt.Fprintf(os.Stderr, "# %s, go-sql-driver/mysql (Debian golang-github-go-sql-driver-mysql-dev)\n", runtime.Version())
 	app := open(port, "app", "secret", "gp_test")
 	defer app.Close()
 	direct := open(dbPort, "app", "secret", "gp_test")

@@ -1,8 +1,8 @@
 'use strict';
 // Driver suite: node mariadb (MariaDB Connector/Node.js, promise API). query() is the
 // text protocol (with values: client-side interpolation), execute() is a server-side
-// prepared statement. beginTransaction()/commit()/rollback() send nothing when the last
-// status flags say there is no transaction, so they depend on the proxy's flags.
+// prepared statement. commit()/rollback() send nothing when the status flags of the last
+// answer say there is no transaction, so they depend on the proxy's flags.
 const mariadb = require('mariadb');
 const c = require('./common');
 
