@@ -253,7 +253,7 @@ class DriverTest(unittest.TestCase):
             out = (e.stdout or b"").decode("utf-8", "replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
             self.fail(f"{name}: program did not finish within {RUN_TIMEOUT}s; output so far:\n{out}")
         elapsed = time.time() - started
-        print(f"--- {name} ({elapsed:.1f}s, exit {r.returncode}) ---\n{r.stdout}", end="")
+        print(f"\n--- {name} ({elapsed:.1f}s, exit {r.returncode}) ---\n{r.stdout}", end="")
         if r.stderr.strip():
             print(f"--- {name} stderr ---\n{r.stderr[-4000:]}")
         sys.stdout.flush()

@@ -215,6 +215,22 @@ public class Drivers {
             }
         });
 
+        runCase("sql_prepared_mixed", () -> {
+            // A forwarded (backend) server-side prepared statement, then a GENAI statement,
+            // then the first again, on one connection.
+            try (Connection c = app(SERVER_PREPARES);
+                 PreparedStatement ps = c.prepareStatement("SELECT CONCAT(?, '-x')")) {
+                check(ps.getClass().getSimpleName().startsWith("ServerSide"),
+                      "SELECT was not prepared on the server: " + ps.getClass().getSimpleName());
+                ps.setString(1, "a");
+                check(read(ps.executeQuery()).rows.equals(List.of(List.of("a-x"))), "SELECT CONCAT(?) gave other rows");
+                same(refVectors, vectors(prepared(c, "GENAI: ?", EMBED_JSON)), "GENAI vectors differ");
+                ps.setString(1, "b");
+                check(read(ps.executeQuery()).rows.equals(List.of(List.of("b-x"))),
+                      "SELECT CONCAT(?) after the GENAI statement gave other rows");
+            }
+        });
+
         try (Connection c = direct(); Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + TABLE);
             st.execute("CREATE TABLE " + TABLE + " (id INT PRIMARY KEY, body TEXT)");

@@ -215,6 +215,23 @@ func main() {
 		check(reflect.DeepEqual(values, refRerank), "? in JSON values gave %+v", values)
 	})
 
+	runCase("sql_prepared_mixed", func() {
+		// A forwarded (backend) prepared statement, then a GENAI one, then the first again,
+		// on one connection.
+		conn := open(port, "app", "secret", "gp_test")
+		conn.SetMaxOpenConns(1)
+		defer conn.Close()
+		stmt, err := conn.Prepare("SELECT CONCAT(?, '-x')")
+		must(err)
+		defer stmt.Close()
+		var got string
+		must(stmt.QueryRow("a").Scan(&got))
+		check(got == "a-x", "SELECT CONCAT(?) gave %q", got)
+		check(reflect.DeepEqual(vectors(query(conn, "GENAI: ?", embedJSON)), refVectors), "GENAI vectors differ")
+		must(stmt.QueryRow("b").Scan(&got))
+		check(got == "b-x", "SELECT CONCAT(?) after the GENAI statement gave %q", got)
+	})
+
 	_, err := direct.Exec("DROP TABLE IF EXISTS " + table)
 	if err == nil {
 		_, err = direct.Exec("CREATE TABLE " + table + " (id INT PRIMARY KEY, body TEXT)")

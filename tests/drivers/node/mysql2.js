@@ -85,6 +85,13 @@ async function main() {
     const values = reranked(...await run(conn, 'query', c.RERANK_PARAMS_SQL, c.RERANK_PARAMS));
     same(suite.ref.rerank, values, 'query() with ? in JSON values gave');
   }));
+  await suite.case('sql_prepared_mixed', () => withConn({}, async (conn) => {
+    // A forwarded (backend) prepared statement, then a GENAI one, then the first again.
+    const sqlRows = async () => (await run(conn, 'execute', "SELECT CONCAT(?, '-x')", ['a']))[1];
+    check(JSON.stringify(await sqlRows()) === '[["a-x"]]', 'SELECT CONCAT(?) gave other rows');
+    same(suite.ref.vectors, vectors(...await run(conn, 'execute', 'GENAI: ?', [JSON.stringify(c.EMBED)])), 'GENAI execute() gave');
+    check(JSON.stringify(await sqlRows()) === '[["a-x"]]', 'SELECT CONCAT(?) after the GENAI statement gave other rows');
+  }));
 
   await withConn({ port: env.dbPort }, async (conn) => {
     await conn.query(`DROP TABLE IF EXISTS ${TABLE}`);

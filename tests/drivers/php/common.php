@@ -3,6 +3,10 @@
 
 final class Failure extends Exception {}
 
+// (string) of a float uses `precision` (14 digits by default): make it the shortest
+// round-trip form, so that binary-protocol doubles compare equal to the text protocol's.
+ini_set('precision', '-1');
+
 const DIMENSIONS = 384;
 const EMBED_JSON = '{"type":"embed","documents":["hello world","second doc"]}';
 const RERANK_JSON = '{"type":"rerank","query":"red fruit","documents":["the sky is blue","an apple is red"]}';

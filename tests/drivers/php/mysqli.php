@@ -68,6 +68,21 @@ run_case('rerank_prepared', function () {
     same($ref['rerank'] ?? null, reranked(prepared($m, 'GENAI: ?', [RERANK_JSON])), 'GENAI: ? gave');
     same($ref['rerank'] ?? null, reranked(prepared($m, RERANK_PARAMS_SQL, RERANK_PARAMS)), '? in JSON values gave');
 });
+run_case('sql_prepared_mixed', function () {
+    global $ref;
+    // A forwarded (backend) prepared statement, then a GENAI one, then the first again.
+    $m = app();
+    $stmt = $m->prepare("SELECT CONCAT(?, '-x')");
+    $run = function (string $v) use ($stmt) {
+        $stmt->bind_param('s', $v);
+        $stmt->execute();
+        return rows_of($stmt->get_result())[1];
+    };
+    check($run('a') === [['a-x']], 'SELECT CONCAT(?) gave other rows');
+    same($ref['vectors'] ?? null, vectors(prepared($m, 'GENAI: ?', [EMBED_JSON])), 'GENAI vectors differ');
+    check($run('b') === [['b-x']], 'SELECT CONCAT(?) after the GENAI statement gave other rows');
+    $stmt->close();
+});
 
 try {
     $d = direct();

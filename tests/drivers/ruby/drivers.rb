@@ -118,6 +118,16 @@ run_case('rerank_prepared') do
     same($ref[:rerank], reranked(prepared(c, RERANK_PARAMS_SQL, RERANK_PARAMS)), '? in JSON values gave')
   end
 end
+run_case('sql_prepared_mixed') do
+  # A forwarded (backend) prepared statement, then a GENAI one, then the first again.
+  with(app) do |c|
+    stmt = c.prepare("SELECT CONCAT(?, '-x')")
+    check(stmt.execute('a', as: :array).to_a == [['a-x']], 'SELECT CONCAT(?) gave other rows')
+    same($ref[:vectors], vectors(prepared(c, 'GENAI: ?', [EMBED_JSON])), 'GENAI vectors differ')
+    check(stmt.execute('b', as: :array).to_a == [['b-x']], 'SELECT CONCAT(?) after the GENAI statement gave other rows')
+    stmt.close
+  end
+end
 
 begin
   with(direct) do |c|
