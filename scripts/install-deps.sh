@@ -11,12 +11,24 @@ packages=(
   mariadb-server mariadb-client libmariadb-dev
   python3 python3-pymysql python3-aiohttp
   sysbench haproxy procps
+  # the driver suite (tests/drivers): Connector/J, Go, PHP, Python, Ruby; node runs mysql2
+  # and mariadb from npm (tests/drivers/node/package-lock.json)
+  default-jdk-headless libmariadb-java
+  golang-go golang-github-go-sql-driver-mysql-dev
+  php-cli php-mysql
+  python3-mysqldb
+  ruby-mysql2
+  nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's nodejs comes without npm (a separate package); NodeSource's nodejs ships it.
+if ! command -v npm >/dev/null 2>&1 && [[ ! " ${missing[*]} " == *" nodejs "* ]]; then
+  missing+=(npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""
@@ -25,3 +37,6 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! command -v npm >/dev/null 2>&1; then
+  $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi

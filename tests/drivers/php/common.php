@@ -1,0 +1,92 @@
+<?php
+// Shared checks for the PHP driver programs (mysqli.php, pdo.php).
+
+final class Failure extends Exception {}
+
+// (string) of a float uses `precision` (14 digits by default): make it the shortest
+// round-trip form, so that binary-protocol doubles compare equal to the text protocol's.
+ini_set('precision', '-1');
+
+const DIMENSIONS = 384;
+const EMBED_JSON = '{"type":"embed","documents":["hello world","second doc"]}';
+const RERANK_JSON = '{"type":"rerank","query":"red fruit","documents":["the sky is blue","an apple is red"]}';
+const RERANK_PARAMS_SQL = 'GENAI: {"type":"rerank","query":?,"documents":[?,?]}';
+const RERANK_PARAMS = ['red fruit', 'the sky is blue', 'an apple is red'];
+const RUNTIME_SQL = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'";
+
+$GP_HOST = getenv('GP_HOST') ?: '127.0.0.1';
+$GP_PORT = (int)(getenv('GP_PORT') ?: 6033);
+$GP_ADMIN_PORT = (int)(getenv('GP_ADMIN_PORT') ?: 6032);
+$GP_DB_PORT = (int)(getenv('GP_DB_PORT') ?: 3306);
+
+$failed = 0;
+$ref = [];
+
+function check(bool $cond, string $message): void {
+    if (!$cond) throw new Failure($message);
+}
+
+function run_case(string $name, callable $fn): void {
+    global $failed;
+    try {
+        $fn();
+        echo "ok $name\n";
+    } catch (Throwable $e) {
+        $failed++;
+        $reason = $e instanceof Failure ? $e->getMessage() : get_class($e) . ' ' . $e->getCode() . ': ' . $e->getMessage();
+        echo "FAIL $name: " . str_replace("\n", ' | ', $reason) . "\n";
+    }
+}
+
+// $result: [column names, rows as arrays of strings or null].
+function vectors(array $result): array {
+    [$columns, $rows] = $result;
+    check($columns === ['embedding'], 'columns ' . json_encode($columns) . ', expected ["embedding"]');
+    check(count($rows) === 2, count($rows) . ' rows, expected 2');
+    $out = [];
+    foreach ($rows as $i => $row) {
+        $parts = explode(',', (string)$row[0]);
+        check(count($parts) === DIMENSIONS, "row $i: " . count($parts) . ' numbers, expected ' . DIMENSIONS);
+        $v = [];
+        foreach ($parts as $p) {
+            check(is_numeric($p), "row $i: '$p' is not a number");
+            $v[] = (float)$p;
+        }
+        $norm = sqrt(array_sum(array_map(fn($x) => $x * $x, $v)));
+        check(abs($norm - 1) < 1e-3, "row $i: L2 norm $norm, expected 1");
+        $out[] = $v;
+    }
+    check($out[0] !== $out[1], 'the two documents have the same vector');
+    return $out;
+}
+
+function reranked(array $result): array {
+    [$columns, $rows] = $result;
+    check($columns === ['index', 'score', 'document'], 'columns ' . json_encode($columns));
+    check(count($rows) === 2, count($rows) . ' rows, expected 2');
+    $out = array_map(fn($r) => [(int)$r[0], (float)$r[1], (string)$r[2]], $rows);
+    check($out[0][0] === 1 && $out[0][2] === 'an apple is red', 'first row ' . json_encode($out[0]) . ', expected index 1');
+    check($out[0][1] > $out[1][1], 'scores not in descending order: ' . json_encode($out));
+    return $out;
+}
+
+function same($expected, $got, string $what): void {
+    check($expected !== null && $expected === $got, "$what: " . substr(json_encode($got), 0, 200));
+}
+
+function admin_variables_check(array $result): void {
+    [$columns, $rows] = $result;
+    check(count($columns) === 2, count($columns) . ' columns, expected 2 (name, value)');
+    $vars = [];
+    foreach ($rows as $r) {
+        check(str_starts_with((string)$r[0], 'genai-'), "name {$r[0]}");
+        $vars[(string)$r[0]] = (string)$r[1];
+    }
+    check(($vars['genai-max_documents'] ?? null) === '10000',
+          'genai-max_documents = ' . json_encode($vars['genai-max_documents'] ?? null));
+}
+
+function runtime_value(array $result): ?string {
+    [, $rows] = $result;
+    return count($rows) === 1 ? (string)$rows[0][0] : json_encode($rows);
+}

@@ -1,0 +1,274 @@
+"""The driver-suite cases for a Python DB-API driver (PyMySQL, mysqlclient).
+
+Both drivers interpolate parameters on the client side (`%s` becomes a quoted
+SQL string literal) and default to autocommit off. The entry programs
+(pymysql_cases.py, mysqlclient_cases.py) give `connect` and `error_code`.
+"""
+import json
+import math
+import os
+import sys
+import traceback
+
+HOST = os.environ.get("GP_HOST", "127.0.0.1")
+PORT = int(os.environ.get("GP_PORT", "6033"))
+ADMIN_PORT = int(os.environ.get("GP_ADMIN_PORT", "6032"))
+DB_PORT = int(os.environ.get("GP_DB_PORT", "3306"))
+
+EMBED = {"type": "embed", "documents": ["hello world", "second doc"]}
+EMBED_SQL = "GENAI: " + json.dumps(EMBED)
+RERANK = {"type": "rerank", "query": "red fruit", "documents": ["the sky is blue", "an apple is red"]}
+RERANK_SQL = "GENAI: " + json.dumps(RERANK)
+RERANK_PARAMS_SQL = 'GENAI: {"type":"rerank","query":%s,"documents":[%s,%s]}'
+RERANK_PARAMS = (RERANK["query"],) + tuple(RERANK["documents"])
+DIMENSIONS = 384
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def text(v):
+    return v.decode("utf-8") if isinstance(v, (bytes, bytearray)) else str(v)
+
+
+class Suite:
+    def __init__(self, stack, connect, error_code):
+        self.stack = stack
+        self.connect = connect          # connect(port, user, password, database=None) -> DB-API connection
+        self.error_code = error_code    # error_code(exception) -> int or None
+        self.failed = 0
+        self.table = f"drv_{stack}"
+
+    def case(self, name, fn):
+        try:
+            fn()
+            print(f"ok {name}", flush=True)
+        except Exception as e:  # noqa: BLE001 - every failure is reported, the suite goes on
+            self.failed += 1
+            reason = str(e) if isinstance(e, Failure) else f"{type(e).__name__}: {e}"
+            print(f"FAIL {name}: {reason}".replace("\n", " | "), flush=True)
+            if not isinstance(e, Failure) and self.error_code(e) is None:
+                traceback.print_exc(file=sys.stderr)  # not a server error: show where
+
+    # Helpers --------------------------------------------------------------------------------
+    def query(self, conn, sql, args=None):
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, args)
+            columns = [d[0] for d in cur.description] if cur.description else []
+            return columns, list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def direct(self):
+        """A connection straight to MariaDB (not through the proxy), autocommit on."""
+        conn = self.connect(DB_PORT, "app", "secret", "gp_test")
+        self.query(conn, "SET autocommit=1")
+        return conn
+
+    def count_rows(self, conn, row_id):
+        _, rows = self.query(conn, f"SELECT COUNT(*) FROM {self.table} WHERE id = {row_id}")
+        return int(rows[0][0])
+
+    def vectors(self, columns, rows):
+        check(columns == ["embedding"], f"columns {columns}, expected ['embedding']")
+        check(len(rows) == 2, f"{len(rows)} rows, expected 2")
+        out = []
+        for i, row in enumerate(rows):
+            parts = text(row[0]).split(",")
+            check(len(parts) == DIMENSIONS, f"row {i}: {len(parts)} numbers, expected {DIMENSIONS}")
+            v = [float(p) for p in parts]
+            norm = math.sqrt(sum(x * x for x in v))
+            check(abs(norm - 1.0) < 1e-3, f"row {i}: L2 norm {norm}, expected 1")
+            out.append(v)
+        check(out[0] != out[1], "the two documents have the same vector")
+        return out
+
+    def reranked(self, columns, rows):
+        check(columns == ["index", "score", "document"], f"columns {columns}")
+        check(len(rows) == 2, f"{len(rows)} rows, expected 2")
+        out = [(int(r[0]), float(r[1]), text(r[2])) for r in rows]
+        check(out[0][0] == 1 and out[0][2] == "an apple is red", f"first row {out[0]}, expected index 1")
+        check(out[0][1] > out[1][1], f"scores not in descending order: {out}")
+        return out
+
+    def expect_error(self, conn, sql, code, args=None):
+        try:
+            self.query(conn, sql, args)
+        except Exception as e:  # noqa: BLE001
+            got = self.error_code(e)
+            check(got == code, f"error code {got} ({e}), expected {code}")
+            return
+        raise Failure(f"no error, expected {code}")
+
+    # Cases ----------------------------------------------------------------------------------
+    def run(self):
+        self.case("select1", self.select1)
+        self.case("embed_text", self.embed_text)
+        self.case("rerank_text", self.rerank_text)
+        self.case("embed_interpolated", self.embed_interpolated)
+        self.case("rerank_interpolated", self.rerank_interpolated)
+        self.setup_table()
+        self.case("tx_rollback", self.tx_rollback)
+        self.case("tx_commit", self.tx_commit)
+        self.case("genai_user_embed_text", self.genai_user_text)
+        self.case("genai_user_embed_interpolated", self.genai_user_interpolated)
+        self.case("admin_show_variables", self.admin_show_variables)
+        self.case("admin_set_load_runtime", self.admin_set_load_runtime)
+        self.case("bad_statement", self.bad_statement)
+        self.drop_table()
+        return 1 if self.failed else 0
+
+    def app(self):
+        return self.connect(PORT, "app", "secret", "gp_test")
+
+    def select1(self):
+        conn = self.app()
+        try:
+            _, rows = self.query(conn, "SELECT 1")
+            check(rows == [(1,)], f"rows {rows}")
+        finally:
+            conn.close()
+
+    def embed_text(self):
+        conn = self.app()
+        try:
+            first = self.vectors(*self.query(conn, EMBED_SQL))
+            second = self.vectors(*self.query(conn, EMBED_SQL))
+            check(first == second, "the same text gave different vectors on two calls")
+            self.reference_vectors = first
+        finally:
+            conn.close()
+
+    def rerank_text(self):
+        conn = self.app()
+        try:
+            self.reference_rerank = self.reranked(*self.query(conn, RERANK_SQL))
+        finally:
+            conn.close()
+
+    def embed_interpolated(self):
+        conn = self.app()
+        try:
+            got = self.vectors(*self.query(conn, "GENAI: %s", (json.dumps(EMBED),)))
+            check(got == getattr(self, "reference_vectors", None), "vectors differ from the text query's")
+        finally:
+            conn.close()
+
+    def rerank_interpolated(self):
+        conn = self.app()
+        try:
+            whole = self.reranked(*self.query(conn, "GENAI: %s", (json.dumps(RERANK),)))
+            check(whole == getattr(self, "reference_rerank", None), f"GENAI: %s gave {whole}")
+            values = self.reranked(*self.query(conn, RERANK_PARAMS_SQL, RERANK_PARAMS))
+            check(values == self.reference_rerank, f"%s in JSON values gave {values}")
+        finally:
+            conn.close()
+
+    def setup_table(self):
+        try:
+            conn = self.direct()
+            self.query(conn, f"DROP TABLE IF EXISTS {self.table}")
+            self.query(conn, f"CREATE TABLE {self.table} (id INT PRIMARY KEY, body TEXT)")
+            conn.close()
+        except Exception as e:  # noqa: BLE001 - the transaction cases then fail on their own
+            print(f"# could not create {self.table}: {e}", file=sys.stderr)
+
+    def drop_table(self):
+        try:
+            conn = self.direct()
+            self.query(conn, f"DROP TABLE IF EXISTS {self.table}")
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def transaction(self, row_id, finish):
+        conn = self.app()  # autocommit off: the drivers' default
+        try:
+            conn.begin()
+            self.query(conn, f"INSERT INTO {self.table} VALUES ({row_id}, 'in a transaction')")
+            self.vectors(*self.query(conn, EMBED_SQL))
+            finish(conn)
+            return self.count_rows(conn, row_id)
+        finally:
+            conn.close()
+
+    def tx_rollback(self):
+        same = self.transaction(1, lambda c: c.rollback())
+        check(same == 0, "after rollback() the row is still there on the same connection "
+                         "(the driver sent no ROLLBACK?)")
+        other = self.direct()
+        try:
+            check(self.count_rows(other, 1) == 0, "rolled-back row visible from another connection")
+        finally:
+            other.close()
+
+    def tx_commit(self):
+        self.transaction(2, lambda c: c.commit())
+        other = self.direct()
+        try:
+            check(self.count_rows(other, 2) == 1, "committed row not visible from another connection")
+        finally:
+            other.close()
+
+    def genai_user_text(self):
+        conn = self.connect(PORT, "genai", "genai-pw")
+        try:
+            check(self.vectors(*self.query(conn, EMBED_SQL)) == getattr(self, "reference_vectors", None),
+                  "vectors differ from user app's")
+        finally:
+            conn.close()
+
+    def genai_user_interpolated(self):
+        conn = self.connect(PORT, "genai", "genai-pw")
+        try:
+            got = self.vectors(*self.query(conn, "GENAI: %s", (json.dumps(EMBED),)))
+            check(got == getattr(self, "reference_vectors", None), "vectors differ from the text query's")
+        finally:
+            conn.close()
+
+    def admin(self):
+        conn = self.connect(ADMIN_PORT, "admin", "admin")
+        return conn
+
+    def admin_show_variables(self):
+        conn = self.admin()
+        try:
+            columns, rows = self.query(conn, "SHOW VARIABLES LIKE 'genai-%'")
+            check(len(columns) == 2, f"{len(columns)} columns, expected 2 (name, value)")
+            names = {text(r[0]): text(r[1]) for r in rows}
+            check(all(n.startswith("genai-") for n in names), f"names {sorted(names)}")
+            check(names.get("genai-max_documents") == "10000",
+                  f"genai-max_documents = {names.get('genai-max_documents')}")
+        finally:
+            conn.close()
+
+    def admin_set_load_runtime(self):
+        conn = self.admin()
+        sql = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'"
+        try:
+            self.query(conn, "SET genai-max_documents = 5000")
+            self.query(conn, "LOAD GENAI VARIABLES TO RUNTIME")
+            _, rows = self.query(conn, sql)
+            check([text(r[0]) for r in rows] == ["5000"], f"runtime value {rows}, expected 5000")
+        finally:
+            self.query(conn, "SET genai-max_documents = 10000")
+            self.query(conn, "LOAD GENAI VARIABLES TO RUNTIME")
+            _, rows = self.query(conn, sql)
+            conn.close()
+        check([text(r[0]) for r in rows] == ["10000"], f"runtime value {rows} after setting it back")
+
+    def bad_statement(self):
+        conn = self.app()
+        try:
+            self.expect_error(conn, 'GENAI: {"type":"embed","documents":[]}', 9101)
+            _, rows = self.query(conn, "SELECT 1")
+            check(rows == [(1,)], f"SELECT 1 after the error gave {rows}")
+        finally:
+            conn.close()

@@ -1,0 +1,23 @@
+"""Driver suite: mysqlclient (MySQLdb over libmariadb; client-side interpolation, autocommit off)."""
+import sys
+
+import MySQLdb
+
+from cases import HOST, Suite
+
+
+def connect(port, user, password, database=None):
+    kw = {"host": HOST, "port": port, "user": user, "password": password, "charset": "utf8mb4",
+          "connect_timeout": 10, "read_timeout": 60}
+    if database:
+        kw["database"] = database
+    return MySQLdb.connect(**kw)
+
+
+def error_code(e):
+    return e.args[0] if isinstance(e, MySQLdb.MySQLError) and e.args else None
+
+
+if __name__ == "__main__":
+    print(f"# mysqlclient {'.'.join(map(str, MySQLdb.version_info[:3]))}", file=sys.stderr)
+    sys.exit(Suite("mysqlclient", connect, error_code).run())

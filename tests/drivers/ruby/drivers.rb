@@ -1,0 +1,213 @@
+# Driver suite: Ruby mysql2 (over libmariadb). query() is the text protocol;
+# prepare()/execute() is a server-side prepared statement; transactions are
+# query("BEGIN") / query("ROLLBACK") / query("COMMIT") (the gem has no transaction API).
+require 'json'
+require 'mysql2'
+
+HOST = ENV.fetch('GP_HOST', '127.0.0.1')
+PORT = Integer(ENV.fetch('GP_PORT', '6033'))
+ADMIN_PORT = Integer(ENV.fetch('GP_ADMIN_PORT', '6032'))
+DB_PORT = Integer(ENV.fetch('GP_DB_PORT', '3306'))
+DIMENSIONS = 384
+EMBED_JSON = '{"type":"embed","documents":["hello world","second doc"]}'
+RERANK_JSON = '{"type":"rerank","query":"red fruit","documents":["the sky is blue","an apple is red"]}'
+RERANK_PARAMS_SQL = 'GENAI: {"type":"rerank","query":?,"documents":[?,?]}'
+RERANK_PARAMS = ['red fruit', 'the sky is blue', 'an apple is red'].freeze
+RUNTIME_SQL = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'"
+TABLE = 'drv_ruby'
+
+class Failure < StandardError; end
+
+$failed = 0
+$ref = {}
+
+def check(cond, message)
+  raise Failure, message unless cond
+end
+
+def run_case(name)
+  yield
+  puts "ok #{name}"
+rescue StandardError => e
+  $failed += 1
+  reason = e.is_a?(Failure) ? e.message : "#{e.class} #{e.respond_to?(:error_number) ? e.error_number : ''}: #{e.message}"
+  puts "FAIL #{name}: #{reason.gsub("\n", ' | ')}"
+ensure
+  $stdout.flush
+end
+
+def connect(port, user, password, database = 'gp_test')
+  opts = { host: HOST, port: port, username: user, password: password, connect_timeout: 10,
+           read_timeout: 60 }
+  opts[:database] = database if database
+  Mysql2::Client.new(**opts)
+end
+
+def app = connect(PORT, 'app', 'secret')
+def direct = connect(DB_PORT, 'app', 'secret')
+def admin = connect(ADMIN_PORT, 'admin', 'admin', nil)
+
+def with(conn)
+  yield conn
+ensure
+  conn&.close
+end
+
+# [column names, rows as arrays of strings or nil]
+def rows_of(result)
+  return [[], []] if result.nil?
+  [result.fields, result.to_a.map { |r| r.map { |v| v&.to_s } }]
+end
+
+def q(conn, sql) = rows_of(conn.query(sql, as: :array))
+
+def prepared(conn, sql, params)
+  stmt = conn.prepare(sql)
+  rows_of(stmt.execute(*params, as: :array))
+ensure
+  stmt&.close
+end
+
+def vectors((columns, rows))
+  check(columns == ['embedding'], "columns #{columns.inspect}, expected [\"embedding\"]")
+  check(rows.size == 2, "#{rows.size} rows, expected 2")
+  out = rows.each_with_index.map do |row, i|
+    parts = row[0].to_s.split(',')
+    check(parts.size == DIMENSIONS, "row #{i}: #{parts.size} numbers, expected #{DIMENSIONS}")
+    v = parts.map { |p| Float(p) rescue raise(Failure, "row #{i}: #{p.inspect} is not a number") }
+    norm = Math.sqrt(v.sum { |x| x * x })
+    check((norm - 1).abs < 1e-3, "row #{i}: L2 norm #{norm}, expected 1")
+    v
+  end
+  check(out[0] != out[1], 'the two documents have the same vector')
+  out
+end
+
+def reranked((columns, rows))
+  check(columns == %w[index score document], "columns #{columns.inspect}")
+  check(rows.size == 2, "#{rows.size} rows, expected 2")
+  out = rows.map { |r| [Integer(r[0]), Float(r[1]), r[2]] }
+  check(out[0][0] == 1 && out[0][2] == 'an apple is red', "first row #{out[0].inspect}, expected index 1")
+  check(out[0][1] > out[1][1], "scores not in descending order: #{out.inspect}")
+  out
+end
+
+def same(expected, got, what)
+  check(!expected.nil? && expected == got, "#{what}: #{got.inspect[0, 200]}")
+end
+
+def count_rows(conn, id) = Integer(q(conn, "SELECT COUNT(*) FROM #{TABLE} WHERE id = #{id}")[1][0][0])
+
+warn "# ruby #{RUBY_VERSION}, mysql2 #{Mysql2::VERSION}, client #{Mysql2::Client.info[:version]}"
+
+run_case('select1') { with(app) { |c| check(q(c, 'SELECT 1')[1] == [['1']], 'SELECT 1 gave other rows') } }
+run_case('embed_text') do
+  with(app) do |c|
+    a = vectors(q(c, "GENAI: #{EMBED_JSON}"))
+    same(a, vectors(q(c, "GENAI: #{EMBED_JSON}")), 'the same text gave different vectors on two calls')
+    $ref[:vectors] = a
+  end
+end
+run_case('rerank_text') { with(app) { |c| $ref[:rerank] = reranked(q(c, "GENAI: #{RERANK_JSON}")) } }
+run_case('embed_prepared') do
+  with(app) { |c| same($ref[:vectors], vectors(prepared(c, 'GENAI: ?', [EMBED_JSON])), 'prepared vectors differ') }
+end
+run_case('rerank_prepared') do
+  with(app) do |c|
+    same($ref[:rerank], reranked(prepared(c, 'GENAI: ?', [RERANK_JSON])), 'GENAI: ? gave')
+    same($ref[:rerank], reranked(prepared(c, RERANK_PARAMS_SQL, RERANK_PARAMS)), '? in JSON values gave')
+  end
+end
+run_case('sql_prepared_mixed') do
+  # A forwarded (backend) prepared statement, then a GENAI one, then the first again.
+  with(app) do |c|
+    stmt = c.prepare("SELECT CONCAT(?, '-x')")
+    check(stmt.execute('a', as: :array).to_a == [['a-x']], 'SELECT CONCAT(?) gave other rows')
+    same($ref[:vectors], vectors(prepared(c, 'GENAI: ?', [EMBED_JSON])), 'GENAI vectors differ')
+    check(stmt.execute('b', as: :array).to_a == [['b-x']], 'SELECT CONCAT(?) after the GENAI statement gave other rows')
+    stmt.close
+  end
+end
+
+begin
+  with(direct) do |c|
+    c.query("DROP TABLE IF EXISTS #{TABLE}")
+    c.query("CREATE TABLE #{TABLE} (id INT PRIMARY KEY, body TEXT)")
+  end
+rescue StandardError => e
+  warn "# could not create #{TABLE}: #{e.message}"
+end
+
+def transaction(id, finish)
+  with(app) do |c|
+    c.query('BEGIN')
+    c.query("INSERT INTO #{TABLE} VALUES (#{id}, 'in a transaction')")
+    vectors(q(c, "GENAI: #{EMBED_JSON}"))
+    c.query(finish)
+    count_rows(c, id)
+  end
+end
+run_case('tx_rollback') do
+  check(transaction(1, 'ROLLBACK').zero?, 'after ROLLBACK the row is still there on the same connection')
+  check(with(direct) { |c| count_rows(c, 1) }.zero?, 'rolled-back row visible from another connection')
+end
+run_case('tx_commit') do
+  transaction(2, 'COMMIT')
+  check(with(direct) { |c| count_rows(c, 2) } == 1, 'committed row not visible from another connection')
+end
+
+run_case('genai_user_embed_text') do
+  with(connect(PORT, 'genai', 'genai-pw', nil)) do |c|
+    same($ref[:vectors], vectors(q(c, "GENAI: #{EMBED_JSON}")), "vectors differ from user app's")
+  end
+end
+run_case('genai_user_embed_prepared') do
+  with(connect(PORT, 'genai', 'genai-pw', nil)) do |c|
+    same($ref[:vectors], vectors(prepared(c, 'GENAI: ?', [EMBED_JSON])), 'prepared vectors differ')
+  end
+end
+
+run_case('admin_show_variables') do
+  with(admin) do |c|
+    columns, rows = q(c, "SHOW VARIABLES LIKE 'genai-%'")
+    check(columns.size == 2, "#{columns.size} columns, expected 2 (name, value)")
+    vars = rows.to_h { |r| [r[0], r[1]] }
+    check(vars.keys.all? { |n| n.start_with?('genai-') }, "names #{vars.keys.inspect}")
+    check(vars['genai-max_documents'] == '10000', "genai-max_documents = #{vars['genai-max_documents'].inspect}")
+  end
+end
+run_case('admin_set_load_runtime') do
+  with(admin) do |c|
+    begin
+      c.query('SET genai-max_documents = 5000')
+      c.query('LOAD GENAI VARIABLES TO RUNTIME')
+      rows = q(c, RUNTIME_SQL)[1]
+      check(rows == [['5000']], "runtime value #{rows.inspect}, expected 5000")
+    ensure
+      c.query('SET genai-max_documents = 10000')
+      c.query('LOAD GENAI VARIABLES TO RUNTIME')
+    end
+    rows = q(c, RUNTIME_SQL)[1]
+    check(rows == [['10000']], "runtime value #{rows.inspect} after setting it back")
+  end
+end
+
+run_case('bad_statement') do
+  with(app) do |c|
+    code = nil
+    begin
+      c.query('GENAI: {"type":"embed","documents":[]}')
+    rescue Mysql2::Error => e
+      code = e.error_number
+    end
+    check(code == 9101, "error code #{code.inspect}, expected 9101")
+    check(q(c, 'SELECT 1')[1] == [['1']], 'SELECT 1 after the error failed')
+  end
+end
+
+begin
+  with(direct) { |c| c.query("DROP TABLE IF EXISTS #{TABLE}") }
+rescue StandardError
+  nil
+end
+exit($failed.zero? ? 0 : 1)
