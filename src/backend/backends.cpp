@@ -11,6 +11,7 @@
 #include <random>
 
 #include "backend/coroutine_warnings.h"
+#include "backend/version_probe.h"
 #include "backend/warm_cache.h"
 #include "mysql/messages.h"
 #include "mysql/protocol.h"
@@ -81,6 +82,8 @@ void Backends::apply(const RuntimeConfig& config) {
     if (!kept) existing->retire();
   }
   servers_.store(std::move(next));
+  // A first start learns the version to announce before any client asks.
+  if (server_version().empty()) janitor_cv_.notify_all();
 }
 
 asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
@@ -263,6 +266,7 @@ void Backends::stop() {
 void Backends::janitor_loop() {
   std::unique_lock lock(janitor_mutex_);
   while (!stopped_) {
+    if (server_version().empty()) probe_version(lock);
     janitor_cv_.wait_for(lock, std::chrono::seconds(1));
     if (stopped_) break;
     auto settings = this->settings();
@@ -275,6 +279,23 @@ void Backends::janitor_loop() {
 }  // namespace gp::backend
 
 namespace gp::backend {
+
+void Backends::probe_version(std::unique_lock<std::mutex>& lock) {
+  auto list = servers();
+  auto timeout = std::chrono::milliseconds(settings().connect_timeout_server_ms);
+  for (const auto& server : *list) {
+    auto cfg = server->config();
+    if (cfg.status != "ONLINE") continue;
+    lock.unlock();
+    std::string version = probe_server_version(cfg, timeout);
+    lock.lock();
+    if (stopped_) return;
+    if (!version.empty()) {
+      learn_server_version(version);
+      return;
+    }
+  }
+}
 
 void Backends::remember_version_in(std::filesystem::path file) {
   std::string saved;

@@ -90,6 +90,8 @@ class Backends : public std::enable_shared_from_this<Backends> {
 
  private:
   void janitor_loop();
+  // Reads the greeting of ONLINE servers until one tells its version.
+  void probe_version(std::unique_lock<std::mutex>& lock);
 
   ConfigStore& config_;
   SnapshotPtr<const ServerList> servers_;

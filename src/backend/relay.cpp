@@ -10,9 +10,9 @@ namespace gp::backend {
 
 namespace {
 
-// Header (4) + 0x00 + statement id (4): the part of a COM_STMT_PREPARE_OK
-// that names the statement.
-constexpr size_t kPrepareIdEnd = 9;
+// Frame header (4) + the fixed part of a COM_STMT_PREPARE_OK (0x00, id,
+// column and parameter counts): enough to read and replace the id.
+constexpr size_t kPrepareIdEnd = 13;
 
 }  // namespace
 
@@ -47,9 +47,9 @@ asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTra
       if (head.size() >= kPrepareIdEnd) {
         // The first frame's payload starts after its 4-byte header.
         std::string first = head.substr(4, kPrepareIdEnd - 4);
-        if (auto id = mysql::statement_id_of(first); id && first[0] == 0) {
-          result.backend_statement_id = *id;
-          mysql::set_statement_id(first, *client_statement_id);
+        if (auto header = mysql::parse_prepare_ok_header(first)) {
+          result.backend_statement_id = header->statement_id;
+          mysql::set_prepare_ok_statement_id(first, *client_statement_id);
           head.replace(4, first.size(), first);
         }
       }

@@ -35,9 +35,14 @@ class StatementRegistry {
 
   PreparedStatement& add(uint32_t id, PreparedStatement statement) {
     statement.long_data.resize(statement.param_count);
+    last_prepared_ = id;
     return statements_[id] = std::move(statement);
   }
-  PreparedStatement* find(uint32_t id) {
+  // MariaDB clients may name "the statement prepared last" as 0xffffffff
+  // (node mariadb pipelines PREPARE and EXECUTE that way). `id` is replaced
+  // by the statement's own id.
+  PreparedStatement* find(uint32_t& id) {
+    if (id == kLastPrepared) id = last_prepared_;
     auto it = statements_.find(id);
     return it == statements_.end() ? nullptr : &it->second;
   }
@@ -45,8 +50,10 @@ class StatementRegistry {
   bool empty() const { return statements_.empty(); }
 
  private:
+  static constexpr uint32_t kLastPrepared = 0xffffffff;
   std::unordered_map<uint32_t, PreparedStatement> statements_;
   uint32_t next_id_ = 1;
+  uint32_t last_prepared_ = 0;
 };
 
 }  // namespace gp::frontend
