@@ -35,8 +35,8 @@ struct ConnectionKey {
 struct ConnectionState {
   std::shared_ptr<ServerPool> server;
   ConnectionKey key;
-  uint32_t capabilities = 0;  // negotiated with the server
-  uint32_t thread_id = 0;     // the server's connection id, for KILL
+  uint32_t capabilities = 0;   // negotiated with the server
+  uint32_t thread_id = 0;      // the server's connection id, for KILL
   std::string server_version;  // from the server's greeting
   std::string schema;
   bool schema_known = true;  // false after COM_RESET_CONNECTION

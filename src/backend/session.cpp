@@ -113,9 +113,8 @@ void BackendSession::Impl::after_statement(uint8_t command, std::string_view arg
   auto& state = conn->state();
   if (outcome.status) {
     state.status_flags = *outcome.status;
-    constexpr uint16_t kSessionBits =
-        status::kInTrans | status::kAutocommit | status::kInTransReadonly |
-        status::kNoBackslashEscapes;
+    constexpr uint16_t kSessionBits = status::kInTrans | status::kAutocommit |
+                                      status::kInTransReadonly | status::kNoBackslashEscapes;
     session_status = *outcome.status & kSessionBits;
   }
   bool schema_change = false;

@@ -1,10 +1,10 @@
 #include "backend/version_probe.h"
 
 #include <array>
-#include <functional>
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <functional>
 #include <optional>
 
 #include "mysql/handshake.h"

@@ -2,9 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "frontend/bound_statement.h"
 #include "frontend/packet_channel.h"
 #include "frontend/server_auth.h"
 #include "mysql/messages.h"
+#include "mysql/prepared.h"
 #include "mysql/protocol.h"
 
 namespace gp::frontend {
@@ -22,6 +28,189 @@ std::optional<std::string> admin_password(std::string_view credentials, std::str
   }
   return std::nullopt;
 }
+
+namespace {
+
+using mysql::Command;
+
+constexpr uint16_t kUnknownStatementHandler = 1243;  // ER_UNKNOWN_STMT_HANDLER
+
+// A statement prepared on the admin interface: its text, bound and run by
+// the admin store at each execute.
+struct AdminStatement {
+  std::string sql;
+  uint16_t param_count = 0;
+  std::vector<mysql::ParamType> types;
+  std::vector<std::optional<std::string>> long_data;
+};
+
+class AdminSession {
+ public:
+  AdminSession(PacketChannel& channel, SessionContext& context, uint32_t capabilities)
+      : channel_(channel), context_(context), caps_(capabilities) {}
+
+  // Returns false when the session must end.
+  asio::awaitable<bool> dispatch(std::string& packet) {
+    const auto command = static_cast<Command>(static_cast<uint8_t>(packet[0]));
+    switch (command) {
+      case Command::kQuit:
+        co_return false;
+      case Command::kPing:
+      case Command::kInitDb:
+      case Command::kResetConnection:
+        queue_ok();
+        break;
+      case Command::kQuery:
+        queue_answer(run(std::string_view(packet).substr(1)), Protocol::kText);
+        break;
+      case Command::kStmtPrepare:
+        prepare(std::string_view(packet).substr(1));
+        break;
+      case Command::kStmtExecute:
+        execute(packet);
+        break;
+      case Command::kStmtSendLongData:
+      case Command::kStmtClose:
+        statement_without_answer(command, packet);
+        co_return true;
+      case Command::kStmtReset:
+        reset(packet);
+        break;
+      default:
+        queue_error(Error{errc::kUnknownCommand, "08S01",
+                          "command " + std::to_string(static_cast<int>(packet[0])) +
+                              " is not supported on the admin interface"});
+    }
+    co_return !co_await channel_.flush();
+  }
+
+ private:
+  enum class Protocol { kText, kBinary };
+
+  // The admin store is SQLite: statements are short and run inline on the
+  // admin thread, which serves no client traffic.
+  Result<mysql::QueryResult> run(std::string_view sql) { return context_.admin.execute(sql); }
+
+  void prepare(std::string_view sql) {
+    size_t params = count_parameters(sql);
+    if (params > 0xffff) {
+      queue_error(Error{errc::kParseError, "42000", "too many '?' parameters (at most 65535)"});
+      return;
+    }
+    uint32_t id = next_id_++;
+    AdminStatement statement;
+    statement.sql = std::string(sql);
+    statement.param_count = static_cast<uint16_t>(params);
+    statement.long_data.resize(params);
+    statements_[id] = std::move(statement);
+    last_prepared_ = id;
+    mysql::PrepareOk ok;
+    ok.statement_id = id;
+    ok.params.assign(params, mysql::param_column());
+    ok.status_flags = mysql::status::kAutocommit;
+    // The columns are known only once the statement runs; the execute's
+    // result set describes them.
+    mysql::append_prepare_ok(channel_.out(), channel_.seq(), ok, caps_);
+  }
+
+  AdminStatement* find(uint32_t& id) {
+    if (id == 0xffffffff) id = last_prepared_;  // MariaDB: the statement prepared last
+    auto it = statements_.find(id);
+    return it == statements_.end() ? nullptr : &it->second;
+  }
+
+  void execute(std::string_view packet) {
+    auto id = mysql::statement_id_of(packet);
+    AdminStatement* statement = id ? find(*id) : nullptr;
+    if (!statement) {
+      queue_error(unknown_statement(id ? *id : 0, "mysqld_stmt_execute"));
+      return;
+    }
+    auto request = mysql::parse_execute(packet, statement->param_count, statement->types,
+                                        statement->long_data);
+    for (auto& data : statement->long_data) data.reset();
+    if (!request) {
+      queue_error(request.error());
+      return;
+    }
+    statement->types = std::move(request->types);
+    queue_answer(run(bind_parameters(statement->sql, request->params)), Protocol::kBinary);
+  }
+
+  void statement_without_answer(Command command, std::string_view packet) {
+    auto id = mysql::statement_id_of(packet);
+    AdminStatement* statement = id ? find(*id) : nullptr;
+    if (!statement) return;
+    if (command == Command::kStmtClose) {
+      statements_.erase(*id);
+      return;
+    }
+    auto data = mysql::parse_send_long_data(packet);
+    if (data && data->param_id < statement->long_data.size()) {
+      auto& slot = statement->long_data[data->param_id];
+      if (!slot) slot.emplace();
+      slot->append(data->data);
+    }
+  }
+
+  void reset(std::string_view packet) {
+    auto id = mysql::statement_id_of(packet);
+    AdminStatement* statement = id ? find(*id) : nullptr;
+    if (!statement) {
+      queue_error(unknown_statement(id ? *id : 0, "mysqld_stmt_reset"));
+      return;
+    }
+    for (auto& data : statement->long_data) data.reset();
+    queue_ok();
+  }
+
+  static Error unknown_statement(uint32_t id, std::string_view where) {
+    return Error{kUnknownStatementHandler, "HY000",
+                 "Unknown prepared statement handler (" + std::to_string(id) + ") given to " +
+                     std::string(where)};
+  }
+
+  void queue_answer(const Result<mysql::QueryResult>& result, Protocol protocol) {
+    if (!result) {
+      queue_error(result.error());
+      return;
+    }
+    const auto* rows = std::get_if<mysql::ResultSet>(&*result);
+    if (protocol == Protocol::kText || !rows) {
+      mysql::append_query_result(channel_.out(), channel_.seq(), *result, caps_,
+                                 mysql::status::kAutocommit);
+      return;
+    }
+    if (mysql::append_binary_resultset(channel_.out(), channel_.seq(), *rows, caps_,
+                                       mysql::status::kAutocommit)) {
+      return;
+    }
+    // SQLite lets a value of any type sit in a column: when one does not
+    // fit the column's declared type, every column goes as text.
+    mysql::ResultSet as_text = *rows;
+    for (auto& column : as_text.columns) column = mysql::Column::text(column.name);
+    auto written = mysql::append_binary_resultset(channel_.out(), channel_.seq(), as_text, caps_,
+                                                  mysql::status::kAutocommit);
+    if (!written) queue_error(written.error());
+  }
+
+  void queue_ok() {
+    mysql::OkPacket ok;
+    ok.status_flags = mysql::status::kAutocommit;
+    channel_.queue(mysql::encode_ok(ok, caps_));
+  }
+
+  void queue_error(const Error& error) { channel_.queue(mysql::encode_err(error, caps_)); }
+
+  PacketChannel& channel_;
+  SessionContext& context_;
+  uint32_t caps_;
+  std::unordered_map<uint32_t, AdminStatement> statements_;
+  uint32_t next_id_ = 1;
+  uint32_t last_prepared_ = 0;
+};
+
+}  // namespace
 
 asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionContext& context) {
   struct Connected {
@@ -43,13 +232,13 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
   auto client = co_await authenticate_client(channel, greeting, lookup);
   if (!client) co_return;
   channel.set_max_payload(1u << 26);
-  const uint32_t caps = client->capabilities;
+  AdminSession session(channel, context, client->capabilities);
 
   for (;;) {
     auto packet = co_await channel.read();
     if (!packet) {
       if (!channel.closed()) {
-        channel.queue(mysql::encode_err(packet.error(), caps));
+        channel.queue(mysql::encode_err(packet.error(), client->capabilities));
         co_await channel.flush();
         // As on the client port: let the error arrive before the close.
         co_await channel.discard_input(kDiscardOnError);
@@ -57,35 +246,7 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
       co_return;
     }
     if (packet->empty()) co_return;
-    const auto command = static_cast<mysql::Command>(static_cast<uint8_t>((*packet)[0]));
-    std::error_code ec;
-    if (command == mysql::Command::kQuit) co_return;
-    if (command == mysql::Command::kPing || command == mysql::Command::kInitDb ||
-        command == mysql::Command::kResetConnection) {
-      mysql::OkPacket ok;
-      ok.status_flags = mysql::status::kAutocommit;
-      channel.queue(mysql::encode_ok(ok, caps));
-      ec = co_await channel.flush();
-    } else if (command == mysql::Command::kQuery) {
-      // The admin store is SQLite: statements are short and run inline on the
-      // admin thread, which serves no client traffic.
-      auto result = context.admin.execute(std::string_view(*packet).substr(1));
-      if (result) {
-        mysql::append_query_result(channel.out(), channel.seq(), *result, caps,
-                                   mysql::status::kAutocommit);
-        ec = co_await channel.flush();
-      } else {
-        channel.queue(mysql::encode_err(result.error(), caps));
-        ec = co_await channel.flush();
-      }
-    } else {
-      Error error{errc::kUnknownCommand, "08S01",
-                  "command " + std::to_string(static_cast<int>((*packet)[0])) +
-                      " is not supported on the admin interface"};
-      channel.queue(mysql::encode_err(error, caps));
-      ec = co_await channel.flush();
-    }
-    if (ec) co_return;
+    if (!co_await session.dispatch(*packet)) co_return;
   }
 }
 

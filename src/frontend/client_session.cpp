@@ -232,8 +232,8 @@ class ClientSession {
       mysql::set_statement_id(packet, statement->backend_id);
       co_return co_await forward(packet);
     }
-    auto request =
-        mysql::parse_execute(packet, statement->param_count, statement->types, statement->long_data);
+    auto request = mysql::parse_execute(packet, statement->param_count, statement->types,
+                                        statement->long_data);
     for (auto& data : statement->long_data) data.reset();
     if (!request) {
       queue_error(request.error());
@@ -421,8 +421,7 @@ class ClientSession {
     if (error.code == errc::kBackendLost) {
       // Part of a response already reached the client: the stream cannot be
       // repaired, so the client sees the connection end (as with a dead server).
-      spdlog::warn("client {} lost its backend mid-response: {}", connection_id_,
-                   error.message);
+      spdlog::warn("client {} lost its backend mid-response: {}", connection_id_, error.message);
       co_return false;
     }
     queue_error(error);

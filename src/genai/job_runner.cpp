@@ -22,7 +22,8 @@ Result<ResultSet> build_result(Job& job) {
       return embed_result_from_sql(std::move(**job.sql_result), computed, req.format);
     return embed_result(computed, req.format);
   }
-  if (job.sql_result) return rerank_result_from_sql(std::move(**job.sql_result), computed, req.top_n);
+  if (job.sql_result)
+    return rerank_result_from_sql(std::move(**job.sql_result), computed, req.top_n);
   return rerank_result(computed, std::move(job.request.documents), req.top_n, req.columns);
 }
 

@@ -49,8 +49,7 @@ Error unterminated(size_t offset) {
 
 }  // namespace
 
-Result<GenaiTemplate> parse_genai_template(std::string_view statement,
-                                           bool no_backslash_escapes) {
+Result<GenaiTemplate> parse_genai_template(std::string_view statement, bool no_backslash_escapes) {
   std::string_view body = after_prefix(statement);
   // JSON's own strings always use backslash escapes, so the text is read
   // with them; only SQL literals follow the session's mode.
@@ -110,10 +109,9 @@ Result<std::string> bind_genai_template(const GenaiTemplate& tmpl,
                                         std::span<const mysql::ParamValue> params) {
   using Kind = mysql::ParamValue::Kind;
   if (params.size() != tmpl.parameter_count()) {
-    return std::unexpected(invalid_request("the statement has " +
-                                           std::to_string(tmpl.parameter_count()) +
-                                           " parameters, " + std::to_string(params.size()) +
-                                           " were bound"));
+    return std::unexpected(
+        invalid_request("the statement has " + std::to_string(tmpl.parameter_count()) +
+                        " parameters, " + std::to_string(params.size()) + " were bound"));
   }
   std::string out = "GENAI: ";
   if (tmpl.whole_json_parameter) {
@@ -165,7 +163,8 @@ std::vector<mysql::Column> template_columns(const GenaiTemplate& tmpl) {
   // Parameters stand in as null: only literal keys decide the columns.
   std::string json = tmpl.pieces[0];
   for (size_t i = 1; i < tmpl.pieces.size(); ++i) json += "null" + tmpl.pieces[i];
-  while (!json.empty() && (json.back() == ';' || std::isspace(static_cast<unsigned char>(json.back()))))
+  while (!json.empty() &&
+         (json.back() == ';' || std::isspace(static_cast<unsigned char>(json.back()))))
     json.pop_back();
   auto request = nlohmann::json::parse(json, nullptr, false);
   if (!request.is_object() || request.contains("document_from_sql")) return {};

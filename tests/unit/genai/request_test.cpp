@@ -156,7 +156,8 @@ TEST(ParseGenai, BlankAndNullDocumentsAreKept) {
   EXPECT_TRUE(is_blank_document(r->documents[1]));
   EXPECT_TRUE(is_blank_document(r->documents[2]));
   EXPECT_TRUE(is_blank_document(r->documents[3]));
-  expect_invalid(R"(GENAI: {"type":"embed","documents":["a",1]})", {"documents[1]", "string or null"});
+  expect_invalid(R"(GENAI: {"type":"embed","documents":["a",1]})",
+                 {"documents[1]", "string or null"});
 }
 
 TEST(ParseGenai, MaxDocuments) {
