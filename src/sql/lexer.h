@@ -20,6 +20,9 @@ inline bool is_space(unsigned char c) {
   return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+// Whether `name` (any case) is a character set MySQL or MariaDB knows.
+bool is_charset_name(std::string_view name);
+
 // Reads one token at a time from `sql`. The whole text stays visible so that
 // a token is decided by the bytes that follow it even when the caller stops
 // early (at the end of an executable comment's content).

@@ -34,9 +34,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/error.h"
+#include "mysql/resultset.h"
 
 namespace gp::sql {
 
@@ -111,5 +117,66 @@ bool is_word(const Token& token, std::string_view keyword);
 
 // ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b);
+
+// ---------------------------------------------------------------------------
+// Statements a driver sends at connect time, answered without a server.
+// docs/SESSION_QUERIES.md lists them and the variable table.
+
+// What the proxy advertises as the server's global variables.
+struct SessionDefaults {
+  std::string version;  // advertised server version, e.g. "10.11.6-MariaDB" or "8.0.36"
+  std::string version_comment = "genaiproxy";
+  uint64_t max_allowed_packet = 67108864;
+  std::string character_set = "utf8mb4";
+  std::string collation = "utf8mb4_general_ci";
+  bool autocommit = true;
+  bool have_ssl = false;
+  std::string system_time_zone;  // the machine's zone name, e.g. "UTC"
+  std::string hostname;          // the machine's host name
+  uint16_t port = 6033;          // the port the client connected to
+};
+
+// The system variables of one session. Keys are lower-case names without the
+// @@ and scope; values are as SHOW VARIABLES prints them (booleans ON/OFF,
+// numbers in decimal); std::nullopt is SQL NULL. A variable is known exactly
+// when it is a key of `global`. Which variables exist and their defaults
+// depend on whether `version` names MariaDB or MySQL.
+struct SessionVariables {
+  std::map<std::string, std::optional<std::string>> values;  // session scope
+  std::map<std::string, std::optional<std::string>> global;  // what DEFAULT restores
+  static SessionVariables defaults(const SessionDefaults& d);
+};
+
+// The lexical options the session's sql_mode implies (ANSI_QUOTES,
+// NO_BACKSLASH_ESCAPES, alone or through ANSI and the other combined modes).
+LexOptions lex_options(const SessionVariables& vars);
+
+struct SessionInfo {
+  std::string user;
+  std::string host;      // the client's address, as USER() shows it
+  std::string database;  // empty: none
+  uint32_t connection_id = 0;
+};
+
+// The outcome of a statement answered locally: the answer, and what the
+// caller must apply to the session's state.
+struct LocalAnswer {
+  mysql::QueryResult result;        // OkPacket or ResultSet; status flags are the caller's
+  bool autocommit_changed = false;  // the statement changed @@autocommit (vars has the new value)
+  enum class Transaction { kNone, kBegin, kCommit, kRollback } transaction = Transaction::kNone;
+  std::optional<std::string> use_database;  // USE: the caller checks and switches
+};
+
+// Answers `sql` when it is one of the statements drivers send at connect time
+// and the answer follows exactly from `vars` and `info`; SET updates `vars`
+// (all assignments or none). Returns std::nullopt when the statement is not
+// one of them (the caller forwards it or reports that it needs a backend).
+// An Error is for a statement of that kind that the server would reject, with
+// the server's code and message (1193 unknown variable, 1231 bad value, 1232
+// bad type, 1229/1238/1621 wrong scope or read-only, 1115/1273/1253 bad
+// character set or collation). `sql` is read under lex_options(vars).
+Result<std::optional<LocalAnswer>> answer_session_query(std::string_view sql,
+                                                        SessionVariables& vars,
+                                                        const SessionInfo& info);
 
 }  // namespace gp::sql

@@ -37,6 +37,13 @@ bool dash_comment_follows(unsigned char c) {
 
 }  // namespace
 
+bool is_charset_name(std::string_view name) {
+  for (auto cs : kCharsets) {
+    if (iequals(cs, name)) return true;
+  }
+  return false;
+}
+
 size_t Lexer::executable_marker(size_t at_pos) const {
   size_t p;
   if (s_.substr(at_pos, 3) == "/*!") {
@@ -80,10 +87,7 @@ Token Lexer::quoted(size_t start, size_t quote_at, TokenKind kind, bool escapes)
 size_t Lexer::introducer_end(size_t start) const {
   size_t p = start + 1;
   while (is_ident_char(at(p))) ++p;
-  std::string_view name = s_.substr(start + 1, p - start - 1);
-  bool known = false;
-  for (auto cs : kCharsets) known = known || iequals(cs, name);
-  if (!known) return npos;
+  if (!is_charset_name(s_.substr(start + 1, p - start - 1))) return npos;
   while (is_space(at(p))) ++p;
   return has(p) && string_quote(at(p)) ? p : npos;
 }

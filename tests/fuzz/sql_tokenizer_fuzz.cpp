@@ -2,7 +2,9 @@
 // them): tokens cover the input exactly and in order, significant tokens are
 // in order and inside the input, literal decoders never crash, and a quoted
 // copy of the input reads back as one string with the input as its value.
-// fuzz-sources: src/sql/tokenizer.cpp src/sql/literals.cpp
+// The connect-time statement evaluator runs on the same input: it answers,
+// declines or fails with a well-formed error, never crashes.
+// fuzz-sources: src/sql/*.cpp src/mysql/*.cpp
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -45,6 +47,20 @@ void check(std::string_view sql, gp::sql::LexOptions options) {
   auto tokens = gp::sql::tokenize(quoted, options);
   if (tokens.size() != 1 || tokens[0].kind != TokenKind::kString) __builtin_trap();
   if (gp::sql::string_value(tokens[0], options) != sql) __builtin_trap();
+
+  static const gp::sql::SessionVariables kDefaults = [] {
+    gp::sql::SessionDefaults d;
+    d.version = "10.11.6-MariaDB";
+    return gp::sql::SessionVariables::defaults(d);
+  }();
+  gp::sql::SessionVariables vars = kDefaults;
+  if (options.ansi_quotes) vars.values["sql_mode"] = "ANSI_QUOTES";
+  gp::sql::SessionInfo info{"u", "h", "db", 1};
+  auto r = gp::sql::answer_session_query(sql, vars, info);
+  if (!r && (r.error().code == 0 || r.error().sqlstate.size() != 5 || r.error().message.empty())) {
+    __builtin_trap();
+  }
+  if (vars.values.size() != kDefaults.values.size()) __builtin_trap();
 }
 
 }  // namespace
