@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
   gp::backend::BackendManager backends(config, metrics);
   backends.remember_version_in(
       (std::filesystem::path((*admin)->datadir()) / "backend_version").string());
+  (*admin)->set_server_version_source([&config, &backends] {
+    return backends.advertised_version(config.current()->mysql.server_version) + "-genaiproxy";
+  });
   gp::frontend::Frontend frontend(config, metrics, **admin, engine, backends);
   gp::http::MetricsServer metrics_server(config, metrics);
   engine.start();

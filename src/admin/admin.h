@@ -3,6 +3,7 @@
 // show the published snapshot; `stats_*` tables show live counters.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,10 @@ class Admin {
 
   // The datadir in use.
   virtual const std::string& datadir() const = 0;
+
+  // Where `SELECT VERSION()` and `@@version` read the version the proxy
+  // announces (mysql-server_version resolved against the backends).
+  virtual void set_server_version_source(std::function<std::string()> source) = 0;
 };
 
 }  // namespace gp::admin

@@ -22,6 +22,9 @@ class AdminImpl final : public Admin {
             MetricsRegistry& metrics);
 
   Result<mysql::QueryResult> execute(std::string_view sql) override;
+  void set_server_version_source(std::function<std::string()> source) override {
+    server_version_ = std::move(source);
+  }
   const std::string& datadir() const override { return datadir_; }
 
   // Startup: fill memory from the file or disk, then publish everything.
@@ -69,6 +72,7 @@ class AdminImpl final : public Admin {
   // saved back instead of the resolved secret.
   VariableMap runtime_key_text_;
   std::set<std::string> stats_tables_;
+  std::function<std::string()> server_version_;
 };
 
 // A guard that runs admin-supplied SQL untrusted for its lifetime.

@@ -70,7 +70,7 @@ Result<mysql::QueryResult> AdminImpl::select_variables(const SelectVariables& se
     if (item == "@@version_comment") {
       row.emplace_back(std::string(kVersionComment));
     } else if (item == "@@version" || item == "version()") {
-      row.emplace_back(snapshot->mysql.server_version);
+      row.emplace_back(server_version_ ? server_version_() : snapshot->mysql.server_version);
     } else if (item == "database()") {
       row.emplace_back("main");
     } else if (item == "user()" || item == "current_user()") {

@@ -32,6 +32,11 @@ class BackendManager {
   // for the next start; empty while none is known. Thread-safe.
   void remember_version_in(const std::string& file);
   std::string server_version() const;
+  // The version greetings announce: `configured` (mysql-server_version), or
+  // with "auto" the backends' own, 8.0.36 while none is known. Drivers choose
+  // their dialect from it: Connector/J asks a MySQL 8 for
+  // @@transaction_isolation, which MariaDB lacks.
+  std::string advertised_version(const std::string& configured) const;
 
   struct Impl;
   Impl& impl() { return *impl_; }

@@ -25,6 +25,12 @@ std::string BackendManager::server_version() const {
   return impl_->backends->server_version();
 }
 
+std::string BackendManager::advertised_version(const std::string& configured) const {
+  if (configured != "auto") return configured;
+  std::string learnt = server_version();
+  return learnt.empty() ? "8.0.36" : learnt;
+}
+
 void BackendManager::stop() {
   impl_->backends->stop();
 }

@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "frontend/bound_statement.h"
+#include "frontend/local_answers.h"
 #include "frontend/packet_channel.h"
 #include "frontend/server_auth.h"
 #include "mysql/messages.h"
 #include "mysql/prepared.h"
 #include "mysql/protocol.h"
+#include "sql/sql.h"
 
 namespace gp::frontend {
 
@@ -46,8 +48,16 @@ struct AdminStatement {
 
 class AdminSession {
  public:
-  AdminSession(PacketChannel& channel, SessionContext& context, uint32_t capabilities)
-      : channel_(channel), context_(context), caps_(capabilities) {}
+  AdminSession(PacketChannel& channel, SessionContext& context, const AuthenticatedClient& client,
+               std::string version, uint32_t connection_id, uint16_t port)
+      : channel_(channel),
+        context_(context),
+        caps_(client.capabilities),
+        user_(client.username),
+        peer_(channel.peer()),
+        connection_id_(connection_id),
+        variables_(sql::SessionVariables::defaults(
+            session_defaults(std::move(version), client.charset, 1u << 26, port))) {}
 
   // Returns false when the session must end.
   asio::awaitable<bool> dispatch(std::string& packet) {
@@ -88,8 +98,21 @@ class AdminSession {
   enum class Protocol { kText, kBinary };
 
   // The admin store is SQLite: statements are short and run inline on the
-  // admin thread, which serves no client traffic.
-  Result<mysql::QueryResult> run(std::string_view sql) { return context_.admin.execute(sql); }
+  // admin thread, which serves no client traffic. What it does not know as an
+  // admin statement (an unknown @@variable, a SHOW VARIABLES WHERE...) may be
+  // one of the queries drivers send on connect: those get a MySQL server's
+  // answer, so that JDBC, SQLAlchemy and the others can connect here too.
+  Result<mysql::QueryResult> run(std::string_view sql) {
+    auto result = context_.admin.execute(sql);
+    if (result || (result.error().code != errc::kUnknownSystemVariable &&
+                   result.error().code != errc::kParseError)) {
+      return result;
+    }
+    sql::SessionInfo info{user_, peer_, "main", connection_id_};
+    auto local = sql::answer_session_query(sql, variables_, info);
+    if (!local || !*local) return result;
+    return std::move((*local)->result);
+  }
 
   void prepare(std::string_view sql) {
     size_t params = count_parameters(sql);
@@ -205,6 +228,10 @@ class AdminSession {
   PacketChannel& channel_;
   SessionContext& context_;
   uint32_t caps_;
+  std::string user_;
+  std::string peer_;
+  uint32_t connection_id_;
+  sql::SessionVariables variables_;
   std::unordered_map<uint32_t, AdminStatement> statements_;
   uint32_t next_id_ = 1;
   uint32_t last_prepared_ = 0;
@@ -223,8 +250,9 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
 
   PacketChannel channel(std::move(socket), 1u << 26);
   auto config = context.config.current();
-  GreetingOptions greeting{context.server_version(*config) + "-genaiproxy-admin",
-                           context.next_connection_id.fetch_add(1),
+  std::string version = context.server_version(*config) + "-genaiproxy-admin";
+  uint32_t connection_id = context.next_connection_id.fetch_add(1);
+  GreetingOptions greeting{version, connection_id,
                            std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
   PasswordLookup lookup = [&](const std::string& user) {
     return admin_password(context.config.current()->admin.admin_credentials, user);
@@ -232,7 +260,9 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
   auto client = co_await authenticate_client(channel, greeting, lookup);
   if (!client) co_return;
   channel.set_max_payload(1u << 26);
-  AdminSession session(channel, context, client->capabilities);
+  std::error_code ec;
+  auto local = channel.socket().local_endpoint(ec);
+  AdminSession session(channel, context, *client, version, connection_id, ec ? 0 : local.port());
 
   for (;;) {
     auto packet = co_await channel.read();

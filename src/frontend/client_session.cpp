@@ -24,6 +24,7 @@
 #include "mysql/messages.h"
 #include "mysql/prepared.h"
 #include "mysql/protocol.h"
+#include "sql/sql.h"
 
 namespace gp::frontend {
 
@@ -57,7 +58,8 @@ class ClientSession {
 
   asio::awaitable<void> run() {
     auto config = context_.config.current();
-    GreetingOptions greeting{context_.server_version(*config) + "-genaiproxy", connection_id_,
+    greeting_version_ = context_.server_version(*config) + "-genaiproxy";
+    GreetingOptions greeting{greeting_version_, connection_id_,
                              std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
     PasswordLookup lookup = [&](const std::string& name) { return find_user(*config, name); };
     auto client = co_await authenticate_client(channel_, greeting, lookup);
@@ -153,11 +155,18 @@ class ClientSession {
       std::string statement(sql);
       co_return co_await genai(std::move(statement));
     }
-    if (auto local = answer_locally(sql, has_backend())) {
-      queue_result(*local);
+    bool backend_available = has_backend();
+    auto local = answer_locally(sql, backend_available, variables(), session_info());
+    if (!local) {
+      queue_error(local.error());
       co_return co_await flush();
     }
-    if (!has_backend()) {
+    if (*local) {
+      apply(**local);
+      queue_result((*local)->result);
+      co_return co_await flush();
+    }
+    if (!backend_available) {
       queue_error(no_backend_error());
       co_return co_await flush();
     }
@@ -301,6 +310,40 @@ class ClientSession {
     return Error{kUnknownStatementHandler, "HY000",
                  "Unknown prepared statement handler (" + std::to_string(id) + ") given to " +
                      std::string(where)};
+  }
+
+  // The session's system variables, as a server would show them; they are
+  // what the proxy answers when the session has no backend.
+  sql::SessionVariables& variables() {
+    if (!variables_) {
+      auto config = context_.config.current();
+      std::error_code ec;
+      auto local = channel_.socket().local_endpoint(ec);
+      variables_ = sql::SessionVariables::defaults(session_defaults(
+          greeting_version_, client_.charset,
+          static_cast<uint64_t>(config->mysql.max_allowed_packet), ec ? 0 : local.port()));
+    }
+    return *variables_;
+  }
+
+  sql::SessionInfo session_info() const {
+    return {client_.username, channel_.peer(), client_.database, connection_id_};
+  }
+
+  // What a locally answered statement changed in the session.
+  void apply(const sql::LocalAnswer& answer) {
+    if (answer.use_database) client_.database = *answer.use_database;
+    if (answer.autocommit_changed) {
+      const auto& value = variables().values["autocommit"];
+      autocommit_ = value && (*value == "ON" || *value == "1");
+      // As in MySQL, switching autocommit on commits the open transaction.
+      if (autocommit_) in_transaction_ = false;
+    }
+    using T = sql::LocalAnswer::Transaction;
+    if (answer.transaction == T::kBegin) in_transaction_ = true;
+    if (answer.transaction == T::kCommit || answer.transaction == T::kRollback) {
+      in_transaction_ = false;
+    }
   }
 
   bool no_backslash_escapes() const {
@@ -478,6 +521,9 @@ class ClientSession {
     uint16_t flags = 0;
     if (autocommit_) flags |= mysql::status::kAutocommit;
     if (in_transaction_) flags |= mysql::status::kInTrans;
+    if (variables_ && sql::lex_options(*variables_).no_backslash_escapes) {
+      flags |= mysql::status::kNoBackslashEscapes;
+    }
     return flags;
   }
 
@@ -490,6 +536,8 @@ class ClientSession {
   MysqlUser user_;
   std::shared_ptr<backend::BackendSession> backend_;
   StatementRegistry statements_;
+  std::string greeting_version_;
+  std::optional<sql::SessionVariables> variables_;
   // Transaction state of a session that has no backend connection yet.
   bool autocommit_ = true;
   bool in_transaction_ = false;

@@ -27,10 +27,6 @@ struct FrontendCounters {
   std::atomic<uint64_t> admin_connections_connected{0};
 };
 
-// Advertised while mysql-server_version is "auto" and no backend has told
-// its own version yet.
-inline constexpr std::string_view kFallbackServerVersion = "8.0.36";
-
 struct SessionContext {
   ConfigStore& config;
   admin::Admin& admin;
@@ -39,13 +35,9 @@ struct SessionContext {
   FrontendCounters counters;
   std::atomic<uint32_t> next_connection_id{1};
 
-  // The version greetings announce: mysql-server_version, or with "auto"
-  // the backends' own (drivers choose their dialect from it: Connector/J
-  // asks MySQL 8 for @@transaction_isolation, which MariaDB lacks).
+  // The version greetings announce (see BackendManager::advertised_version).
   std::string server_version(const RuntimeConfig& snapshot) const {
-    if (snapshot.mysql.server_version != "auto") return snapshot.mysql.server_version;
-    std::string learnt = backends.server_version();
-    return learnt.empty() ? std::string(kFallbackServerVersion) : learnt;
+    return backends.advertised_version(snapshot.mysql.server_version);
   }
 };
 
