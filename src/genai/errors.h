@@ -32,7 +32,7 @@ inline Error genai_error(uint16_t code, std::string message) {
 }
 inline Error disabled_error() {
   return genai_error(errc::kUnavailable,
-                     "GENAI: module disabled (genai-enabled=false); SET genai-enabled=true and "
+                     "GenAI module disabled (genai-enabled=false): SET genai-enabled=true and "
                      "LOAD GENAI VARIABLES TO RUNTIME on the admin interface to enable it");
 }
 

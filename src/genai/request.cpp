@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <nlohmann/json.hpp>
+#include <cmath>
 #include <string>
 
 #include "genai/errors.h"
@@ -54,7 +55,25 @@ class ErrorLocator : public nlohmann::json_sax<nlohmann::json> {
   }
 };
 
+// simdjson refuses integers beyond 64 bits as a number error for the whole
+// document; name the key that holds one.
+std::optional<Error> big_integer_error(std::string_view json) {
+  auto request = nlohmann::json::parse(json, nullptr, false);
+  if (!request.is_object()) return std::nullopt;
+  for (const auto& [key, value] : request.items()) {
+    double v = value.is_number_float() ? value.get<double>() : 0;
+    if (value.is_number_float() && std::floor(v) == v && std::fabs(v) >= 0x1p63) {
+      return invalid_request("'" + key + "' is out of range: " + value.dump() +
+                             " does not fit in 64 bits");
+    }
+  }
+  return std::nullopt;
+}
+
 Error json_error(std::string_view json, simdjson::error_code code) {
+  if (code == simdjson::NUMBER_ERROR) {
+    if (auto named = big_integer_error(json)) return *named;
+  }
   ErrorLocator locator;
   nlohmann::json::sax_parse(json, &locator, nlohmann::json::input_format_t::json, true, false);
   if (locator.failed) {
