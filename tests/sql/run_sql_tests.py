@@ -58,11 +58,11 @@ def parse(path):
             rec.options = words[2:]
             if body and body[0].startswith("columns:"):
                 rec.columns = [c.strip() for c in body.pop(0)[len("columns:"):].split(",")]
-            if "----" in body:
-                cut = body.index("----")
-                body, rec.expected = body[:cut], body[cut + 1:]
         elif rec.kind not in ("statement", "connection", "reconnect", "require"):
             raise SyntaxError(f"{path}:{start}: unknown directive {rec.kind!r}")
+        if rec.kind in ("query", "statement") and "----" in body:
+            cut = body.index("----")
+            body, rec.expected = body[:cut], body[cut + 1:]
         rec.sql = "\n".join(body)
         records.append(rec)
     return records
@@ -175,8 +175,10 @@ class FileRun:
             code, message = (e.args + ("",))[:2]
             if rec.args[0] != "error":
                 self.fail(rec, f"expected success, got error {code}: {message}")
-            elif str(code) != rec.args[1] or " ".join(rec.args[2:]) not in str(message):
-                self.fail(rec, f"expected error {' '.join(rec.args[1:])}, got {code}: {message}")
+            elif str(code) != rec.args[1] or not all(
+                    f in str(message) for f in [" ".join(rec.args[2:])] + (rec.expected or [])):
+                wanted = " ".join(rec.args[1:] + (rec.expected or []))
+                self.fail(rec, f"expected error {wanted}, got {code}: {message}")
             return
         if rec.args[0] == "error":
             self.fail(rec, f"expected error {' '.join(rec.args[1:])}, but it succeeded")
