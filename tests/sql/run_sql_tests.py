@@ -170,7 +170,7 @@ class FileRun:
 
     def statement(self, rec):
         try:
-            self.execute(rec.sql)
+            description, _ = self.execute(rec.sql)
         except pymysql.err.MySQLError as e:
             code, message = (e.args + ("",))[:2]
             if rec.args[0] != "error":
@@ -182,6 +182,8 @@ class FileRun:
             return
         if rec.args[0] == "error":
             self.fail(rec, f"expected error {' '.join(rec.args[1:])}, but it succeeded")
+        elif description:
+            self.fail(rec, "expected an OK answer, got a result set (use query)")
 
     def query(self, rec):
         try:
