@@ -3,7 +3,7 @@ import json
 import unittest
 import urllib.request
 
-from service import GenaiTestCase, as_text, fake_model, genai, parse_vector
+from service import GenaiTestCase, as_text, fake_model, parse_vector
 
 
 class EmbedTest(GenaiTestCase):
@@ -82,13 +82,6 @@ class EmbedTest(GenaiTestCase):
         _, rows = self.embed(docs, format="binary")
         self.assert_embeddings(rows, docs, fmt="binary")
 
-    def test_statement_syntax_variants(self):
-        body = json.dumps({"type": "embed", "documents": ["syntax"]})
-        for sql in ("GENAI: " + body, "genai:" + body, "  \n\tGenAI:  " + body + "  ",
-                    "GENAI: " + body + ";", "GENAI: " + body + " ; "):
-            _, rows = genai(self.conn, sql)
-            self.assert_embeddings(rows, ["syntax"])
-
 
 class RerankTest(GenaiTestCase):
     QUERY = "how do llamas compute embeddings"
@@ -106,27 +99,6 @@ class RerankTest(GenaiTestCase):
         self.assert_reranked(columns, rows, self.QUERY, self.DOCS)
         scores = [float(r[1]) for r in rows]
         self.assertEqual(scores, sorted(scores, reverse=True))
-
-    def test_top_n(self):
-        for top_n in (1, 3, len(self.DOCS), len(self.DOCS) + 5):
-            columns, rows = self.rerank(self.QUERY, self.DOCS, top_n=top_n)
-            self.assert_reranked(columns, rows, self.QUERY, self.DOCS, top_n=top_n)
-        columns, rows = self.rerank(self.QUERY, self.DOCS, top_n=0)
-        self.assertEqual(len(rows), len(self.DOCS))
-
-    def test_ties_keep_the_lower_index_first(self):
-        docs = ["same text", "other", "same text", "same text"]
-        columns, rows = self.rerank("same", docs)
-        self.assert_reranked(columns, rows, "same", docs)
-        self.assertEqual([int(r[0]) for r in rows if as_text(r[2]) == "same text"], [0, 2, 3])
-
-    def test_two_columns(self):
-        columns, rows = self.rerank(self.QUERY, self.DOCS, columns=2, top_n=4)
-        self.assert_reranked(columns, rows, self.QUERY, self.DOCS, top_n=4, with_document=False)
-
-    def test_three_columns_explicit(self):
-        columns, rows = self.rerank(self.QUERY, self.DOCS, columns=3)
-        self.assert_reranked(columns, rows, self.QUERY, self.DOCS)
 
     def test_request_reaches_service(self):
         self.service.reset_stats()

@@ -10,67 +10,8 @@ from service import (ER_INVALID_ANSWER, ER_INVALID_REQUEST, ER_SERVICE_ERROR, ER
 
 
 class InvalidRequestTest(GenaiTestCase):
-    genai_vars = {"max_documents": 100}
-
-    def check(self, request, *fragments):
-        message = self.assert_error(request, ER_INVALID_REQUEST, *fragments)
-        self.assert_usable()
-        return message
-
-    def test_not_json(self):
-        self.check("GENAI: {type: embed}")
-        self.check('GENAI: {"type": "embed", "documents": ["a"]')
-
-    def test_not_an_object(self):
-        self.check('GENAI: ["embed"]')
-        self.check("GENAI: ")
-
-    def test_text_after_the_object(self):
-        self.check('GENAI: {"type": "embed", "documents": ["a"]} extra')
-        self.check('GENAI: {"type": "embed", "documents": ["a"]};;')
-
-    def test_unknown_key_is_named(self):
-        message = self.check({"type": "rerank", "query": "q", "documents": ["a"], "topn": 2},
-                             "topn")
-        self.assertIn("top_n", message)  # the accepted keys are listed
-
-    def test_duplicate_key(self):
-        self.check('GENAI: {"type": "embed", "documents": ["a"], "documents": ["b"]}',
-                   "documents")
-
-    def test_missing_keys(self):
-        self.check({"documents": ["a"]}, "type")
-        self.check({"type": "embed"}, "documents")
-        self.check({"type": "rerank", "documents": ["a"]}, "query")
-
-    def test_wrong_types(self):
-        self.check({"type": "embed", "documents": "not a list"}, "documents")
-        self.check({"type": "embed", "documents": ["ok", 3]}, "documents")
-        self.check({"type": "embed", "documents": ["a"], "format": 1}, "format")
-        self.check({"type": "rerank", "query": 7, "documents": ["a"]}, "query")
-        self.check({"type": "rerank", "query": "q", "documents": ["a"], "top_n": "3"}, "top_n")
-        self.check({"type": "rerank", "query": "q", "documents": ["a"], "top_n": 1.5}, "top_n")
-        self.check({"type": 1, "documents": ["a"]}, "type")
-
-    def test_bad_values(self):
-        self.check({"type": "classify", "documents": ["a"]}, "type")
-        self.check({"type": "embed", "documents": ["a"], "format": "xml"}, "format")
-        self.check({"type": "rerank", "query": "q", "documents": ["a"], "top_n": -1}, "top_n")
-        self.check({"type": "rerank", "query": "q", "documents": ["a"], "columns": 4}, "columns")
-
-    def test_keys_of_the_other_type(self):
-        self.check({"type": "embed", "documents": ["a"], "top_n": 1}, "top_n")
-        self.check({"type": "rerank", "query": "q", "documents": ["a"], "format": "csv"},
-                   "format")
-
-    def test_empty_values(self):
-        self.check({"type": "embed", "documents": []}, "documents")
-        self.check({"type": "rerank", "query": "", "documents": ["a"]}, "query")
-
-    def test_max_documents(self):
-        self.check({"type": "embed", "documents": ["d"] * 101}, "documents", "100")
-        _, rows = self.embed(["d"] * 100)
-        self.assertEqual(len(rows), 100)
+    """The rules of invalid requests (9101) are in tests/sql/genai_errors.test; PyMySQL
+    cannot show the SQLSTATE."""
 
     def test_sqlstate_is_42000(self):
         # PyMySQL drops the SQLSTATE; the mariadb CLI prints it.

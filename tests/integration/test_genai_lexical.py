@@ -3,7 +3,7 @@ import math
 import unittest
 
 import harness
-from service import as_text, genai, parse_vector
+from service import genai, parse_vector
 
 
 class LexicalTest(unittest.TestCase):
@@ -45,37 +45,6 @@ class LexicalTest(unittest.TestCase):
         self.assertEqual(len(binary), 64)
         for x, y in zip(csv, binary):
             self.assertAlmostEqual(x, y, places=6)
-
-    def test_dimension_follows_runtime_variable(self):
-        with self.proxy.admin() as admin:
-            harness.query(admin, "SET genai-lexical_dimensions=128")
-            harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
-            try:
-                self.assertEqual(len(self.embed(["resized"])[0]), 128)
-            finally:
-                harness.query(admin, "SET genai-lexical_dimensions=64")
-                harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
-
-    def test_bm25_rerank(self):
-        docs = ["bananas are yellow", "the proxy forwards mysql queries",
-                "mysql proxy with embeddings and a proxy cache", "nothing relevant here"]
-        columns, rows = genai(self.conn, {"type": "rerank", "query": "mysql proxy",
-                                          "documents": docs})
-        self.assertEqual(columns, ["index", "score", "document"])
-        order = [int(r[0]) for r in rows]
-        self.assertEqual(sorted(order), [0, 1, 2, 3])
-        self.assertEqual(set(order[:2]), {1, 2})
-        scores = [float(r[1]) for r in rows]
-        self.assertEqual(scores, sorted(scores, reverse=True))
-        self.assertGreater(scores[1], scores[2])
-        self.assertEqual(scores[2:], [0.0, 0.0])
-        self.assertEqual([as_text(r[2]) for r in rows], [docs[i] for i in order])
-
-    def test_rerank_top_n(self):
-        _, rows = genai(self.conn, {"type": "rerank", "query": "cat", "top_n": 1, "columns": 2,
-                                    "documents": ["dog", "cat and dog", "cat"]})
-        self.assertEqual(len(rows), 1)
-        self.assertIn(int(rows[0][0]), (1, 2))
 
 
 if __name__ == "__main__":

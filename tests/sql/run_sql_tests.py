@@ -1,0 +1,271 @@
+"""Runs the data-driven specification files (tests/sql/*.test) against the real binary.
+
+    run_sql_tests.py [FILE.test ...]     (default: every tests/sql/*.test)
+
+Starts one private MariaDB and one genaiproxy (lexical: provider) for the whole run; the
+format of the files is described in tests/sql/README.md. Exits 1 if any record fails.
+"""
+import json
+import math
+import os
+import re
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import pymysql  # noqa: E402
+from pymysql.constants import FIELD_TYPE  # noqa: E402
+
+import harness  # noqa: E402
+from mariadb import MariaDB  # noqa: E402
+
+# Who each connection name logs in as (the proxy's users are configured in main()).
+CONNECTIONS = {
+    "client": ("client_port", "app", "secret"),
+    "genai": ("client_port", "genai", "genai-pw"),
+    "admin": ("admin_port", "admin", "admin"),
+}
+INTEGER_TYPES = {FIELD_TYPE.TINY, FIELD_TYPE.SHORT, FIELD_TYPE.LONG, FIELD_TYPE.LONGLONG,
+                 FIELD_TYPE.INT24, FIELD_TYPE.YEAR}
+REAL_TYPES = {FIELD_TYPE.FLOAT, FIELD_TYPE.DOUBLE, FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL}
+
+
+class Record:
+    def __init__(self, line, kind, args):
+        self.line, self.kind, self.args = line, kind, args
+        self.sql, self.columns, self.expected, self.options = "", None, None, []
+
+
+def parse(path):
+    """The file as a list of Records, one per blank-line-separated block."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    records, i = [], 0
+    while i < len(lines):
+        if not lines[i].strip() or lines[i].startswith("#"):
+            i += 1
+            continue
+        start, block = i + 1, []
+        while i < len(lines) and lines[i].strip():
+            block.append(lines[i])
+            i += 1
+        words = block[0].split()
+        rec = Record(start, words[0], words[1:])
+        body = [b for b in block[1:] if not b.startswith("#")]
+        if rec.kind == "query":
+            rec.options = words[2:]
+            if body and body[0].startswith("columns:"):
+                rec.columns = [c.strip() for c in body.pop(0)[len("columns:"):].split(",")]
+        elif rec.kind not in ("statement", "connection", "reconnect", "require"):
+            raise SyntaxError(f"{path}:{start}: unknown directive {rec.kind!r}")
+        if rec.kind in ("query", "statement") and "----" in body:
+            cut = body.index("----")
+            body, rec.expected = body[:cut], body[cut + 1:]
+        rec.sql = "\n".join(body)
+        records.append(rec)
+    return records
+
+
+def escape(text):
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def shown(value):
+    """A cell as written in a .test file."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return f"<{len(value)} bytes>"
+    return "(empty)" if value == "" else escape(str(value))
+
+
+def is_number(text):
+    try:
+        return math.isfinite(float(text))
+    except (TypeError, ValueError):
+        return False
+
+
+def cell_matches(expected, value):
+    """One expected cell (text or <pattern>) against one returned value."""
+    if expected == "<any>":
+        return True
+    if value is None or expected == "NULL":
+        return expected == "NULL" and value is None
+    raw = bytes(value) if isinstance(value, (bytes, bytearray)) else str(value).encode()
+    m = re.fullmatch(r"<(vector|json-vector|blob|number|regex)(?::(.*))?>", expected, re.S)
+    if not m:
+        return expected == shown(value)
+    kind, arg = m.groups()
+    if kind == "blob":
+        return len(raw) == int(arg)
+    text = raw.decode("utf-8", "replace")
+    if kind == "number":
+        return is_number(text)
+    if kind == "regex":
+        return re.fullmatch(arg, text, re.S) is not None
+    if kind == "json-vector":
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return False
+        return (text.startswith("[") and isinstance(items, list) and len(items) == int(arg)
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items))
+    items = text.split(",")
+    return len(items) == int(arg) and all(is_number(x) for x in items)
+
+
+def type_letter(type_code):
+    return "I" if type_code in INTEGER_TYPES else "R" if type_code in REAL_TYPES else "T"
+
+
+class FileRun:
+    def __init__(self, path, proxy):
+        self.path, self.proxy = path, proxy
+        self.conns, self.current, self.failures, self.saved = {}, None, [], {}
+
+    def fail(self, rec, message):
+        self.failures.append(f"{os.path.basename(self.path)}:{rec.line}: {message}\n"
+                             + "".join(f"    | {line}\n" for line in rec.sql.split("\n")))
+
+    def connection(self, name, fresh=False):
+        if name not in CONNECTIONS:
+            raise SyntaxError(f"{self.path}: unknown connection {name!r}")
+        if fresh and name in self.conns:
+            self.conns.pop(name).close()
+        if name not in self.conns:
+            port, user, password = CONNECTIONS[name]
+            # conv={}: every value as the server sent it (text, or bytes for binary columns).
+            self.conns[name] = pymysql.connect(host="127.0.0.1", port=getattr(self.proxy, port),
+                                               user=user, password=password, autocommit=True,
+                                               conv={}, charset="utf8mb4")
+        return self.conns[name]
+
+    def execute(self, sql):
+        conn = self.connection(self.current or "client")
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.description or (), [list(r) for r in cur.fetchall()]
+
+    def run(self):
+        for rec in parse(self.path):
+            if rec.kind in ("connection", "reconnect"):
+                self.current = rec.args[0]
+                self.connection(rec.args[0], fresh=rec.kind == "reconnect")
+            elif rec.kind == "require":
+                pass  # every run has a backend (the only requirement so far)
+            elif rec.kind == "statement":
+                self.statement(rec)
+            else:
+                self.query(rec)
+        for conn in self.conns.values():
+            conn.close()
+        return self.failures
+
+    def statement(self, rec):
+        try:
+            description, _ = self.execute(rec.sql)
+        except pymysql.err.MySQLError as e:
+            code, message = (e.args + ("",))[:2]
+            if rec.args[0] != "error":
+                self.fail(rec, f"expected success, got error {code}: {message}")
+            elif str(code) != rec.args[1] or not all(
+                    f in str(message) for f in [" ".join(rec.args[2:])] + (rec.expected or [])):
+                wanted = " ".join(rec.args[1:] + (rec.expected or []))
+                self.fail(rec, f"expected error {wanted}, got {code}: {message}")
+            return
+        if rec.args[0] == "error":
+            self.fail(rec, f"expected error {' '.join(rec.args[1:])}, but it succeeded")
+        elif description:
+            self.fail(rec, "expected an OK answer, got a result set (use query)")
+
+    def query(self, rec):
+        try:
+            description, rows = self.execute(rec.sql)
+        except pymysql.err.MySQLError as e:
+            self.fail(rec, f"query failed: {e.args[0]}: {e.args[1] if len(e.args) > 1 else ''}")
+            return
+        spec = rec.args[0] if rec.args else ""
+        types = "".join(type_letter(d[1]) for d in description)
+        names = [d[0] for d in description]
+        actual = ["\t".join(shown(v) for v in row) for row in rows]
+        if "rowsort" in rec.options:
+            order = sorted(range(len(rows)), key=lambda k: actual[k])
+            rows, actual = [rows[k] for k in order], [actual[k] for k in order]
+        problems = []
+        if types != spec:
+            problems.append(f"column types {types}, expected {spec}")
+        if rec.columns is not None and names != rec.columns:
+            problems.append(f"columns {','.join(names)}, expected {','.join(rec.columns)}")
+        if rec.expected is not None:
+            expected = sorted(rec.expected) if "rowsort" in rec.options else rec.expected
+            if len(expected) != len(rows) or not all(
+                    self.row_matches(e, r) for e, r in zip(expected, rows)):
+                problems.append("rows differ")
+        for option in rec.options:
+            verb, _, label = option.partition(":")
+            if verb == "save":
+                self.saved[label] = actual
+            elif verb in ("same", "differs") and (self.saved.get(label) == actual) != (verb == "same"):
+                problems.append(f"result {'differs from' if verb == 'same' else 'equals'} {label!r}"
+                                f" {self.saved.get(label)}")
+        if problems:
+            text = "; ".join(problems)
+            if rec.expected is not None and "rows differ" in problems:
+                text += "\n  expected:\n" + "".join(f"    {e}\n" for e in rec.expected)
+                text += "  actual:\n" + "".join(f"    {a}\n" for a in actual)
+            self.fail(rec, text)
+
+    @staticmethod
+    def row_matches(expected_line, row):
+        cells = expected_line.split("\t")
+        return len(cells) == len(row) and all(cell_matches(c, v) for c, v in zip(cells, row))
+
+
+def start_stack():
+    db = MariaDB().start()
+    users = [{"username": "app", "password": "secret", "default_hostgroup": 0},
+             {"username": "genai", "password": "genai-pw", "default_hostgroup": 99}]
+    proxy = harness.Proxy(genai={"embedding_uri": "lexical:", "rerank_uri": "lexical:"},
+                          users=users, servers=[db.server()],
+                          env={"GP_SQL_TEST_KEY": "key-from-env"})
+    try:
+        proxy.start()
+    except Exception:
+        db.cleanup()
+        raise
+    return db, proxy
+
+
+def main(argv):
+    files = argv[1:] or sorted(os.path.join(HERE, f) for f in os.listdir(HERE) if f.endswith(".test"))
+    started = time.monotonic()
+    db, proxy = start_stack()
+    failed = 0
+    try:
+        for path in files:
+            t0 = time.monotonic()
+            try:
+                failures = FileRun(path, proxy).run()
+            except (SyntaxError, pymysql.err.MySQLError, OSError) as e:
+                failures = [f"{os.path.basename(path)}: aborted: {e}"]
+            status = "ok" if not failures else f"FAILED ({len(failures)})"
+            print(f"{os.path.basename(path)}: {status} [{time.monotonic() - t0:.2f}s]")
+            for failure in failures:
+                print("  " + failure.replace("\n", "\n  ").rstrip())
+            failed += bool(failures)
+    finally:
+        proxy.cleanup()
+        db.cleanup()
+    print(f"{len(files) - failed}/{len(files)} files passed in {time.monotonic() - started:.1f}s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
