@@ -3,13 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "frontend/bound_statement.h"
 #include "frontend/local_answers.h"
 #include "frontend/packet_channel.h"
 #include "frontend/server_auth.h"
+#include "frontend/statements.h"
 #include "mysql/messages.h"
 #include "mysql/prepared.h"
 #include "mysql/protocol.h"
@@ -34,17 +34,6 @@ std::optional<std::string> admin_password(std::string_view credentials, std::str
 namespace {
 
 using mysql::Command;
-
-constexpr uint16_t kUnknownStatementHandler = 1243;  // ER_UNKNOWN_STMT_HANDLER
-
-// A statement prepared on the admin interface: its text, bound and run by
-// the admin store at each execute.
-struct AdminStatement {
-  std::string sql;
-  uint16_t param_count = 0;
-  std::vector<mysql::ParamType> types;
-  std::vector<std::optional<std::string>> long_data;
-};
 
 class AdminSession {
  public:
@@ -120,13 +109,11 @@ class AdminSession {
       queue_error(Error{errc::kParseError, "42000", "too many '?' parameters (at most 65535)"});
       return;
     }
-    uint32_t id = next_id_++;
-    AdminStatement statement;
-    statement.sql = std::string(sql);
+    uint32_t id = statements_.next_id();
+    PreparedStatement statement;
+    statement.text = std::string(sql);
     statement.param_count = static_cast<uint16_t>(params);
-    statement.long_data.resize(params);
-    statements_[id] = std::move(statement);
-    last_prepared_ = id;
+    statements_.add(id, std::move(statement));
     mysql::PrepareOk ok;
     ok.statement_id = id;
     ok.params.assign(params, mysql::param_column());
@@ -136,61 +123,44 @@ class AdminSession {
     mysql::append_prepare_ok(channel_.out(), channel_.seq(), ok, caps_);
   }
 
-  AdminStatement* find(uint32_t& id) {
-    if (id == 0xffffffff) id = last_prepared_;  // MariaDB: the statement prepared last
-    auto it = statements_.find(id);
-    return it == statements_.end() ? nullptr : &it->second;
-  }
-
   void execute(std::string_view packet) {
     auto id = mysql::statement_id_of(packet);
-    AdminStatement* statement = id ? find(*id) : nullptr;
+    PreparedStatement* statement = id ? statements_.find(*id) : nullptr;
     if (!statement) {
-      queue_error(unknown_statement(id ? *id : 0, "mysqld_stmt_execute"));
+      queue_error(unknown_statement_error(id ? *id : 0, "mysqld_stmt_execute"));
       return;
     }
     auto request = mysql::parse_execute(packet, statement->param_count, statement->types,
                                         statement->long_data);
-    for (auto& data : statement->long_data) data.reset();
+    statement->clear_long_data();
     if (!request) {
       queue_error(request.error());
       return;
     }
     statement->types = std::move(request->types);
-    queue_answer(run(bind_parameters(statement->sql, request->params)), Protocol::kBinary);
+    queue_answer(run(bind_parameters(statement->text, request->params)), Protocol::kBinary);
   }
 
   void statement_without_answer(Command command, std::string_view packet) {
     auto id = mysql::statement_id_of(packet);
-    AdminStatement* statement = id ? find(*id) : nullptr;
+    PreparedStatement* statement = id ? statements_.find(*id) : nullptr;
     if (!statement) return;
     if (command == Command::kStmtClose) {
       statements_.erase(*id);
       return;
     }
-    auto data = mysql::parse_send_long_data(packet);
-    if (data && data->param_id < statement->long_data.size()) {
-      auto& slot = statement->long_data[data->param_id];
-      if (!slot) slot.emplace();
-      slot->append(data->data);
-    }
+    if (auto data = mysql::parse_send_long_data(packet)) statement->add_long_data(*data);
   }
 
   void reset(std::string_view packet) {
     auto id = mysql::statement_id_of(packet);
-    AdminStatement* statement = id ? find(*id) : nullptr;
+    PreparedStatement* statement = id ? statements_.find(*id) : nullptr;
     if (!statement) {
-      queue_error(unknown_statement(id ? *id : 0, "mysqld_stmt_reset"));
+      queue_error(unknown_statement_error(id ? *id : 0, "mysqld_stmt_reset"));
       return;
     }
-    for (auto& data : statement->long_data) data.reset();
+    statement->clear_long_data();
     queue_ok();
-  }
-
-  static Error unknown_statement(uint32_t id, std::string_view where) {
-    return Error{kUnknownStatementHandler, "HY000",
-                 "Unknown prepared statement handler (" + std::to_string(id) + ") given to " +
-                     std::string(where)};
   }
 
   void queue_answer(const Result<mysql::QueryResult>& result, Protocol protocol) {
@@ -232,9 +202,7 @@ class AdminSession {
   std::string peer_;
   uint32_t connection_id_;
   sql::SessionVariables variables_;
-  std::unordered_map<uint32_t, AdminStatement> statements_;
-  uint32_t next_id_ = 1;
-  uint32_t last_prepared_ = 0;
+  StatementRegistry statements_;
 };
 
 }  // namespace

@@ -32,8 +32,6 @@ namespace {
 
 using mysql::Command;
 
-constexpr uint16_t kUnknownStatementHandler = 1243;  // ER_UNKNOWN_STMT_HANDLER
-
 // How a GENAI result is written: a text result set answers COM_QUERY, a
 // binary one COM_STMT_EXECUTE.
 enum class Protocol { kText, kBinary };
@@ -243,7 +241,7 @@ class ClientSession {
     }
     auto request = mysql::parse_execute(packet, statement->param_count, statement->types,
                                         statement->long_data);
-    for (auto& data : statement->long_data) data.reset();
+    statement->clear_long_data();
     if (!request) {
       queue_error(request.error());
       co_return co_await flush();
@@ -282,21 +280,14 @@ class ClientSession {
       co_return co_await forward(packet);
     }
     switch (command) {
-      case Command::kStmtSendLongData: {
-        auto data = mysql::parse_send_long_data(packet);
-        // MySQL keeps quiet here too; a bad parameter number fails nothing.
-        if (data && data->param_id < statement->long_data.size()) {
-          auto& slot = statement->long_data[data->param_id];
-          if (!slot) slot.emplace();
-          slot->append(data->data);
-        }
+      case Command::kStmtSendLongData:
+        if (auto data = mysql::parse_send_long_data(packet)) statement->add_long_data(*data);
         co_return true;
-      }
       case Command::kStmtClose:
         statements_.erase(*id);
         co_return true;
       case Command::kStmtReset:
-        for (auto& data : statement->long_data) data.reset();
+        statement->clear_long_data();
         co_return co_await send_ok();
       default:
         queue_error(Error{errc::kNotSupported, "42000",
@@ -304,12 +295,6 @@ class ClientSession {
                           "comes with COM_STMT_EXECUTE"});
         co_return co_await flush();
     }
-  }
-
-  static Error unknown_statement_error(uint32_t id, std::string_view where) {
-    return Error{kUnknownStatementHandler, "HY000",
-                 "Unknown prepared statement handler (" + std::to_string(id) + ") given to " +
-                     std::string(where)};
   }
 
   // The session's system variables, as a server would show them; they are

@@ -20,12 +20,35 @@ struct PreparedStatement {
   // under `backend_id`.
   std::optional<genai::GenaiTemplate> genai;
   uint32_t backend_id = 0;
+  // On the admin interface: the text, bound and run at each execute.
+  std::string text;
   uint16_t param_count = 0;
   // Types bound by the last execute (a client may send them only once).
   std::vector<mysql::ParamType> types;
   // COM_STMT_SEND_LONG_DATA since the last execute or reset.
   std::vector<std::optional<std::string>> long_data;
+
+  // MySQL keeps quiet about a bad parameter number here too: it fails nothing.
+  void add_long_data(const mysql::LongData& data) {
+    if (data.param_id >= long_data.size()) return;
+    auto& slot = long_data[data.param_id];
+    if (!slot) slot.emplace();
+    slot->append(data.data);
+  }
+  void clear_long_data() {
+    for (auto& data : long_data) data.reset();
+  }
 };
+
+inline constexpr uint16_t kUnknownStatementHandler = 1243;  // ER_UNKNOWN_STMT_HANDLER
+
+// `where` names the server function, as MySQL's message does
+// ("mysqld_stmt_execute").
+inline Error unknown_statement_error(uint32_t id, std::string_view where) {
+  return Error{kUnknownStatementHandler, "HY000",
+               "Unknown prepared statement handler (" + std::to_string(id) + ") given to " +
+                   std::string(where)};
+}
 
 class StatementRegistry {
  public:

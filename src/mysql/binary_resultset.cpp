@@ -219,15 +219,6 @@ Result<std::string> encode_binary_row(const Row& row, const std::vector<Column>&
 
 Result<void> append_binary_resultset(std::string& out, uint8_t& seq, const ResultSet& rs,
                                      uint32_t capabilities, uint16_t status_flags) {
-  bool deprecate_eof = (capabilities & cap::kDeprecateEof) != 0;
-  // As in append_resultset: a result without columns is the OK it really is.
-  if (rs.columns.empty()) {
-    OkPacket ok;
-    ok.status_flags = status_flags;
-    ok.warnings = rs.warnings;
-    append_packet(out, seq, encode_ok(ok, capabilities));
-    return {};
-  }
   // Every row is encoded before anything is written, so that an error leaves
   // `out` and `seq` as they were.
   std::vector<std::string> rows;
@@ -237,20 +228,9 @@ Result<void> append_binary_resultset(std::string& out, uint8_t& seq, const Resul
     if (!encoded) return std::unexpected(std::move(encoded.error()));
     rows.push_back(std::move(*encoded));
   }
-  std::string count;
-  put_lenenc_int(count, rs.columns.size());
-  append_packet(out, seq, count);
-  for (const auto& column : rs.columns) append_packet(out, seq, encode_column_definition(column));
-  if (!deprecate_eof) append_packet(out, seq, encode_eof({0, status_flags}, capabilities));
+  if (!append_resultset_head(out, seq, rs, capabilities, status_flags)) return {};
   for (const auto& row : rows) append_packet(out, seq, row);
-  if (deprecate_eof) {
-    OkPacket ok;
-    ok.status_flags = status_flags;
-    ok.warnings = rs.warnings;
-    append_packet(out, seq, encode_ok(ok, capabilities, 0xfe));
-  } else {
-    append_packet(out, seq, encode_eof({rs.warnings, status_flags}, capabilities));
-  }
+  append_resultset_end(out, seq, rs, capabilities, status_flags);
   return {};
 }
 

@@ -17,7 +17,7 @@ struct HandshakeV10 {
   uint32_t connection_id = 0;
   std::string auth_data;  // the 20-byte nonce (scramble), without trailing NUL
   uint32_t capabilities = 0;
-  uint8_t charset = 45;   // utf8mb4_general_ci
+  uint8_t charset = 45;  // utf8mb4_general_ci
   uint16_t status_flags = 0x0002;
   std::string auth_plugin = "mysql_native_password";
 };
@@ -31,7 +31,7 @@ struct HandshakeResponse41 {
   uint8_t charset = 45;
   std::string username;
   std::string auth_response;
-  std::string database;  // set only with CLIENT_CONNECT_WITH_DB
+  std::string database;     // set only with CLIENT_CONNECT_WITH_DB
   std::string auth_plugin;  // set only with CLIENT_PLUGIN_AUTH
   std::vector<std::pair<std::string, std::string>> attributes;
 };

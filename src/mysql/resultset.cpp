@@ -91,9 +91,8 @@ std::string encode_text_row(const Row& row) {
   return out;
 }
 
-void append_resultset(std::string& out, uint8_t& seq, const ResultSet& rs, uint32_t capabilities,
-                      uint16_t status_flags) {
-  bool deprecate_eof = (capabilities & cap::kDeprecateEof) != 0;
+bool append_resultset_head(std::string& out, uint8_t& seq, const ResultSet& rs,
+                           uint32_t capabilities, uint16_t status_flags) {
   // A column count of 0 would read as a truncated OK packet: a result without
   // columns is answered as the OK it really is.
   if (rs.columns.empty()) {
@@ -101,15 +100,21 @@ void append_resultset(std::string& out, uint8_t& seq, const ResultSet& rs, uint3
     ok.status_flags = status_flags;
     ok.warnings = rs.warnings;
     append_packet(out, seq, encode_ok(ok, capabilities));
-    return;
+    return false;
   }
   std::string count;
   put_lenenc_int(count, rs.columns.size());
   append_packet(out, seq, count);
   for (const auto& column : rs.columns) append_packet(out, seq, encode_column_definition(column));
-  if (!deprecate_eof) append_packet(out, seq, encode_eof({0, status_flags}, capabilities));
-  for (const auto& row : rs.rows) append_packet(out, seq, encode_text_row(row));
-  if (deprecate_eof) {
+  if (!(capabilities & cap::kDeprecateEof)) {
+    append_packet(out, seq, encode_eof({0, status_flags}, capabilities));
+  }
+  return true;
+}
+
+void append_resultset_end(std::string& out, uint8_t& seq, const ResultSet& rs,
+                          uint32_t capabilities, uint16_t status_flags) {
+  if (capabilities & cap::kDeprecateEof) {
     OkPacket ok;
     ok.status_flags = status_flags;
     ok.warnings = rs.warnings;
@@ -117,6 +122,13 @@ void append_resultset(std::string& out, uint8_t& seq, const ResultSet& rs, uint3
   } else {
     append_packet(out, seq, encode_eof({rs.warnings, status_flags}, capabilities));
   }
+}
+
+void append_resultset(std::string& out, uint8_t& seq, const ResultSet& rs, uint32_t capabilities,
+                      uint16_t status_flags) {
+  if (!append_resultset_head(out, seq, rs, capabilities, status_flags)) return;
+  for (const auto& row : rs.rows) append_packet(out, seq, encode_text_row(row));
+  append_resultset_end(out, seq, rs, capabilities, status_flags);
 }
 
 void append_query_result(std::string& out, uint8_t& seq, const QueryResult& result,

@@ -50,6 +50,15 @@ std::string encode_text_row(const Row& row);
 void append_resultset(std::string& out, uint8_t& seq, const ResultSet& rs, uint32_t capabilities,
                       uint16_t status_flags);
 
+// The two ends of a result set, shared by the text and binary encoders:
+// the column count, definitions and (without DEPRECATE_EOF) EOF; and the final
+// EOF or OK (0xfe). A result without columns is written as an OK by the head,
+// which then returns false: there are no rows and no end.
+bool append_resultset_head(std::string& out, uint8_t& seq, const ResultSet& rs,
+                           uint32_t capabilities, uint16_t status_flags);
+void append_resultset_end(std::string& out, uint8_t& seq, const ResultSet& rs,
+                          uint32_t capabilities, uint16_t status_flags);
+
 // Appends the packets of either result; an OkPacket's status flags are
 // replaced by `status_flags`.
 void append_query_result(std::string& out, uint8_t& seq, const QueryResult& result,
