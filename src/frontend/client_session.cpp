@@ -352,13 +352,17 @@ class ClientSession {
     request_context.username = client_.username;
     request_context.default_hostgroup = user_.default_hostgroup;
     if (has_backend()) request_context.run_sql = make_sql_runner(ex);
-    auto ticket = context_.engine.submit(
-        std::move(sql), std::move(request_context), [wait, ex](Result<mysql::ResultSet> result) {
-          asio::post(ex, [wait, result = std::move(result)]() mutable {
-            wait->result = std::move(result);
-            wait->wakeup.try_send(std::error_code{}, true);
-          });
-        });
+    auto cancel = std::make_shared<genai::Cancellation>();
+    request_context.cancel = cancel;
+    asio::co_spawn(ex, context_.engine.run(std::move(sql), std::move(request_context)),
+                   [wait, cancel](std::exception_ptr error, Result<mysql::ResultSet> result) {
+                     if (error) {
+                       result = make_error(errc::kAdminCommandFailed, "HY000",
+                                           "GENAI: the statement failed unexpectedly");
+                     }
+                     wait->result = std::move(result);
+                     wait->wakeup.try_send(std::error_code{}, true);
+                   });
 
     // Wait for the answer while watching the client socket: a client that
     // goes away cancels its request instead of leaving it to run.
@@ -377,9 +381,10 @@ class ClientSession {
               .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
       if (wait->result) break;
       if (order[0] == 1 && !peer_still_open()) {
-        ticket->cancel();
+        cancel->requested = true;
+        cancel->signal.emit(asio::cancellation_type::terminal);
         context_.counters.client_connections_aborted.fetch_add(1, std::memory_order_relaxed);
-        // The engine still calls back once; the posted handler keeps `wait` alive.
+        // The statement still completes once; its handler keeps `wait` alive.
         co_return false;
       }
       // Pipelined input: answer this statement first, then read the next one.
@@ -408,22 +413,14 @@ class ClientSession {
     return !ec && n > 0;
   }
 
+  static asio::awaitable<Result<mysql::ResultSet>> backend_query(
+      std::shared_ptr<backend::BackendSession> backend, std::string sql) {
+    co_return co_await backend->query(std::move(sql));
+  }
+
   genai::SqlRunner make_sql_runner(const asio::any_io_executor& ex) {
-    auto backend = backend_session(ex);
-    return [backend, ex](std::string sql, genai::SqlCompletion done) {
-      asio::co_spawn(
-          ex,
-          [backend, sql = std::move(sql)]() -> asio::awaitable<Result<mysql::ResultSet>> {
-            co_return co_await backend->query(sql);
-          },
-          [done = std::move(done)](std::exception_ptr error, Result<mysql::ResultSet> result) {
-            if (error) {
-              done(make_error(errc::kAdminCommandFailed, "HY000",
-                              "document_from_sql failed unexpectedly"));
-              return;
-            }
-            done(std::move(result));
-          });
+    return [backend = backend_session(ex)](std::string sql) {
+      return backend_query(backend, std::move(sql));
     };
   }
 

@@ -1,23 +1,29 @@
 #include "genai/engine.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <mutex>
 #include <vector>
 
 #include "core/snapshot_ptr.h"
+#include "genai/endpoint.h"
+#include "genai/engine_loop.h"
 #include "genai/errors.h"
-#include "genai/http_worker.h"
-#include "genai/job.h"
-#include "genai/job_runner.h"
+#include "genai/provider.h"
+#include "genai/request.h"
+#include "genai/result_builder.h"
 #include "genai/stats.h"
 
 namespace gp::genai {
 namespace {
 
-using WorkerSet = std::vector<std::shared_ptr<HttpWorker>>;
+using LoopSet = std::vector<std::shared_ptr<EngineLoop>>;
+using mysql::ResultSet;
+constexpr auto relaxed = std::memory_order_relaxed;
 
-// Candidates examined per submit: enough to avoid a busy thread, few enough
-// to keep submit O(1) with hundreds of threads.
+// Loops examined per statement: enough to avoid a busy one, few enough to
+// keep the choice O(1) with hundreds of loops.
 constexpr size_t kPickCandidates = 4;
 
 void init_curl_once() {
@@ -25,32 +31,28 @@ void init_curl_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-long per_thread_connections(const GenaiSettings& g) {
-  long threads = std::max(1, g.threads);
-  return std::max(1L, (g.endpoint_concurrency + threads - 1) / threads);
+long per_loop_connections(const GenaiSettings& g) {
+  long loops = std::max(1, g.threads);
+  return std::max(1L, (g.endpoint_concurrency + loops - 1) / loops);
 }
 
-class JobTicket : public Ticket {
- public:
-  explicit JobTicket(std::weak_ptr<Job> job) : job_(std::move(job)) {}
-  void cancel() override {
-    auto job = job_.lock();
-    if (!job || job->completed.load(std::memory_order_acquire)) return;
-    if (job->cancel_requested.exchange(true, std::memory_order_acq_rel)) return;
-    // The engine thread aborts the transfers and answers; if it is gone the
-    // job is answered here.
-    if (!job->worker || !job->worker->post_cancel(job))
-      job->finish(std::unexpected(cancelled_error()));
+// The documents that are sent (not blank), and where each came from.
+struct Upstream {
+  std::vector<std::string> documents;
+  std::vector<size_t> positions;
+};
+
+Upstream select_upstream(const Documents& docs) {
+  Upstream up;
+  up.documents.reserve(docs.size());
+  up.positions.reserve(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (is_blank_document(docs[i])) continue;
+    up.documents.push_back(*docs[i]);
+    up.positions.push_back(i);
   }
-
- private:
-  std::weak_ptr<Job> job_;
-};
-
-class DoneTicket : public Ticket {
- public:
-  void cancel() override {}
-};
+  return up;
+}
 
 }  // namespace
 
@@ -59,29 +61,25 @@ struct EngineState {
   explicit EngineState(ConfigStore& store) : config(store) {}
 
   ConfigStore& config;
-  std::shared_ptr<EngineCore> core = std::make_shared<EngineCore>();
+  std::shared_ptr<GenaiStats> stats = std::make_shared<GenaiStats>();
+  std::atomic<int64_t> admitted{0};  // statements in progress, bounded by genai-max_queue
   SnapshotPtr<const EngineSettings> settings;
-  SnapshotPtr<const WorkerSet> workers{std::make_shared<const WorkerSet>()};
+  SnapshotPtr<const LoopSet> loops{std::make_shared<const LoopSet>()};
   std::atomic<bool> running{false};
-  std::atomic<uint64_t> next_worker{0};
+  std::atomic<uint64_t> next_loop{0};
 
   std::mutex lifecycle;  // start, stop, resize
-  WorkerSet retired;     // draining, then joined
+  LoopSet retired;       // draining, then joined
 
-  std::shared_ptr<HttpWorker> pick() {
-    auto set = workers.load();
+  std::shared_ptr<EngineLoop> pick() {
+    auto set = loops.load();
     if (set->empty()) return nullptr;
     size_t n = set->size();
-    size_t start = next_worker.fetch_add(1, std::memory_order_relaxed) % n;
+    size_t start = next_loop.fetch_add(1, relaxed) % n;
     size_t best = start;
-    int64_t best_load = (*set)[start]->active_jobs.load(std::memory_order_relaxed);
     for (size_t i = 1; i < std::min(n, kPickCandidates); ++i) {
       size_t idx = (start + i) % n;
-      int64_t load = (*set)[idx]->active_jobs.load(std::memory_order_relaxed);
-      if (load < best_load) {
-        best = idx;
-        best_load = load;
-      }
+      if ((*set)[idx]->load() < (*set)[best]->load()) best = idx;
     }
     return (*set)[best];
   }
@@ -89,33 +87,35 @@ struct EngineState {
   // Caller holds `lifecycle`.
   void resize(const GenaiSettings& g) {
     size_t wanted = static_cast<size_t>(std::max(1, g.threads));
-    auto current = workers.load();
+    auto current = loops.load();
+    long connections = per_loop_connections(g);
+    for (auto& loop : *current) loop->set_host_connections(connections);
     if (current->size() == wanted) return;
-    auto next = std::make_shared<WorkerSet>(*current);
-    WorkerSet leaving;
+    auto next = std::make_shared<LoopSet>(*current);
+    LoopSet leaving;
     while (next->size() < wanted) {
-      auto w = std::make_shared<HttpWorker>(core, per_thread_connections(g));
-      w->start();
-      next->push_back(std::move(w));
+      auto loop = std::make_shared<EngineLoop>(stats, connections);
+      loop->start();
+      next->push_back(std::move(loop));
     }
     while (next->size() > wanted) {
       leaving.push_back(std::move(next->back()));
       next->pop_back();
     }
-    workers.store(std::move(next));
-    // Published first, so new requests go to the remaining threads; the
+    loops.store(std::move(next));
+    // Published first, so new statements go to the remaining loops; the
     // leaving ones finish what they hold, then exit.
-    for (auto& w : leaving) {
-      w->retire();
-      retired.push_back(std::move(w));
+    for (auto& loop : leaving) {
+      loop->retire();
+      retired.push_back(std::move(loop));
     }
   }
 
   // Caller holds `lifecycle`.
   void reap() {
-    std::erase_if(retired, [](const std::shared_ptr<HttpWorker>& w) {
-      if (!w->exited()) return false;
-      w->join();
+    std::erase_if(retired, [](const std::shared_ptr<EngineLoop>& loop) {
+      if (!loop->exited()) return false;
+      loop->join();
       return true;
     });
   }
@@ -125,6 +125,12 @@ struct EngineState {
     std::lock_guard lock(lifecycle);
     reap();
     if (running.load(std::memory_order_acquire)) resize(next->genai);
+  }
+
+  Result<ResultSet> fail(Error e) {
+    stats->requests_failed.fetch_add(1, relaxed);
+    stats->count_error(e.code);
+    return std::unexpected(std::move(e));
   }
 };
 
@@ -137,7 +143,7 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
   impl_->state = std::make_shared<EngineState>(config);
   auto& state = *impl_->state;
   state.settings.store(make_engine_settings(config.current()));
-  register_stats(metrics, state.core->stats);
+  register_stats(metrics, state.stats);
   std::weak_ptr<EngineState> weak = impl_->state;
   config.subscribe([weak](const std::shared_ptr<const RuntimeConfig>& next) {
     if (auto s = weak.lock()) s->on_config(next);
@@ -162,80 +168,110 @@ void Engine::stop() {
   auto& state = *impl_->state;
   std::lock_guard lock(state.lifecycle);
   state.running.store(false, std::memory_order_release);
-  auto current = state.workers.exchange(std::make_shared<const WorkerSet>());
-  WorkerSet all(current->begin(), current->end());
+  auto current = state.loops.exchange(std::make_shared<const LoopSet>());
+  LoopSet all(current->begin(), current->end());
   all.insert(all.end(), state.retired.begin(), state.retired.end());
   state.retired.clear();
-  for (auto& w : all) w->stop();
-  for (auto& w : all) w->join();
+  for (auto& loop : all) loop->stop();
+  for (auto& loop : all) loop->join();
 }
 
-std::shared_ptr<Ticket> Engine::submit(std::string statement, RequestContext context,
-                                       Completion done) {
-  auto& state = *impl_->state;
-  auto& stats = *state.core->stats;
-  constexpr auto relaxed = std::memory_order_relaxed;
+asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestContext context) {
+  auto state = impl_->state;
+  auto& stats = *state->stats;
+  auto started = std::chrono::steady_clock::now();
   stats.requests_total.fetch_add(1, relaxed);
-  auto fail_inline = [&](Error e) -> std::shared_ptr<Ticket> {
-    stats.requests_failed.fetch_add(1, relaxed);
-    stats.count_error(e.code);
-    done(std::unexpected(std::move(e)));
-    return std::make_shared<DoneTicket>();
-  };
 
-  auto settings = state.settings.load();
-  auto request = parse_genai_statement(statement, settings->genai());
-  if (!request) return fail_inline(std::move(request.error()));
-  (request->type == RequestType::kEmbed ? stats.embed_requests : stats.rerank_requests)
-      .fetch_add(1, relaxed);
-  if (!state.running.load(std::memory_order_acquire)) return fail_inline(unavailable_error());
-  int64_t limit = settings->genai().max_queue;
-  if (state.core->admitted.fetch_add(1, std::memory_order_acq_rel) >= limit) {
-    state.core->admitted.fetch_sub(1, std::memory_order_acq_rel);
-    return fail_inline(genai_error(errc::kOverloaded,
-                                   "GENAI: overloaded: genai-max_queue=" + std::to_string(limit) +
-                                       " requests are already in progress; retry later"));
+  auto settings = state->settings.load();
+  const GenaiSettings& genai = settings->genai();
+  auto request = parse_genai_statement(statement, genai);
+  if (!request) co_return state->fail(std::move(request.error()));
+  bool embed = request->type == RequestType::kEmbed;
+  (embed ? stats.embed_requests : stats.rerank_requests).fetch_add(1, relaxed);
+  if (!state->running.load(std::memory_order_acquire)) co_return state->fail(unavailable_error());
+  int64_t limit = genai.max_queue;
+  if (state->admitted.fetch_add(1, std::memory_order_acq_rel) >= limit) {
+    state->admitted.fetch_sub(1, std::memory_order_acq_rel);
+    co_return state->fail(genai_error(
+        errc::kOverloaded, "GENAI: overloaded: genai-max_queue=" + std::to_string(limit) +
+                               " requests are already in progress; retry later"));
   }
+  // Released before the answer is written, so that a client answered now can
+  // send its next statement without tripping genai-max_queue.
+  struct Admitted {
+    EngineState& state;
+    ~Admitted() {
+      state.admitted.fetch_sub(1, std::memory_order_acq_rel);
+      state.stats->requests_in_flight.fetch_sub(1, relaxed);
+    }
+  } admitted{*state};
   stats.requests_in_flight.fetch_add(1, relaxed);
 
-  auto job = std::make_shared<Job>();
-  job->request = std::move(*request);
-  job->context = std::move(context);
-  job->done = std::move(done);
-  job->settings = std::move(settings);
-  job->core = state.core;
-  auto ticket = std::make_shared<JobTicket>(job);
-
-  // A thread picked from an older set may have exited after a resize: the
-  // post fails and the next pick sees the current set.
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    auto worker = state.pick();
-    if (!worker) break;
-    worker->active_jobs.fetch_add(1, std::memory_order_acq_rel);
-    job->worker = worker;
-    if (job->request.document_from_sql) {
-      if (!job->context.run_sql) {
-        job->finish(std::unexpected(invalid_request(
-            "document_from_sql needs a MySQL backend, and none is configured for user '" +
-            job->context.username + "'")));
-        return ticket;
-      }
-      stats.sql_document_requests.fetch_add(1, relaxed);
-      std::string sql = *job->request.document_from_sql;
-      auto run_sql = job->context.run_sql;
-      run_sql(std::move(sql), [job](Result<mysql::ResultSet> rows) {
-        if (job->completed.load(std::memory_order_acquire)) return;
-        job->sql_result = std::move(rows);
-        if (!job->worker->post_run(job)) job->finish(std::unexpected(unavailable_error()));
-      });
-      return ticket;
+  auto outcome = [&](Result<ResultSet> result) -> Result<ResultSet> {
+    stats.observe_latency(std::chrono::steady_clock::now() - started);
+    if (result) {
+      stats.requests_completed.fetch_add(1, relaxed);
+    } else {
+      stats.requests_failed.fetch_add(1, relaxed);
+      stats.count_error(result.error().code);
     }
-    if (worker->post_run(job)) return ticket;
-    job->worker = nullptr;
-    worker->job_released();
+    return result;
+  };
+
+  // document_from_sql: the rows first, from the client's own backend.
+  std::optional<ResultSet> rows;
+  if (request->document_from_sql) {
+    if (!context.run_sql) {
+      co_return outcome(std::unexpected(invalid_request(
+          "document_from_sql needs a MySQL backend, and none is configured for user '" +
+          context.username + "'")));
+    }
+    stats.sql_document_requests.fetch_add(1, relaxed);
+    auto selected = co_await context.run_sql(*request->document_from_sql);
+    if (!selected) co_return outcome(std::unexpected(selected.error()));
+    if (context.cancel && context.cancel->requested)
+      co_return outcome(std::unexpected(cancelled_error()));
+    auto docs = documents_from_rows(*selected, genai);
+    if (!docs) co_return outcome(std::unexpected(docs.error()));
+    request->documents = std::move(*docs);
+    rows = std::move(*selected);
   }
-  job->finish(std::unexpected(unavailable_error()));
-  return ticket;
+
+  Upstream up = select_upstream(request->documents);
+  stats.documents_processed.fetch_add(up.documents.size(), relaxed);
+  const ServiceEndpoint& endpoint = embed ? settings->embedding : settings->rerank;
+  Embeddings embeddings;
+  std::vector<double> scores;
+  if (!up.documents.empty()) {
+    std::unique_ptr<Provider> provider;
+    if (endpoint.lexical) {
+      provider = make_lexical_provider(genai.lexical_dimensions, stats);
+    } else {
+      auto loop = state->pick();
+      if (!loop) co_return outcome(std::unexpected(unavailable_error()));
+      provider =
+          make_http_provider({&endpoint, settings, std::move(loop),
+                              static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel});
+    }
+    if (embed) {
+      auto computed = co_await provider->embed(std::move(up.documents));
+      if (!computed) co_return outcome(std::unexpected(computed.error()));
+      embeddings = std::move(*computed);
+    } else {
+      auto computed = co_await provider->rerank(request->query, std::move(up.documents));
+      if (!computed) co_return outcome(std::unexpected(computed.error()));
+      scores = std::move(*computed);
+    }
+  }
+
+  Computed computed{embeddings, scores, up.positions, request->documents.size()};
+  if (embed) {
+    if (rows) co_return outcome(embed_result_from_sql(std::move(*rows), computed, request->format));
+    co_return outcome(embed_result(computed, request->format));
+  }
+  if (rows) co_return outcome(rerank_result_from_sql(std::move(*rows), computed, request->top_n));
+  co_return outcome(
+      rerank_result(computed, std::move(request->documents), request->top_n, request->columns));
 }
 
 }  // namespace gp::genai

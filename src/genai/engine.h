@@ -1,9 +1,12 @@
-// The GenAI engine: runs GENAI: requests asynchronously. HTTP calls go
-// through `genai-threads` engine threads, each driving one libcurl multi
-// handle; the built-in lexical provider runs on the same threads. Network
-// threads only submit and are called back; they never block.
+// The GenAI engine: runs GENAI: statements. A statement is one coroutine on
+// the client's network thread that reads top to bottom (Engine::run): parse,
+// the rows of document_from_sql, the provider, the result set. HTTP calls
+// run on `genai-threads` engine loops, each driving one libcurl multi handle,
+// in one awaited hop; the built-in lexical provider answers in place.
 #pragma once
 
+#include <asio/awaitable.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,45 +18,42 @@
 
 namespace gp::genai {
 
-// Runs one SELECT for document_from_sql on the client's default hostgroup and
-// calls back exactly once, on any thread.
-using SqlCompletion = std::function<void(Result<mysql::ResultSet>)>;
-using SqlRunner = std::function<void(std::string sql, SqlCompletion done)>;
+// Runs one SELECT for document_from_sql on the client's default hostgroup,
+// on the session's executor.
+using SqlRunner = std::function<asio::awaitable<Result<mysql::ResultSet>>(std::string sql)>;
+
+// A client that goes away cancels its statement: the session sets
+// `requested` and emits a terminal cancellation on `signal`, on its own
+// thread. The upstream request is aborted and the statement answers 9108.
+struct Cancellation {
+  asio::cancellation_signal signal;
+  bool requested = false;
+};
 
 struct RequestContext {
   std::string username;
   int default_hostgroup = 0;
   SqlRunner run_sql;  // empty when the proxy has no backend for this client
-};
-
-// Handle of a submitted request; cancel() is safe from any thread, at any time.
-class Ticket {
- public:
-  virtual ~Ticket() = default;
-  virtual void cancel() = 0;
+  std::shared_ptr<Cancellation> cancel;
 };
 
 class Engine {
  public:
-  using Completion = std::function<void(Result<mysql::ResultSet>)>;
-
   Engine(ConfigStore& config, MetricsRegistry& metrics);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Starts the engine threads (genai-threads of the current snapshot) and
+  // Starts the engine loops (genai-threads of the current snapshot) and
   // follows later snapshots: a new thread count or URI applies to new
-  // requests; requests in flight finish where they started.
+  // statements; statements in flight finish where they started.
   void start();
-  // Fails every request in flight with "module unavailable" and joins threads.
+  // Fails every statement in flight with "module unavailable" (9106) and
+  // joins the loops.
   void stop();
 
-  // Parses `statement` (a whole GENAI: statement) and runs it. `done` is
-  // called exactly once, on an engine thread (or inline for an invalid
-  // statement), with the result set or the error. After cancel(), `done` is
-  // still called once, with an error, and the upstream request is aborted.
-  std::shared_ptr<Ticket> submit(std::string statement, RequestContext context, Completion done);
+  // Runs a whole GENAI: statement, awaited on the caller's executor.
+  asio::awaitable<Result<mysql::ResultSet>> run(std::string statement, RequestContext context);
 
  private:
   struct Impl;

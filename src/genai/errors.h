@@ -30,6 +30,12 @@ inline Error invalid_answer(std::string message) {
 inline Error genai_error(uint16_t code, std::string message) {
   return Error{code, "HY000", std::move(message)};
 }
+inline Error unavailable_error() {
+  return genai_error(errc::kUnavailable, "GENAI: module unavailable (the GenAI engine is stopped)");
+}
+inline Error cancelled_error() {
+  return genai_error(errc::kCancelled, "GENAI: request cancelled (the client went away)");
+}
 inline Error disabled_error() {
   return genai_error(errc::kUnavailable,
                      "GenAI module disabled (genai-enabled=false): SET genai-enabled=true and "

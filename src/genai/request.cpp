@@ -3,8 +3,8 @@
 
 #include <simdjson.h>
 
-#include <nlohmann/json.hpp>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "genai/errors.h"

@@ -1,6 +1,6 @@
 // Fuzzes the GENAI: statement parser: any bytes must give a request or an
 // invalid-request error, never a crash.
-// fuzz-sources: src/genai/request.cpp
+// fuzz-sources: src/genai/request.cpp src/genai/parameters.cpp src/sql/*.cpp src/mysql/*.cpp
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 #include <chrono>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -52,6 +58,12 @@ HttpAnswer jina_rerank(const HttpExchange& ex) {
   return {200, nlohmann::json{{"results", results}}.dump()};
 }
 
+// What a backend session's query() gives back, after a turn of the loop.
+asio::awaitable<Result<mysql::ResultSet>> answer_rows(Result<mysql::ResultSet> rows) {
+  co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+  co_return rows;
+}
+
 class EngineTest : public ::testing::Test {
  protected:
   void configure(const std::function<void(GenaiSettings&)>& change) {
@@ -60,21 +72,50 @@ class EngineTest : public ::testing::Test {
     config_.publish(next);
   }
 
+  // Cancels as a session does: on the session's thread.
+  struct Ticket {
+    asio::io_context& io;
+    std::shared_ptr<Cancellation> cancellation;
+    void cancel() {
+      std::promise<void> done;
+      asio::post(io, [&] {
+        cancellation->requested = true;
+        cancellation->signal.emit(asio::cancellation_type::terminal);
+        done.set_value();
+      });
+      done.get_future().wait();
+    }
+  };
+
   struct Outcome {
     std::shared_ptr<Ticket> ticket;
     std::future<Result<mysql::ResultSet>> result;
   };
 
+  // Runs the statement as a session coroutine on the test's own event loop.
   Outcome submit(std::string statement, RequestContext context = {}) {
     auto promise = std::make_shared<std::promise<Result<mysql::ResultSet>>>();
     auto calls = std::make_shared<std::atomic<int>>(0);
     calls_.push_back(calls);
     Outcome o;
     o.result = promise->get_future();
-    o.ticket = engine_.submit(std::move(statement), std::move(context),
-                              [promise, calls](Result<mysql::ResultSet> r) {
-                                if (calls->fetch_add(1) == 0) promise->set_value(std::move(r));
-                              });
+    context.cancel = std::make_shared<Cancellation>();
+    o.ticket = std::make_shared<Ticket>(Ticket{session_io_, context.cancel});
+    std::promise<void> started;
+    asio::post(session_io_,
+               [&, statement = std::move(statement), context = std::move(context)]() mutable {
+                 asio::co_spawn(session_io_, engine_.run(std::move(statement), std::move(context)),
+                                [promise, calls](std::exception_ptr e, Result<mysql::ResultSet> r) {
+                                  if (e) r = std::unexpected(Error{1, "HY000", "exception"});
+                                  if (calls->fetch_add(1) == 0) promise->set_value(std::move(r));
+                                });
+                 started.set_value();
+               });
+    started.get_future().wait();
+    // A statement rejected before its first suspension answers at once.
+    std::promise<void> turn;
+    asio::post(session_io_, [&] { turn.set_value(); });
+    turn.get_future().wait();
     return o;
   }
 
@@ -94,14 +135,29 @@ class EngineTest : public ::testing::Test {
     return "";
   }
 
+  void SetUp() override {
+    session_thread_ = std::thread([this] { session_io_.run(); });
+  }
+
   void TearDown() override {
     engine_.stop();
-    for (auto& c : calls_) EXPECT_EQ(c->load(), 1) << "done must be called exactly once";
+    // Answers posted by the stop reach their sessions.
+    std::promise<void> drained;
+    asio::post(session_io_, [&] { drained.set_value(); });
+    drained.get_future().wait_for(5s);
+    for (auto& c : calls_) EXPECT_EQ(c->load(), 1) << "each statement must complete exactly once";
+    session_work_.reset();
+    session_io_.stop();
+    session_thread_.join();
   }
 
   ConfigStore config_;
   MetricsRegistry metrics_;
   Engine engine_{config_, metrics_};
+  asio::io_context session_io_;
+  asio::executor_work_guard<asio::io_context::executor_type> session_work_{
+      session_io_.get_executor()};
+  std::thread session_thread_;
   std::vector<std::shared_ptr<std::atomic<int>>> calls_;
 };
 
@@ -363,12 +419,12 @@ TEST_F(EngineTest, DocumentFromSqlRerank) {
   RequestContext ctx;
   ctx.username = "app";
   std::string seen_sql;
-  ctx.run_sql = [&seen_sql](std::string sql, SqlCompletion done) {
+  ctx.run_sql = [&seen_sql](std::string sql) -> asio::awaitable<Result<mysql::ResultSet>> {
     seen_sql = sql;
     mysql::ResultSet rs;
     rs.columns = {mysql::Column::text("body"), mysql::Column::bigint("id")};
     rs.rows = {{"red apples", "1"}, {"green apples and red cherries", "2"}, {"blue sky", "3"}};
-    std::thread([done, rs] { done(rs); }).detach();
+    return answer_rows(std::move(rs));
   };
   auto r =
       run(R"(GENAI: {"type":"rerank","query":"red","document_from_sql":"SELECT body, id FROM t"})",
@@ -387,8 +443,8 @@ TEST_F(EngineTest, DocumentFromSqlErrorsPassThrough) {
   configure([](GenaiSettings& g) { g.embedding_uri = "lexical:"; });
   engine_.start();
   RequestContext ctx;
-  ctx.run_sql = [](std::string, SqlCompletion done) {
-    done(std::unexpected(Error{1146, "42S02", "Table 'db.t' doesn't exist"}));
+  ctx.run_sql = [](std::string) -> asio::awaitable<Result<mysql::ResultSet>> {
+    return answer_rows(std::unexpected(Error{1146, "42S02", "Table 'db.t' doesn't exist"}));
   };
   auto r = run(R"(GENAI: {"type":"embed","document_from_sql":"SELECT x FROM t"})", ctx);
   expect_error(r, 1146, "doesn't exist");

@@ -1,0 +1,116 @@
+// An engine loop: a thread running an Asio event loop with one HttpLoop.
+// HTTP transfers run here; a session awaits them with one hop there and
+// back (async_perform).
+#pragma once
+
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "genai/http_loop.h"
+
+namespace gp::genai {
+
+class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
+ public:
+  EngineLoop(std::shared_ptr<GenaiStats> stats, long host_connections);
+  ~EngineLoop();
+  EngineLoop(const EngineLoop&) = delete;
+  EngineLoop& operator=(const EngineLoop&) = delete;
+
+  void start();
+  // Any thread. retire(): exit once the calls in flight have ended.
+  // stop(): end them now with CURLE_ABORTED_BY_CALLBACK, then exit.
+  void retire();
+  void stop();
+  void join();
+  bool exited() const { return exited_.load(std::memory_order_acquire); }
+
+  // Calls started or queued here and not ended; read to pick a loop.
+  int64_t load() const { return in_flight_.load(std::memory_order_relaxed); }
+  void set_host_connections(long host_connections);
+
+  // Performs `calls` on this loop and completes on the handler's own
+  // executor with the replies (signature void(std::vector<HttpReply>)). A
+  // cancellation emitted through the handler's slot, on the handler's
+  // thread, aborts the transfers; the replies then say
+  // CURLE_ABORTED_BY_CALLBACK.
+  template <typename Token>
+  auto async_perform(std::vector<HttpCall> calls, Token&& token) {
+    return asio::async_initiate<Token, void(std::vector<HttpReply>)>(
+        [self = shared_from_this()](auto handler, std::vector<HttpCall> calls) {
+          self->initiate(std::move(calls), std::move(handler));
+        },
+        token, std::move(calls));
+  }
+
+ private:
+  // The loop's view of one async_perform: its call id once started.
+  struct Pending {
+    HttpLoop::CallId id = 0;
+    bool cancelled = false;
+  };
+
+  template <typename Handler>
+  void initiate(std::vector<HttpCall> calls, Handler handler) {
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+    auto pending = std::make_shared<Pending>();
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+      slot.assign([self = shared_from_this(), pending](asio::cancellation_type) {
+        asio::post(self->io_, [self, pending] {
+          pending->cancelled = true;
+          if (pending->id) self->http_->cancel(pending->id);
+        });
+      });
+    }
+    auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+    asio::post(io_, [self = shared_from_this(), pending, calls = std::move(calls),
+                     handler = std::move(handler), work = std::move(work)]() mutable {
+      if (pending->cancelled || self->stopping_) {
+        std::vector<HttpReply> aborted(calls.size());
+        for (auto& r : aborted) r.code = CURLE_ABORTED_BY_CALLBACK;
+        self->complete(std::move(handler), std::move(aborted));
+        return;
+      }
+      // The handler moves into the completion; std::function needs it copyable.
+      auto shared = std::make_shared<Handler>(std::move(handler));
+      pending->id =
+          self->http_->perform(std::move(calls), [self, shared](std::vector<HttpReply> r) {
+            self->complete(std::move(*shared), std::move(r));
+          });
+    });
+  }
+
+  template <typename Handler>
+  void complete(Handler handler, std::vector<HttpReply> replies) {
+    auto ex = asio::get_associated_executor(handler);
+    asio::dispatch(ex, [handler = std::move(handler), replies = std::move(replies)]() mutable {
+      asio::get_associated_cancellation_slot(handler).clear();
+      handler(std::move(replies));
+    });
+    if (in_flight_.fetch_sub(1, std::memory_order_relaxed) == 1 &&
+        retiring_.load(std::memory_order_acquire)) {
+      io_.stop();
+    }
+  }
+
+  std::shared_ptr<GenaiStats> stats_;
+  asio::io_context io_{1};
+  std::unique_ptr<HttpLoop> http_;
+  std::thread thread_;
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> retiring_{false};
+  bool stopping_ = false;  // loop thread only
+  std::atomic<bool> exited_{false};
+};
+
+}  // namespace gp::genai

@@ -1,0 +1,45 @@
+// Providers compute embeddings and rerank scores for the documents a
+// statement sends (never blank ones). The built-in lexical provider answers
+// at once; the HTTP provider calls a service on an engine loop, in one
+// awaited hop. Callers await them on the session's executor.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "genai/embedding_adapter.h"
+#include "genai/endpoint.h"
+#include "genai/engine.h"
+#include "genai/engine_loop.h"
+
+namespace gp::genai {
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual asio::awaitable<Result<Embeddings>> embed(std::vector<std::string> documents) = 0;
+  virtual asio::awaitable<Result<std::vector<double>>> rerank(
+      std::string query, std::vector<std::string> documents) = 0;
+};
+
+// Feature hashing and BM25 (genai/lexical.h), computed on the caller's thread.
+std::unique_ptr<Provider> make_lexical_provider(int dimensions, GenaiStats& stats);
+
+// One service endpoint (its answer format is recognised from the answer
+// itself). `batch_size` > 0 splits a statement's documents into requests of
+// that many, sent at once and joined in order. `cancel` (when set), used on
+// the caller's thread, aborts the transfers: the call then answers 9108.
+struct HttpTarget {
+  const ServiceEndpoint* endpoint = nullptr;  // kept alive by `settings`
+  std::shared_ptr<const EngineSettings> settings;
+  std::shared_ptr<EngineLoop> loop;
+  size_t batch_size = 0;
+  std::shared_ptr<Cancellation> cancel;
+};
+std::unique_ptr<Provider> make_http_provider(HttpTarget target);
+
+}  // namespace gp::genai
