@@ -7,6 +7,8 @@
 #              worker_processes 1, access log off) answering POST /embedding with one fixed
 #              llama-server vector of GENAI_COST_DIM dimensions and /rerank with a fixed body;
 #              without nginx, bench/model_service with no delay stands in (and says so).
+#              /small/embedding answers a GENAI_COST_SMALL_DIM-dimension vector (nginx only), to
+#              separate the cost per statement from the cost per dimension.
 #   GPU model  bench/model_service --fixed-ms 20 --per-doc-ms 0.2: correct per-document vectors
 #              for any number of documents, GET /stats counts requests and documents.
 # One proxy (its upstream switched at runtime through the admin interface) and the load generator
@@ -15,6 +17,7 @@
 # Cells (GENAI_COST_DURATION seconds each):
 #   local answer  SELECT @@version_comment LIMIT 1            1, 64, 512 clients
 #   upstream      GENAI embed of 1 document, near-zero service  1, 64, 512 clients
+#                 the same with GENAI_COST_SMALL_DIM dimensions 1, 64 clients
 #   latency       the same, proxy and direct, 32 clients
 #   cache hit     the same document for every client           1, 64, 512 (when the build has a cache)
 #   GPU model     direct, proxy batching off, proxy batching on (when the build has batching), 512
@@ -23,7 +26,7 @@
 # GENAI_COST_OUT (default BUILD_DIR/bench/genai_cost.md).
 #
 # Environment: GENAI_COST_DURATION (4), GENAI_COST_CLIENTS (1,64,512), GENAI_COST_LATENCY_CLIENTS
-# (32), GENAI_COST_DIM (384), GENAI_COST_FIXED_MS (20), GENAI_COST_PER_DOC_MS (0.2),
+# (32), GENAI_COST_DIM (384), GENAI_COST_SMALL_DIM (16), GENAI_COST_FIXED_MS (20), GENAI_COST_PER_DOC_MS (0.2),
 # GENAI_COST_SLOTS (requests the GPU model runs at once, 0 = unlimited), GENAI_COST_PROXY (the
 # proxy binary, default BUILD_DIR/genaiproxy), GENAI_COST_THREADS (mysql-threads, 2),
 # GENAI_COST_GENAI_THREADS (genai-threads, 2), GENAI_COST_BATCH_WINDOW_US (2000),
@@ -38,6 +41,7 @@ DURATION=${GENAI_COST_DURATION:-4}
 CLIENTS=${GENAI_COST_CLIENTS:-1,64,512}
 LAT_CLIENTS=${GENAI_COST_LATENCY_CLIENTS:-32}
 DIM=${GENAI_COST_DIM:-384}
+SMALL_DIM=${GENAI_COST_SMALL_DIM:-16}
 FIXED_MS=${GENAI_COST_FIXED_MS:-20}
 PER_DOC_MS=${GENAI_COST_PER_DOC_MS:-0.2}
 SLOTS=${GENAI_COST_SLOTS:-0}
@@ -81,12 +85,16 @@ wait_ports() { "$PYTHON" -c "import harness, sys; [harness.wait_port(int(p)) for
 ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
 ZERO_URL="http://127.0.0.1:$ZERO_PORT/embedding"
 ZERO_RERANK_URL="http://127.0.0.1:$ZERO_PORT/rerank"
+SMALL_URL=""
 if command -v nginx >/dev/null && [ -f "$ECHO_MODULE" ]; then
   ZERO_KIND="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') + echo module, 1 worker"
-  vector=$("$PYTHON" -c "
+  unit_vector() { "$PYTHON" -c "
 import math, sys
 d = int(sys.argv[1]); v = [math.sin(i + 1.0) for i in range(d)]; n = math.sqrt(sum(x * x for x in v))
-print(','.join(repr(round(x / n, 7)) for x in v))" "$DIM")
+print(','.join(repr(round(x / n, 7)) for x in v))" "$1"; }
+  vector=$(unit_vector "$DIM")
+  small_vector=$(unit_vector "$SMALL_DIM")
+  SMALL_URL="http://127.0.0.1:$ZERO_PORT/small/embedding"
   mkdir -p "$WORK/nginx"
   cat >"$WORK/nginx/nginx.conf" <<CONF
 load_module $ECHO_MODULE;
@@ -107,6 +115,7 @@ http {
         default_type application/json;
         # llama-server's native answer for one document; every request gets this one vector.
         location = /embedding { echo_read_request_body; echo -n '[{"index":0,"embedding":[[$vector]]}]'; }
+        location = /small/embedding { echo_read_request_body; echo -n '[{"index":0,"embedding":[[$small_vector]]}]'; }
         location = /rerank { echo_read_request_body; echo -n '{"results":[{"index":0,"relevance_score":0.5}]}'; }
     }
 }
@@ -193,6 +202,16 @@ set_vars "${OFF[@]}"
 for c in ${CLIENTS//,/ }; do cell "local_$c" local "$c" proxy "$ZERO_URL" "$ZERO_PIDS"; done
 for c in ${CLIENTS//,/ }; do cell "embed_$c" embed "$c" proxy "$ZERO_URL" "$ZERO_PIDS"; done
 cell "latency" embed "$LAT_CLIENTS" both "$ZERO_URL" "$ZERO_PIDS"
+if [ -n "$SMALL_URL" ]; then
+  admin "SET genai-embedding_uri = '$SMALL_URL'"
+  set_vars "${OFF[@]}"
+  for c in ${CLIENTS//,/ }; do
+    [ "$c" = "$BIG" ] && continue
+    cell "small_$c" embed "$c" proxy "$SMALL_URL" "$ZERO_PIDS"
+  done
+  admin "SET genai-embedding_uri = '$ZERO_URL'"
+  set_vars "${OFF[@]}"
+fi
 
 # --- cache hits
 if [ "$CACHE" = yes ]; then
@@ -251,11 +270,18 @@ for c in ${CLIENTS//,/ }; do
 done
 for c in ${CLIENTS//,/ }; do
   v=$(col "embed_$c" $C_PROXY_CPU)
+  label="proxy CPU µs/statement, upstream embed (1 document, $DIM dimensions)"
   case $c in
-    1) fig "proxy CPU µs/statement, upstream embed (1 document)" "$c" "$v" "<=" 60 ;;
-    64) fig "proxy CPU µs/statement, upstream embed (1 document)" "$c" "$v" "<=" 25 ;;
-    *) fig "proxy CPU µs/statement, upstream embed (1 document)" "$c" "$v" ;;
+    1) fig "$label" "$c" "$v" "<=" 60 ;;
+    64) fig "$label" "$c" "$v" "<=" 25 ;;
+    *) fig "$label" "$c" "$v" ;;
   esac
+done
+for c in ${CLIENTS//,/ }; do
+  [ "$c" = "$BIG" ] && continue
+  label="proxy CPU µs/statement, upstream embed (1 document, $SMALL_DIM dimensions)"
+  if [ -n "$SMALL_URL" ]; then fig "$label" "$c" "$(col "small_$c" $C_PROXY_CPU)"
+  else row "$label" "$c" "not measured (needs nginx)" "—" ""; fi
 done
 gpu_ratio() { awk -v p="$(col "$1" $C_PROXY_RPS)" -v d="$(col gpu_direct $C_DIRECT_RPS)" \
   'BEGIN { if (p != "" && d > 0) printf "%.3f", p / d; else print "" }'; }
@@ -295,8 +321,13 @@ detail() {  # detail LABEL CELL
   details+=("$1|$c|$drps|$prps|$dlat|$plat|$scpu / $pcpu / $lcpu|$err")
 }
 for c in ${CLIENTS//,/ }; do detail "local answer" "local_$c"; done
-for c in ${CLIENTS//,/ }; do detail "upstream embed, near-zero service" "embed_$c"; done
-detail "upstream embed, near-zero service" latency
+for c in ${CLIENTS//,/ }; do detail "upstream embed, near-zero service, $DIM dimensions" "embed_$c"; done
+detail "upstream embed, near-zero service, $DIM dimensions" latency
+if [ -n "$SMALL_URL" ]; then
+  for c in ${CLIENTS//,/ }; do
+    [ "$c" = "$BIG" ] || detail "upstream embed, near-zero service, $SMALL_DIM dimensions" "small_$c"
+  done
+fi
 if [ "$CACHE" = yes ]; then for c in ${CLIENTS//,/ }; do detail "cache hit" "cache_$c"; done; fi
 detail "GPU model, direct" gpu_direct
 detail "GPU model, proxy, batching off" gpu_off
