@@ -109,14 +109,18 @@ size_t collect_body(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-bool http_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer,
-               std::string& error) {
-  answer.clear();
+// Sets what every POST of this handle sends; `url`, `body` and `answer` must outlive its use.
+void prepare_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+}
+
+// One POST on a prepared handle (kept alive between calls).
+bool perform_post(CURL* curl, std::string& answer, std::string& error) {
+  answer.clear();
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -125,6 +129,12 @@ bool http_post(CURL* curl, const std::string& url, const std::string& body, std:
     return false;
   }
   return true;
+}
+
+bool http_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer,
+               std::string& error) {
+  prepare_post(curl, url, body, answer);
+  return perform_post(curl, answer, error);
 }
 
 CURL* new_curl() {
@@ -185,6 +195,7 @@ void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& 
     out.first_error = error;
   }
   std::string answer;
+  if (curl) prepare_post(curl, opt.url, http_body, answer);
   while ((conn || curl) && Clock::now() < deadline) {
     auto t0 = Clock::now();
     bool ok;
@@ -197,7 +208,7 @@ void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& 
       }
       if (!ok) error = std::to_string(mysql_errno(conn)) + " " + mysql_error(conn);
     } else {
-      ok = http_post(curl, opt.url, http_body, answer, error);
+      ok = perform_post(curl, answer, error);
     }
     if (ok) {
       out.latencies_ms.push_back(
