@@ -31,7 +31,7 @@
 # proxy binary, default BUILD_DIR/genaiproxy), GENAI_COST_THREADS (mysql-threads, 2),
 # GENAI_COST_GENAI_THREADS (genai-threads, 2), GENAI_COST_BATCH_WINDOW_US (2000),
 # GENAI_COST_BATCH_MAX_DOCUMENTS (256), GENAI_COST_CACHE_TTL_S (600), GENAI_COST_CACHE_MAX_BYTES
-# (67108864), GENAI_COST_OUT.
+# (67108864), GENAI_COST_NGINX (the nginx binary; "none" uses the fallback), GENAI_COST_OUT.
 set -euo pipefail
 
 BUILD_DIR=$(realpath "${1:-${BUILD_DIR:-build}}")
@@ -53,6 +53,7 @@ BATCH_MAX_DOCUMENTS=${GENAI_COST_BATCH_MAX_DOCUMENTS:-256}
 CACHE_TTL_S=${GENAI_COST_CACHE_TTL_S:-600}
 CACHE_MAX_BYTES=${GENAI_COST_CACHE_MAX_BYTES:-67108864}
 OUT=${GENAI_COST_OUT:-$BUILD_DIR/bench/genai_cost.md}
+NGINX=${GENAI_COST_NGINX:-nginx}
 BIG=$(echo "$CLIENTS" | tr ',' '\n' | sort -n | tail -1)
 
 LOAD="$BUILD_DIR/bench/genai_load"
@@ -86,8 +87,8 @@ ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
 ZERO_URL="http://127.0.0.1:$ZERO_PORT/embedding"
 ZERO_RERANK_URL="http://127.0.0.1:$ZERO_PORT/rerank"
 SMALL_URL=""
-if command -v nginx >/dev/null && [ -f "$ECHO_MODULE" ]; then
-  ZERO_KIND="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') + echo module, 1 worker"
+if command -v "$NGINX" >/dev/null && [ -f "$ECHO_MODULE" ]; then
+  ZERO_KIND="nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') + echo module, 1 worker"
   unit_vector() { "$PYTHON" -c "
 import math, sys
 d = int(sys.argv[1]); v = [math.sin(i + 1.0) for i in range(d)]; n = math.sqrt(sum(x * x for x in v))
@@ -120,7 +121,7 @@ http {
     }
 }
 CONF
-  nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx.log" 2>&1 &
+  "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx.log" 2>&1 &
   pids+=($!)
   ZERO_PID=$!
 else
