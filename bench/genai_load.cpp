@@ -3,11 +3,18 @@
 // POST of the body the proxy sends), so every proxy figure has a baseline
 // measured in the same run against the same service.
 //
+// --mode chooses the statement: embed (default: each client's own documents,
+// rotating through 256 texts), cache (every client embeds the same one
+// document, so that an embedding cache answers all but the first), local
+// (`SELECT @@version_comment LIMIT 1`, answered by the proxy itself: the floor
+// of a statement's cost; proxy path only).
+//
 // One thread per client: simple, and at 512 clients still far cheaper than
 // the service and proxy it drives. Connections are opened before the clock
 // starts; each cell runs for a fixed duration.
 #include <curl/curl.h>
 #include <mysql.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,7 +41,8 @@ struct Options {
   std::string user = "app";
   std::string password = "secret";
   std::string url;          // direct embedding URL of the service
-  std::string control_url;  // the service's /control, to set its delay per cell
+  std::string control_url;  // the service's /control, to set its delay per cell (optional)
+  std::string mode = "embed";  // embed, cache or local (see the top of the file)
   std::vector<int> clients = {1, 32, 512};
   std::vector<int> delays_ms = {0, 20};
   int documents = 1;  // documents per request
@@ -53,6 +61,7 @@ struct CellResult {
   std::string first_error;
   double proxy_cpu_s = 0;    // CPU seconds the proxy used during the cell
   double service_cpu_s = 0;  // CPU seconds the test service used during the cell
+  double self_cpu_s = 0;     // CPU seconds this load generator used during the cell
 
   double cpu_us_per_request(double cpu_s) const { return requests ? cpu_s * 1e6 / requests : 0; }
   double throughput() const { return seconds > 0 ? requests / seconds : 0; }
@@ -71,8 +80,13 @@ struct ClientResult {
 };
 
 // Documents rotate through a fixed set so the two paths embed identical texts.
-std::vector<std::string> document_set(int documents, int client) {
+std::vector<std::string> document_set(const Options& opt, int client) {
   std::vector<std::string> out;
+  int documents = opt.documents;
+  if (opt.mode == "cache") {
+    out.push_back("benchmark cached document about proxies, embeddings and reranking");
+    return out;
+  }
   for (int i = 0; i < documents; ++i) {
     out.push_back("benchmark document " + std::to_string((client * 7 + i) % 256) +
                   " about proxies, embeddings and reranking");
@@ -95,14 +109,18 @@ size_t collect_body(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-bool http_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer,
-               std::string& error) {
-  answer.clear();
+// Sets what every POST of this handle sends; `url`, `body` and `answer` must outlive its use.
+void prepare_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+}
+
+// One POST on a prepared handle (kept alive between calls).
+bool perform_post(CURL* curl, std::string& answer, std::string& error) {
+  answer.clear();
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -111,6 +129,12 @@ bool http_post(CURL* curl, const std::string& url, const std::string& body, std:
     return false;
   }
   return true;
+}
+
+bool http_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer,
+               std::string& error) {
+  prepare_post(curl, url, body, answer);
+  return perform_post(curl, answer, error);
 }
 
 CURL* new_curl() {
@@ -149,9 +173,12 @@ MYSQL* connect_proxy(const Options& opt, std::string& error) {
 // One client: connect, wait for everyone, then send requests until the deadline.
 void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& connected,
                 std::barrier<>& start, const Clock::time_point& deadline, ClientResult& out) {
-  auto docs = document_set(opt.documents, client);
+  auto docs = document_set(opt, client);
   std::string http_body = "{\"input\":" + json_array(docs) + "}";
-  std::string statement = "GENAI: {\"type\":\"embed\",\"documents\":" + json_array(docs) + "}";
+  bool local = opt.mode == "local";
+  std::string statement = local ? "SELECT @@version_comment LIMIT 1"
+                                : "GENAI: {\"type\":\"embed\",\"documents\":" + json_array(docs) + "}";
+  my_ulonglong rows = local ? 1 : static_cast<my_ulonglong>(docs.size());
   MYSQL* conn = nullptr;
   CURL* curl = nullptr;
   std::string error;
@@ -168,6 +195,7 @@ void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& 
     out.first_error = error;
   }
   std::string answer;
+  if (curl) prepare_post(curl, opt.url, http_body, answer);
   while ((conn || curl) && Clock::now() < deadline) {
     auto t0 = Clock::now();
     bool ok;
@@ -175,12 +203,12 @@ void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& 
       ok = mysql_real_query(conn, statement.data(), statement.size()) == 0;
       if (ok) {
         MYSQL_RES* res = mysql_store_result(conn);
-        ok = res && mysql_num_rows(res) == static_cast<my_ulonglong>(docs.size());
+        ok = res && mysql_num_rows(res) == rows;
         if (res) mysql_free_result(res);
       }
       if (!ok) error = std::to_string(mysql_errno(conn)) + " " + mysql_error(conn);
     } else {
-      ok = http_post(curl, opt.url, http_body, answer, error);
+      ok = perform_post(curl, answer, error);
     }
     if (ok) {
       out.latencies_ms.push_back(
@@ -221,6 +249,13 @@ double cpu_seconds(const std::vector<int>& pids) {
   return total;
 }
 
+double self_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 CellResult run_cell(const Options& opt, bool via_proxy, int clients) {
   std::vector<ClientResult> results(clients);
   std::barrier connected(clients + 1);
@@ -239,6 +274,7 @@ CellResult run_cell(const Options& opt, bool via_proxy, int clients) {
                                 std::chrono::duration<double>(opt.duration_s));
   double proxy_cpu = cpu_seconds(opt.proxy_pids);
   double service_cpu = cpu_seconds(opt.service_pids);
+  double self_cpu = self_cpu_seconds();
   start.arrive_and_wait();
   auto began = Clock::now();
   for (auto& t : threads) t.join();
@@ -246,6 +282,7 @@ CellResult run_cell(const Options& opt, bool via_proxy, int clients) {
   cell.seconds = std::chrono::duration<double>(Clock::now() - began).count();
   cell.proxy_cpu_s = cpu_seconds(opt.proxy_pids) - proxy_cpu;
   cell.service_cpu_s = cpu_seconds(opt.service_pids) - service_cpu;
+  cell.self_cpu_s = self_cpu_seconds() - self_cpu;
   for (auto& r : results) {
     cell.errors += r.errors;
     if (cell.first_error.empty()) cell.first_error = r.first_error;
@@ -270,9 +307,11 @@ std::vector<int> parse_list(const char* text) {
 void usage() {
   std::fprintf(
       stderr,
-      "usage: genai_load --url URL --control-url URL [--proxy-host H] [--proxy-port P]\n"
+      "usage: genai_load --url URL [--control-url URL] [--proxy-host H] [--proxy-port P]\n"
       "                  [--user U] [--password P] [--clients 1,32,512] [--delays 0,20]\n"
-      "                  [--documents N] [--duration SECONDS] [--only direct|proxy] [--tsv]\n"
+      "                  [--mode embed|cache|local] [--documents N] [--duration SECONDS]\n"
+      "                  [--only direct|proxy] [--tsv]\n"
+      "without --control-url the service's delay is left as it is (--delays is ignored)\n"
       "                  [--proxy-pids PID,...] [--service-pids PID,...]\n");
 }
 
@@ -305,6 +344,9 @@ bool parse_options(int argc, char** argv, Options& opt) {
       opt.documents = std::max(1, std::atoi(value));
     } else if (arg == "--duration") {
       opt.duration_s = std::atof(value);
+    } else if (arg == "--mode") {
+      opt.mode = value;
+      if (opt.mode != "embed" && opt.mode != "cache" && opt.mode != "local") return false;
     } else if (arg == "--only") {
       opt.only = value;
     } else if (arg == "--proxy-pids") {
@@ -315,7 +357,9 @@ bool parse_options(int argc, char** argv, Options& opt) {
       return false;
     }
   }
-  return !opt.url.empty() && !opt.control_url.empty();
+  if (opt.control_url.empty()) opt.delays_ms = {0};
+  if (opt.mode == "local") opt.only = "proxy";
+  return !opt.url.empty() || opt.mode == "local";
 }
 
 void print_header(bool tsv) {
@@ -323,7 +367,7 @@ void print_header(bool tsv) {
     std::printf(
         "clients\tdelay_ms\tdirect_rps\tproxy_rps\tratio\tdirect_p50_ms\tproxy_p50_ms\t"
         "direct_p99_ms\tproxy_p99_ms\tadded_p50_ms\tadded_p99_ms\tservice_cpu_us\t"
-        "proxy_cpu_us\terrors\n");
+        "proxy_cpu_us\terrors\tloadgen_cpu_us\tdirect_requests\tproxy_requests\n");
     return;
   }
   std::printf(
@@ -343,10 +387,15 @@ void print_row(bool tsv, int clients, int delay, const CellResult& direct,
   double service_cpu = direct.cpu_us_per_request(direct.service_cpu_s);
   double proxy_cpu = proxy.cpu_us_per_request(proxy.proxy_cpu_s);
   long errors = direct.errors + proxy.errors;
+  // This process's CPU per request, from the proxy cell when there is one.
+  const CellResult& measured = proxy.requests ? proxy : direct;
+  double self_cpu = measured.cpu_us_per_request(measured.self_cpu_s);
   if (tsv) {
-    std::printf("%d\t%d\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.0f\t%.0f\t%ld\n",
-                clients, delay, direct.throughput(), proxy.throughput(), ratio, d50, p50, d99, p99,
-                p50 - d50, p99 - d99, service_cpu, proxy_cpu, errors);
+    std::printf(
+        "%d\t%d\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%ld\t%.1f\t%ld\t%ld\n",
+        clients, delay, direct.throughput(), proxy.throughput(), ratio, d50, p50, d99, p99,
+        p50 - d50, p99 - d99, service_cpu, proxy_cpu, errors, self_cpu, direct.requests,
+        proxy.requests);
   } else {
     std::printf(
         "| %d | %d ms | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %+.2f / %+.2f "
@@ -376,7 +425,7 @@ int main(int argc, char** argv) {
   print_header(opt.tsv);
   bool failed = false;
   for (int delay : opt.delays_ms) {
-    if (!set_service_delay(opt, delay)) return 1;
+    if (!opt.control_url.empty() && !set_service_delay(opt, delay)) return 1;
     for (int clients : opt.clients) {
       CellResult direct, proxy;
       if (opt.only != "proxy") direct = run_cell(opt, false, clients);
@@ -386,7 +435,7 @@ int main(int argc, char** argv) {
                (opt.only != "direct" && proxy.requests == 0);
     }
   }
-  set_service_delay(opt, 0);
+  if (!opt.control_url.empty()) set_service_delay(opt, 0);
   mysql_library_end();
   curl_global_cleanup();
   return failed ? 1 : 0;

@@ -11,6 +11,8 @@ packages=(
   mariadb-server mariadb-client libmariadb-dev
   python3 python3-pymysql python3-aiohttp
   sysbench haproxy procps
+  # a near-zero-cost HTTP service for bench/genai_cost.bench.sh
+  nginx-light libnginx-mod-http-echo
   # the driver suite (tests/drivers): Connector/J, Go, PHP, Python, Ruby; node runs mysql2
   # and mariadb from npm (tests/drivers/node/package-lock.json)
   default-jdk-headless libmariadb-java
