@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   (*admin)->set_server_version_source([&config, &backends] {
     return backends.advertised_version(config.current()->mysql.server_version) + "-genaiproxy";
   });
+  (*admin)->set_genai_cache_flush([&engine] { engine.flush_cache(); });
   gp::frontend::Frontend frontend(config, metrics, **admin, engine, backends);
   gp::http::MetricsServer metrics_server(config, metrics);
   engine.start();

@@ -162,6 +162,9 @@ Result<mysql::QueryResult> AdminImpl::dispatch(const AdminStatement& statement) 
           return show_create_table(s);
         } else if constexpr (std::is_same_v<T, ShowWarnings>) {
           return text_result({"Level", "Code", "Message"}, {});
+        } else if constexpr (std::is_same_v<T, FlushGenaiCache>) {
+          if (flush_genai_cache_) flush_genai_cache_();
+          return mysql::OkPacket{};
         } else {
           return plain_sql(s.sql);
         }

@@ -41,6 +41,9 @@ class Admin {
   // Where `SELECT VERSION()` and `@@version` read the version the proxy
   // announces (mysql-server_version resolved against the backends).
   virtual void set_server_version_source(std::function<std::string()> source) = 0;
+
+  // What FLUSH GENAI CACHE calls (the GenAI engine's embedding cache).
+  virtual void set_genai_cache_flush(std::function<void()> flush) = 0;
 };
 
 }  // namespace gp::admin

@@ -25,6 +25,9 @@ class AdminImpl final : public Admin {
   void set_server_version_source(std::function<std::string()> source) override {
     server_version_ = std::move(source);
   }
+  void set_genai_cache_flush(std::function<void()> flush) override {
+    flush_genai_cache_ = std::move(flush);
+  }
   const std::string& datadir() const override { return datadir_; }
 
   // Startup: fill memory from the file or disk, then publish everything.
@@ -73,6 +76,7 @@ class AdminImpl final : public Admin {
   VariableMap runtime_key_text_;
   std::set<std::string> stats_tables_;
   std::function<std::string()> server_version_;
+  std::function<void()> flush_genai_cache_;
 };
 
 // A guard that runs admin-supplied SQL untrusted for its lifetime.

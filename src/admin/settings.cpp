@@ -69,6 +69,10 @@ Result<GenaiSettings> build_genai(const VariableMap& v) {
   s.max_queue = get_int(v, "genai-max_queue");
   s.endpoint_concurrency = get_int(v, "genai-endpoint_concurrency");
   s.batch_size = get_int(v, "genai-batch_size");
+  s.batch_window_us = get_int(v, "genai-batch_window_us");
+  s.batch_max_documents = get_int(v, "genai-batch_max_documents");
+  s.cache_max_bytes = parse_int(v.at("genai-cache_max_bytes")).value_or(0);
+  s.cache_ttl_s = get_int(v, "genai-cache_ttl_s");
   return s;
 }
 
@@ -116,6 +120,10 @@ VariableMap render_genai(const GenaiSettings& s, const VariableMap& configured) 
       {"genai-max_queue", std::to_string(s.max_queue)},
       {"genai-endpoint_concurrency", std::to_string(s.endpoint_concurrency)},
       {"genai-batch_size", std::to_string(s.batch_size)},
+      {"genai-batch_window_us", std::to_string(s.batch_window_us)},
+      {"genai-batch_max_documents", std::to_string(s.batch_max_documents)},
+      {"genai-cache_max_bytes", std::to_string(s.cache_max_bytes)},
+      {"genai-cache_ttl_s", std::to_string(s.cache_ttl_s)},
   };
 }
 

@@ -324,6 +324,11 @@ Result<AdminStatement> parse_statement(std::string_view sql) {
   if (verb == "SELECT") {
     if (auto vars = parse_select_variables(text)) return *vars;
   }
+  size_t flush_at = verb == "PROXYSQL" ? 1 : 0;
+  if (w.size() == flush_at + 3 && w[flush_at] == "FLUSH" && w[flush_at + 1] == "GENAI" &&
+      w[flush_at + 2] == "CACHE") {
+    return FlushGenaiCache{};
+  }
   if (verb == "BEGIN" || verb == "COMMIT" || verb == "ROLLBACK" ||
       (verb == "START" && w.size() == 2 && w[1] == "TRANSACTION")) {
     return TransactionControl{};

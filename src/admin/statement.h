@@ -59,6 +59,8 @@ struct ShowWarnings {};
 // BEGIN, START TRANSACTION, COMMIT, ROLLBACK: every admin statement commits
 // on its own, so these are accepted and do nothing.
 struct TransactionControl {};
+// FLUSH GENAI CACHE, PROXYSQL FLUSH GENAI CACHE: empties the embedding cache.
+struct FlushGenaiCache {};
 // Anything else is handed to SQLite as it is.
 struct PlainSql {
   std::string sql;
@@ -66,7 +68,8 @@ struct PlainSql {
 
 using AdminStatement = std::variant<SetVariable, SessionSet, LoadSave, ShowVariables,
                                     SelectVariables, Checksum, ShowTables, ShowDatabases,
-                                    ShowCreateTable, ShowWarnings, TransactionControl, PlainSql>;
+                                    ShowCreateTable, ShowWarnings, TransactionControl,
+                                    FlushGenaiCache, PlainSql>;
 
 // Parses `sql`. Errors (1064/42000) are for statements that start like an
 // admin verb but do not finish like one, e.g. LOAD GENAI VARIABLES TO NOWHERE.

@@ -56,6 +56,15 @@ std::vector<VariableSpec> build_registry() {
               "requests admitted at once; beyond this the module answers overloaded"),
       int_var("genai-endpoint_concurrency", kGenai, 64, 1, 10000,
               "HTTP requests in flight per service endpoint"),
+      int_var("genai-cache_max_bytes", kGenai, 268435456, 0, 1099511627776,
+              "bytes of embeddings the cache may hold (LRU beyond)"),
+      int_var("genai-cache_ttl_s", kGenai, 0, 0, 31536000,
+              "seconds an embedding stays cached; 0 turns the cache off"),
+      int_var("genai-batch_window_us", kGenai, 0, 0, 1000000,
+              "microseconds an embed statement may wait to share an upstream request that "
+              "others are sending; 0 turns micro-batching off"),
+      int_var("genai-batch_max_documents", kGenai, 64, 1, 100000,
+              "documents per shared upstream request; larger statements go alone"),
       int_var("genai-batch_size", kGenai, 0, 0, 100000,
               "documents per upstream request; 0 sends one request per statement"),
       // MYSQL

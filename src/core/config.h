@@ -30,6 +30,10 @@ struct GenaiSettings {
   int max_queue = 10000;          // requests admitted at once; beyond: "overloaded" error
   int endpoint_concurrency = 64;  // HTTP requests in flight per service endpoint
   int batch_size = 0;             // documents per upstream request; 0 = one request
+  int batch_window_us = 0;        // micro-batching: longest wait; 0 = off
+  int batch_max_documents = 64;   // micro-batching: documents per shared request
+  int64_t cache_max_bytes = 268435456;
+  int cache_ttl_s = 0;  // 0: the embedding cache is off
 };
 
 struct MysqlSettings {

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "core/snapshot_ptr.h"
+#include "genai/embedding_cache.h"
 #include "genai/endpoint.h"
 #include "genai/engine_loop.h"
 #include "genai/errors.h"
@@ -54,6 +56,43 @@ Upstream select_upstream(const Documents& docs) {
   return up;
 }
 
+// What makes a cached vector valid for a statement: the service and model
+// (and the lexical provider's dimension). The answer's format does not
+// matter: vectors are cached as values.
+std::string service_identity(const ServiceEndpoint& ep, const GenaiSettings& g) {
+  if (ep.lexical) return "lexical:" + std::to_string(g.lexical_dimensions);
+  return ep.uri + '\n' + ep.model;
+}
+
+// The cached vectors and the provider's vectors, back in document order.
+Result<Embeddings> merge_cached(std::vector<std::optional<CachedVector>>& cached,
+                                const Embeddings& fresh) {
+  Embeddings all;
+  all.count = cached.size();
+  size_t next_fresh = 0;
+  for (auto& c : cached) {
+    std::span<const double> values;
+    if (c) {
+      values = c->values;
+      all.single_precision = all.single_precision || c->single_precision;
+    } else {
+      values = fresh.row(next_fresh++);
+      all.single_precision = all.single_precision || fresh.single_precision;
+    }
+    if (all.dimension == 0) {
+      all.dimension = values.size();
+      all.values.reserve(all.count * all.dimension);
+    } else if (values.size() != all.dimension) {
+      return std::unexpected(invalid_answer(
+          "GENAI: cached and new vectors of this service differ in dimension (" +
+          std::to_string(all.dimension) + " and " + std::to_string(values.size()) +
+          "); FLUSH GENAI CACHE on the admin interface"));
+    }
+    all.values.insert(all.values.end(), values.begin(), values.end());
+  }
+  return all;
+}
+
 }  // namespace
 
 // Shared with the configuration listener, which may outlive the Engine.
@@ -63,6 +102,7 @@ struct EngineState {
   ConfigStore& config;
   std::shared_ptr<GenaiStats> stats = std::make_shared<GenaiStats>();
   std::atomic<int64_t> admitted{0};  // statements in progress, bounded by genai-max_queue
+  EmbeddingCache cache;
   SnapshotPtr<const EngineSettings> settings;
   SnapshotPtr<const LoopSet> loops{std::make_shared<const LoopSet>()};
   std::atomic<bool> running{false};
@@ -82,6 +122,12 @@ struct EngineState {
       if ((*set)[idx]->load() < (*set)[best]->load()) best = idx;
     }
     return (*set)[best];
+  }
+
+  std::shared_ptr<EngineLoop> pick_for(const std::string& key) {
+    auto set = loops.load();
+    if (set->empty()) return nullptr;
+    return (*set)[std::hash<std::string>{}(key) % set->size()];
   }
 
   // Caller holds `lifecycle`.
@@ -122,9 +168,15 @@ struct EngineState {
 
   void on_config(const std::shared_ptr<const RuntimeConfig>& next) {
     settings.store(make_engine_settings(next));
+    configure_cache(next->genai);
     std::lock_guard lock(lifecycle);
     reap();
     if (running.load(std::memory_order_acquire)) resize(next->genai);
+  }
+
+  void configure_cache(const GenaiSettings& g) {
+    cache.configure(static_cast<size_t>(std::max<int64_t>(0, g.cache_max_bytes)),
+                    std::chrono::seconds(g.cache_ttl_s));
   }
 
   Result<ResultSet> fail(Error e) {
@@ -144,6 +196,21 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
   auto& state = *impl_->state;
   state.settings.store(make_engine_settings(config.current()));
   register_stats(metrics, state.stats);
+  state.configure_cache(config.current()->genai);
+  metrics.register_table("stats_genai_global", {"Variable_Name", "Variable_Value"},
+                         [weak = std::weak_ptr<EngineState>(impl_->state)] {
+                           StatsTable t;
+                           auto s = weak.lock();
+                           if (!s) return t;
+                           auto c = s->cache.stats();
+                           for (auto [name, value] :
+                                {std::pair{"cache_hits", c.hits}, {"cache_misses", c.misses},
+                                 {"cache_evictions", c.evictions}, {"cache_entries", c.entries},
+                                 {"cache_bytes", c.bytes}}) {
+                             t.rows.push_back({name, std::to_string(value)});
+                           }
+                           return t;
+                         });
   std::weak_ptr<EngineState> weak = impl_->state;
   config.subscribe([weak](const std::shared_ptr<const RuntimeConfig>& next) {
     if (auto s = weak.lock()) s->on_config(next);
@@ -174,6 +241,32 @@ void Engine::stop() {
   state.retired.clear();
   for (auto& loop : all) loop->stop();
   for (auto& loop : all) loop->join();
+}
+
+void Engine::flush_cache() {
+  impl_->state->cache.flush();
+}
+
+// Partial hits: only the documents the cache does not hold are sent.
+static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state, const ServiceEndpoint& endpoint,
+                                                 const GenaiSettings& genai, Provider& provider,
+                                                 std::vector<std::string>& documents) {
+  if (genai.cache_ttl_s <= 0) co_return co_await provider.embed(std::move(documents));
+  std::string service = service_identity(endpoint, genai);
+  auto cached = state.cache.lookup(service, documents);
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < documents.size(); ++i) {
+    if (!cached[i]) missing.push_back(documents[i]);
+  }
+  Embeddings fresh;
+  if (!missing.empty()) {
+    auto computed = co_await provider.embed(missing);
+    if (!computed) co_return std::unexpected(computed.error());
+    fresh = std::move(*computed);
+    state.cache.insert(service, missing, fresh);
+  }
+  if (missing.size() == documents.size()) co_return fresh;
+  co_return merge_cached(cached, fresh);
 }
 
 asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestContext context) {
@@ -247,14 +340,20 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
     if (endpoint.lexical) {
       provider = make_lexical_provider(genai.lexical_dimensions, stats);
     } else {
-      auto loop = state->pick();
+      bool batching = embed && uses_micro_batching(genai, up.documents.size());
+      // Statements that may share requests meet on their endpoint's loop.
+      auto loop = batching ? state->pick_for(endpoint.uri + endpoint.model) : state->pick();
       if (!loop) co_return outcome(std::unexpected(unavailable_error()));
-      provider =
-          make_http_provider({&endpoint, settings, std::move(loop),
-                              static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel});
+      HttpTarget target{&endpoint, settings, std::move(loop),
+                        static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel};
+      if (batching) {
+        target.batch_window = std::chrono::microseconds(genai.batch_window_us);
+        target.batch_max_documents = static_cast<size_t>(genai.batch_max_documents);
+      }
+      provider = make_http_provider(std::move(target));
     }
     if (embed) {
-      auto computed = co_await provider->embed(std::move(up.documents));
+      auto computed = co_await embed_cached(*state, endpoint, genai, *provider, up.documents);
       if (!computed) co_return outcome(std::unexpected(computed.error()));
       embeddings = std::move(*computed);
     } else {

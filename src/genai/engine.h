@@ -52,6 +52,9 @@ class Engine {
   // joins the loops.
   void stop();
 
+  // Empties the embedding cache (FLUSH GENAI CACHE). Thread-safe.
+  void flush_cache();
+
   // Runs a whole GENAI: statement, awaited on the caller's executor.
   asio::awaitable<Result<mysql::ResultSet>> run(std::string statement, RequestContext context);
 

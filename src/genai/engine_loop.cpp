@@ -3,7 +3,9 @@
 namespace gp::genai {
 
 EngineLoop::EngineLoop(std::shared_ptr<GenaiStats> stats, long host_connections)
-    : stats_(std::move(stats)), http_(std::make_unique<HttpLoop>(io_, stats_)) {
+    : stats_(std::move(stats)),
+      http_(std::make_unique<HttpLoop>(io_, stats_)),
+      batcher_(std::make_unique<EmbedBatcher>(io_, *http_, *stats_)) {
   http_->set_host_connections(host_connections);
 }
 
@@ -17,6 +19,7 @@ EngineLoop::~EngineLoop() {
     }
   }
   // Destroyed with the loop's thread gone: nothing runs any more.
+  batcher_.reset();
   http_.reset();
 }
 
@@ -40,6 +43,7 @@ void EngineLoop::retire() {
 void EngineLoop::stop() {
   asio::post(io_, [self = shared_from_this()] {
     self->stopping_ = true;
+    self->batcher_->abort_all(unavailable_error());
     self->http_->abort_all();
     self->io_.stop();
   });

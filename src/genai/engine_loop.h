@@ -15,6 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/error.h"
+#include "genai/batcher.h"
+#include "genai/errors.h"
 #include "genai/http_loop.h"
 
 namespace gp::genai {
@@ -50,6 +53,18 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
           self->initiate(std::move(calls), std::move(handler));
         },
         token, std::move(calls));
+  }
+
+  // An embed statement through this loop's EmbedBatcher; completes on the
+  // handler's executor with void(Result<Embeddings>). A cancellation through
+  // the handler's slot answers 9108 at once.
+  template <typename Token>
+  auto async_embed(BatchRequest request, Token&& token) {
+    return asio::async_initiate<Token, void(Result<Embeddings>)>(
+        [self = shared_from_this()](auto handler, BatchRequest request) {
+          self->initiate_embed(std::move(request), std::move(handler));
+        },
+        token, std::move(request));
   }
 
  private:
@@ -91,11 +106,40 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
   }
 
   template <typename Handler>
-  void complete(Handler handler, std::vector<HttpReply> replies) {
+  void initiate_embed(BatchRequest request, Handler handler) {
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+    auto pending = std::make_shared<Pending>();
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+      slot.assign([self = shared_from_this(), pending](asio::cancellation_type) {
+        asio::post(self->io_, [self, pending] {
+          pending->cancelled = true;
+          if (pending->id) self->batcher_->cancel(pending->id, cancelled_error());
+        });
+      });
+    }
+    auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+    asio::post(io_, [self = shared_from_this(), pending, request = std::move(request),
+                     handler = std::move(handler), work = std::move(work)]() mutable {
+      if (pending->cancelled || self->stopping_) {
+        Result<Embeddings> r = std::unexpected(pending->cancelled ? cancelled_error()
+                                                                  : unavailable_error());
+        self->complete(std::move(handler), std::move(r));
+        return;
+      }
+      auto shared = std::make_shared<Handler>(std::move(handler));
+      pending->id = self->batcher_->submit(std::move(request), [self, shared](Result<Embeddings> r) {
+        self->complete(std::move(*shared), std::move(r));
+      });
+    });
+  }
+
+  template <typename Handler, typename Value>
+  void complete(Handler handler, Value value) {
     auto ex = asio::get_associated_executor(handler);
-    asio::dispatch(ex, [handler = std::move(handler), replies = std::move(replies)]() mutable {
+    asio::dispatch(ex, [handler = std::move(handler), value = std::move(value)]() mutable {
       asio::get_associated_cancellation_slot(handler).clear();
-      handler(std::move(replies));
+      handler(std::move(value));
     });
     if (in_flight_.fetch_sub(1, std::memory_order_relaxed) == 1 &&
         retiring_.load(std::memory_order_acquire)) {
@@ -106,6 +150,7 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
   std::shared_ptr<GenaiStats> stats_;
   asio::io_context io_{1};
   std::unique_ptr<HttpLoop> http_;
+  std::unique_ptr<EmbedBatcher> batcher_;
   std::thread thread_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> retiring_{false};

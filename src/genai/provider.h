@@ -39,7 +39,17 @@ struct HttpTarget {
   std::shared_ptr<EngineLoop> loop;
   size_t batch_size = 0;
   std::shared_ptr<Cancellation> cancel;
+  // Micro-batching of embed statements with at most `batch_max_documents`
+  // documents (window 0: off); see genai/batcher.h.
+  std::chrono::microseconds batch_window{0};
+  size_t batch_max_documents = 1;
 };
+
+// Whether an embed statement of `documents` shares upstream requests.
+inline bool uses_micro_batching(const GenaiSettings& g, size_t documents) {
+  return g.batch_window_us > 0 && documents <= static_cast<size_t>(g.batch_max_documents) &&
+         (g.batch_size <= 0 || documents <= static_cast<size_t>(g.batch_size));
+}
 std::unique_ptr<Provider> make_http_provider(HttpTarget target);
 
 }  // namespace gp::genai

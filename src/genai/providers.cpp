@@ -10,7 +10,7 @@
 #include "genai/lexical.h"
 #include "genai/provider.h"
 #include "genai/rerank_adapter.h"
-#include "genai/service_error.h"
+#include "genai/service_reply.h"
 
 namespace gp::genai {
 namespace {
@@ -34,43 +34,6 @@ class LexicalProvider final : public Provider {
   int dimensions_;
   GenaiStats& stats_;
 };
-
-Error transport_error(const ServiceEndpoint& ep, const HttpReply& r) {
-  if (r.code == CURLE_OPERATION_TIMEDOUT) {
-    return genai_error(errc::kServiceTimeout,
-                       "GENAI: " + ep.service + " service " + ep.display_uri + " timed out after " +
-                           std::to_string(r.elapsed_ms) + " ms (" + ep.timeout_variable + "=" +
-                           std::to_string(ep.timeout_ms) + ")");
-  }
-  if (r.too_large) {
-    return genai_error(errc::kInvalidAnswer, "GENAI: invalid answer from " + ep.service +
-                                                 " service " + ep.display_uri +
-                                                 ": the answer is larger than 1 GiB");
-  }
-  return genai_error(errc::kServiceUnreachable, "GENAI: " + ep.service + " service " +
-                                                    ep.display_uri + " is unreachable: " + r.error);
-}
-
-// The reply's failure, if it is one: transport, HTTP status or a cancelled
-// or stopped call.
-std::optional<Error> reply_error(const ServiceEndpoint& ep, const HttpReply& r, bool cancelled) {
-  if (r.code == CURLE_ABORTED_BY_CALLBACK)
-    return cancelled ? cancelled_error() : unavailable_error();
-  if (r.code != CURLE_OK) return transport_error(ep, r);
-  if (r.status < 200 || r.status >= 300) {
-    std::string message = extract_service_message(r.body);
-    return genai_error(errc::kServiceError, "GENAI: " + ep.service + " service " + ep.display_uri +
-                                                " answered HTTP " + std::to_string(r.status) +
-                                                (message.empty() ? "" : ": " + message));
-  }
-  return std::nullopt;
-}
-
-Error answer_error(const ServiceEndpoint& ep, Error e) {
-  e.message =
-      "GENAI: invalid answer from " + ep.service + " service " + ep.display_uri + ": " + e.message;
-  return e;
-}
 
 // Places one batch's vectors at its offset; every batch must agree on the
 // dimension.
@@ -100,6 +63,14 @@ class HttpProvider final : public Provider {
 
   asio::awaitable<Result<Embeddings>> embed(std::vector<std::string> documents) override {
     const ServiceEndpoint& ep = *t_.endpoint;
+    if (t_.batch_window.count() > 0 && documents.size() <= t_.batch_max_documents) {
+      BatchRequest request{t_.settings, &ep, std::move(documents), t_.batch_window,
+                           t_.batch_max_documents};
+      if (!t_.cancel) co_return co_await t_.loop->async_embed(std::move(request), asio::use_awaitable);
+      co_return co_await t_.loop->async_embed(
+          std::move(request),
+          asio::bind_cancellation_slot(t_.cancel->signal.slot(), asio::use_awaitable));
+    }
     auto batches = split(documents.size());
     std::vector<HttpCall> calls;
     std::span<std::string> docs(documents);

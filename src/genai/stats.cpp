@@ -74,6 +74,7 @@ StatsTable GenaiStats::table() const {
   add("sql_document_requests", sql_document_requests);
   add("documents_processed", documents_processed);
   add("upstream_requests", upstream_requests);
+  add("batched_statements", batched_statements);
   add("bytes_sent", bytes_sent);
   add("bytes_received", bytes_received);
   add("upstream_connections_opened", upstream_connections_opened);

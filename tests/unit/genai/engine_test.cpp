@@ -242,6 +242,110 @@ TEST_F(EngineTest, HttpEmbedPairsByIndexReusesConnections) {
   EXPECT_NE(stat("bytes_received"), "0");
 }
 
+TEST_F(EngineTest, CacheSendsOnlyMissingDocumentsAndGivesBackExactValues) {
+  LoopbackHttpServer server(llama_embedding);
+  configure([&](GenaiSettings& g) {
+    g.embedding_uri = server.url("/embedding");
+    g.cache_ttl_s = 60;
+    g.threads = 1;
+  });
+  engine_.start();
+  std::string first = R"(GENAI: {"type":"embed","documents":[)";
+  std::string all = first;
+  for (int i = 0; i < 100; ++i) {
+    std::string doc = "\"doc " + std::to_string(i) + "\"";
+    if (i < 90) first += (i ? "," : "") + doc;
+    all += (i ? "," : "") + doc;
+  }
+  first += "]}";
+  all += "]}";
+  auto warm = run(first);
+  ASSERT_TRUE(warm) << warm.error().message;
+  auto r = run(all);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->rows.size(), 100u);
+  // Only the 10 new documents went upstream, and every row is the service's own answer.
+  EXPECT_EQ(nlohmann::json::parse(server.last().body)["input"].size(), 10u);
+  EXPECT_EQ(*r->rows[0][0], "5,100");
+  EXPECT_EQ(*r->rows[95][0], "6,100");
+  EXPECT_EQ(r->rows[42][0], warm->rows[42][0]);
+  EXPECT_EQ(stat("cache_hits"), "90");
+  EXPECT_EQ(stat("cache_misses"), "100");
+  EXPECT_EQ(stat("cache_entries"), "100");
+  engine_.flush_cache();
+  EXPECT_EQ(stat("cache_entries"), "0");
+  ASSERT_TRUE(run(R"(GENAI: {"type":"embed","documents":["doc 1"]})"));
+  EXPECT_EQ(server.requests(), 3);
+  // With the cache off (ttl 0), nothing is kept.
+  configure([&](GenaiSettings& g) { g.cache_ttl_s = 0; });
+  ASSERT_TRUE(run(R"(GENAI: {"type":"embed","documents":["doc 1"]})"));
+  ASSERT_TRUE(run(R"(GENAI: {"type":"embed","documents":["doc 1"]})"));
+  EXPECT_EQ(server.requests(), 5);
+}
+
+TEST_F(EngineTest, MicroBatchingJoinsStatementsWhileARequestIsInFlight) {
+  std::atomic<int> requests{0};
+  LoopbackHttpServer server([&](const HttpExchange& ex) {
+    requests.fetch_add(1);
+    if (ex.body.find("slow") != std::string::npos) std::this_thread::sleep_for(150ms);
+    return llama_embedding(ex);
+  });
+  configure([&](GenaiSettings& g) {
+    g.embedding_uri = server.url("/embedding");
+    g.batch_window_us = 20000;
+    g.batch_max_documents = 8;
+    g.threads = 2;
+  });
+  engine_.start();
+  // Nothing in flight: the first statement goes at once, alone.
+  auto first = submit(R"(GENAI: {"type":"embed","documents":["slow"]})");
+  while (server.requests() == 0) std::this_thread::sleep_for(1ms);
+  auto a = submit(R"(GENAI: {"type":"embed","documents":["abc"]})");
+  auto b = submit(R"(GENAI: {"type":"embed","documents":["z","", "yy"]})");
+  auto c = submit(R"(GENAI: {"type":"embed","documents":["q"]})");
+  for (auto* o : {&first, &a, &b, &c}) ASSERT_EQ(o->result.wait_for(5s), std::future_status::ready);
+  auto ra = a.result.get();
+  auto rb = b.result.get();
+  auto rc = c.result.get();
+  ASSERT_TRUE(ra && rb && rc);
+  EXPECT_EQ(*ra->rows[0][0], "3,97");
+  EXPECT_EQ(*rb->rows[0][0], "1,122");
+  EXPECT_FALSE(rb->rows[1][0]);
+  EXPECT_EQ(*rb->rows[2][0], "2,121");
+  EXPECT_EQ(*rc->rows[0][0], "1,113");
+  // Three statements, one upstream request.
+  EXPECT_EQ(requests.load(), 2);
+  EXPECT_EQ(stat("batched_statements"), "3");
+  EXPECT_EQ(nlohmann::json::parse(server.last().body)["input"].size(), 4u);
+  EXPECT_TRUE(first.result.get());
+}
+
+TEST_F(EngineTest, MicroBatchErrorFailsEveryStatementOfTheBatch) {
+  LoopbackHttpServer server([&](const HttpExchange& ex) {
+    if (ex.body.find("slow") != std::string::npos) {
+      std::this_thread::sleep_for(150ms);
+      return llama_embedding(ex);
+    }
+    return HttpAnswer{503, R"({"error":{"message":"model is loading"}})"};
+  });
+  configure([&](GenaiSettings& g) {
+    g.embedding_uri = server.url("/embedding");
+    g.batch_window_us = 20000;
+  });
+  engine_.start();
+  auto first = submit(R"(GENAI: {"type":"embed","documents":["slow"]})");
+  while (server.requests() == 0) std::this_thread::sleep_for(1ms);
+  auto a = submit(R"(GENAI: {"type":"embed","documents":["a"]})");
+  auto b = submit(R"(GENAI: {"type":"embed","documents":["b"]})");
+  // A statement's own invalid input fails only that statement.
+  auto bad = submit(R"(GENAI: {"type":"embed","documents":[1]})");
+  ASSERT_EQ(bad.result.wait_for(0s), std::future_status::ready);
+  expect_error(bad.result.get(), errc::kInvalidRequest, "documents[0]");
+  expect_error(a.result.get(), errc::kServiceError, "model is loading");
+  expect_error(b.result.get(), errc::kServiceError, "model is loading");
+  EXPECT_TRUE(first.result.get());
+}
+
 TEST_F(EngineTest, HttpRerankSortsAndCuts) {
   LoopbackHttpServer server(jina_rerank);
   configure([&](GenaiSettings& g) { g.rerank_uri = server.url("/rerank"); });
