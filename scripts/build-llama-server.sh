@@ -2,9 +2,9 @@
 # Builds llama.cpp's llama-server (CPU only) from the source that the npm package node-llama-cpp
 # ships (llama/gitRelease.bundle, a git bundle), for `make test-llama`.
 #
-#   scripts/build-llama-server.sh [BUILD_DIR]     (default: build)
+#   scripts/build-llama-server.sh [LLAMA_DIR]     (default: build/llama)
 #
-# Everything lands under BUILD_DIR/llama/:
+# Everything lands under LLAMA_DIR:
 #   npm/        the packed npm tarball and the bundle taken out of it
 #   src/        the llama.cpp source tree cloned from the bundle (its gguf-py writes the test models)
 #   cmake/      the cmake build tree
@@ -16,9 +16,8 @@ set -euo pipefail
 
 NODE_LLAMA_CPP_VERSION=3.21.1   # pinned; ships llama.cpp as llama/gitRelease.bundle
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build_dir="${1:-build}"
-case "$build_dir" in /*) ;; *) build_dir="$root/$build_dir" ;; esac
-top="$build_dir/llama"
+top="${1:-build/llama}"
+case "$top" in /*) ;; *) top="$root/$top" ;; esac
 jobs="${JOBS:-2}"
 
 cmake_flags=(
