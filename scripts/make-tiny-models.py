@@ -45,8 +45,8 @@ LETTERS = list("abcdefghijklmnopqrstuvwxyz")
 DIGITS = list("0123456789")
 PUNCTUATION = list(".,;:!?'\"()[]{}-_/\\*+=<>@#$%^&|~`")
 # A few non-ASCII pieces, so that unicode text yields its own tokens rather than [UNK].
-UNICODE_WORDS = ["ω", "μ", "έ", "γ", "α", "漢", "字", "é", "ï", "🦙", "🚀"]
-UNICODE_PIECES = ["ω", "μ", "έ", "γ", "α", "é", "ï"]
+UNICODE_WORDS = ["ω", "μ", "ε", "έ", "γ", "α", "漢", "字", "é", "ï", "🦙", "🚀"]
+UNICODE_PIECES = ["ω", "μ", "ε", "έ", "γ", "α", "é", "ï", "🦙", "🚀"]
 SUFFIXES = ["s", "es", "ed", "ing", "er", "ly"]
 
 

@@ -74,11 +74,13 @@ class LlamaCase:
     """Mixin: a proxy whose genai URIs point at the two llama-servers through the given paths."""
     embedding_path = "/embedding"
     rerank_path = "/rerank"
+    genai_vars = {}
 
     @classmethod
     def setUpClass(cls):
         cls.proxy = harness.Proxy(genai={"embedding_uri": embed_server.url(cls.embedding_path),
-                                         "rerank_uri": rerank_server.url(cls.rerank_path)})
+                                         "rerank_uri": rerank_server.url(cls.rerank_path),
+                                         **cls.genai_vars})
         try:
             cls.proxy.start()
             cls.conn = cls.proxy.client()
@@ -168,7 +170,7 @@ class GenaiSuite(LlamaCase):
         self.assert_embeddings(UNICODE_DOCS, "json")
         # Each text has its own vector, so a changed byte on the way would show.
         self.assertEqual(len({tuple(v) for v in direct}), len(UNICODE_DOCS))
-        self.assertNotIn(1, embed_server.tokenize("漢字 🦙"))  # [UNK] is id 1: the pieces are known
+        self.assertNotIn(1, embed_server.tokenize(UNICODE_DOCS[0] + " 🦙🚀"))  # [UNK] is id 1: every piece is known
 
     def test_embed_blank_documents_are_null_and_not_sent(self):
         docs = ["first text", None, "   ", "last text"]
@@ -284,6 +286,21 @@ class OpenAiEndpointsTest(GenaiSuite, unittest.TestCase):
         self.assertEqual(embed_server.embed(docs, "/embedding"), embed_server.embed(docs, "/v1/embeddings"))
         self.assertEqual(rerank_server.rerank("llamas", docs, "/rerank"),
                          rerank_server.rerank("llamas", docs, "/v1/rerank"))
+
+
+class SplitBatchesTest(LlamaCase, unittest.TestCase):
+    """genai-batch_size splits a statement into several concurrent upstream requests; the joined
+    answer is still llama-server's, in order."""
+    genai_vars = {"batch_size": 3}
+
+    def test_embed(self):
+        docs = [f"split batch document {i} about llamas {i % 4}" for i in range(17)]
+        self.assert_embeddings(docs)
+        self.assert_embeddings(docs, "binary")
+
+    def test_rerank(self):
+        self.assert_reranked(RERANK_QUERY, RERANK_DOCS)
+        self.assert_reranked(RERANK_QUERY, RERANK_DOCS, top_n=4)
 
 
 class MisconfiguredServersTest(unittest.TestCase):
