@@ -67,12 +67,12 @@ have_head="$(git -C "$top/src" rev-parse HEAD 2>/dev/null || true)"
 if [ -z "$want_head" ] || [ "$have_head" != "$want_head" ]; then
   echo "build-llama-server: cloning the llama.cpp bundle ($(cat "$(dirname "$bundle")/llama.cpp.info.json" | tr -d ' \n'))"
   rm -rf "$top/src" "$top/cmake"
-  git clone -q "$bundle" "$top/src"
+  git -c advice.detachedHead=false clone -q "$bundle" "$top/src"
 fi
 
 # 3. Configure and build only the server target.
 echo "build-llama-server: building llama-server with -j$jobs (several minutes on 2 cores)"
-cmake -S "$top/src" -B "$top/cmake" -DCMAKE_BUILD_TYPE=Release "${cmake_flags[@]}" >"$top/cmake-configure.log" 2>&1 \
+cmake -S "$top/src" -B "$top/cmake" "${cmake_flags[@]}" >"$top/cmake-configure.log" 2>&1 \
   || { tail -40 "$top/cmake-configure.log" >&2; exit 1; }
 cmake --build "$top/cmake" --target llama-server -j "$jobs" >"$top/cmake-build.log" 2>&1 \
   || { tail -60 "$top/cmake-build.log" >&2; exit 1; }
