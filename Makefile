@@ -5,6 +5,8 @@ JOBS ?= $(shell nproc)
 SANITIZE ?=
 CONFIG ?= etc/genaiproxy.cnf
 CMAKE_FLAGS ?=
+# llama-server and its tiny models for `make test-llama` (kept apart: one build serves every BUILD_DIR)
+LLAMA_DIR ?= build/llama
 
 ifeq ($(SANITIZE),)
   BUILD_TYPE ?= RelWithDebInfo
@@ -16,7 +18,7 @@ ifeq ($(CI),true)
   CMAKE_FLAGS += -DGP_WERROR=ON
 endif
 
-.PHONY: all deps build run test unit bench fuzz format clean
+.PHONY: all deps build run test unit test-llama bench fuzz format clean
 
 all: build
 
@@ -37,6 +39,14 @@ test: build
 
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# The GENAI suite against a real llama.cpp llama-server (not part of `test`: the first build of
+# llama-server takes minutes; later runs reuse $(LLAMA_DIR)).
+test-llama: build
+	@bash scripts/build-llama-server.sh $(LLAMA_DIR)
+	@/usr/bin/python3 scripts/make-tiny-models.py --out $(LLAMA_DIR)/models --gguf-py $(LLAMA_DIR)/src/gguf-py
+	@cd tests/llama && GP_BINARY=$(abspath $(BUILD_DIR))/genaiproxy GP_LLAMA_DIR=$(abspath $(LLAMA_DIR)) \
+	  /usr/bin/python3 test_llama.py
 
 bench: build
 	bash bench/run.sh $(BUILD_DIR)

@@ -21,6 +21,9 @@ packages=(
   python3-mysqldb
   ruby-mysql2
   nodejs
+  # make test-llama: llama-server is built from node-llama-cpp's git bundle (git, cmake, g++ above);
+  # the tiny test models are written with its gguf-py
+  git python3-numpy python3-yaml
 )
 
 missing=()
