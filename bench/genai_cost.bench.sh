@@ -31,7 +31,8 @@
 # proxy binary, default BUILD_DIR/genaiproxy), GENAI_COST_THREADS (mysql-threads, 2),
 # GENAI_COST_GENAI_THREADS (genai-threads, 2), GENAI_COST_BATCH_WINDOW_US (2000),
 # GENAI_COST_BATCH_MAX_DOCUMENTS (256), GENAI_COST_CACHE_TTL_S (600), GENAI_COST_CACHE_MAX_BYTES
-# (67108864), GENAI_COST_NGINX (the nginx binary; "none" uses the fallback), GENAI_COST_OUT.
+# (67108864), GENAI_COST_NGINX (the nginx binary; "none" uses the fallback), GENAI_COST_OUT,
+# GENAI_COST_VARS (NAME=VALUE ... set for the whole run).
 set -euo pipefail
 
 BUILD_DIR=$(realpath "${1:-${BUILD_DIR:-build}}")
@@ -169,6 +170,12 @@ model_stats() { "$PYTHON" -c 'import json, sys, urllib.request
 s = json.load(urllib.request.urlopen(sys.argv[1], timeout=10)); print(s["requests"], s["documents"])' \
   "http://127.0.0.1:$MODEL_PORT/stats"; }
 
+# GENAI_COST_VARS: further NAME=VALUE settings for the whole run, e.g.
+# "genai-http_on_network_threads=true" to measure transfers on the network threads.
+if [ -n "${GENAI_COST_VARS:-}" ]; then
+  # shellcheck disable=SC2086
+  set_vars $GENAI_COST_VARS
+fi
 BATCHING=no; has_variable genai-batch_window_us && BATCHING=yes
 CACHE=no; has_variable genai-cache_ttl_s && CACHE=yes
 # Every cell starts with batching and the cache off; the cells that measure them turn them on.
