@@ -207,13 +207,13 @@ TEST_F(EngineTest, InvalidStatementAnswersInline) {
   engine_.start();
   auto o = submit(R"(GENAI: {"type":"embed"})");
   ASSERT_EQ(o.result.wait_for(0s), std::future_status::ready);
-  expect_error(o.result.get(), errc::kInvalidRequest, "documents");
+  expect_error(o.result.get(), errc::kGenaiInvalidRequest, "documents");
   EXPECT_EQ(stat("errors_invalid_request"), "1");
 }
 
 TEST_F(EngineTest, NotStartedIsUnavailable) {
   auto r = run(R"(GENAI: {"type":"embed","documents":["a"]})");
-  expect_error(r, errc::kUnavailable, "unavailable");
+  expect_error(r, errc::kGenaiUnavailable, "unavailable");
 }
 
 TEST_F(EngineTest, HttpEmbedPairsByIndexReusesConnections) {
@@ -277,7 +277,7 @@ TEST_F(EngineTest, HttpErrorCarriesServiceMessage) {
   configure([&](GenaiSettings& g) { g.embedding_uri = server.url("/embedding"); });
   engine_.start();
   auto r = run(R"(GENAI: {"type":"embed","documents":["a"]})");
-  expect_error(r, errc::kServiceError, "HTTP 500: input is too large");
+  expect_error(r, errc::kGenaiServiceError, "HTTP 500: input is too large");
   EXPECT_EQ(stat("errors_service"), "1");
 }
 
@@ -286,7 +286,7 @@ TEST_F(EngineTest, InvalidAnswerNamesService) {
   configure([&](GenaiSettings& g) { g.embedding_uri = server.url("/embedding"); });
   engine_.start();
   auto r = run(R"(GENAI: {"type":"embed","documents":["a","b"]})");
-  expect_error(r, errc::kInvalidAnswer, "invalid answer from embedding service");
+  expect_error(r, errc::kGenaiInvalidAnswer, "invalid answer from embedding service");
   EXPECT_NE(r.error().message.find("expected 2 embeddings"), std::string::npos);
 }
 
@@ -301,7 +301,7 @@ TEST_F(EngineTest, UnreachableNamesUriWithoutCredentials) {
   });
   engine_.start();
   auto r = run(R"(GENAI: {"type":"embed","documents":["a"]})");
-  expect_error(r, errc::kServiceUnreachable, "127.0.0.1:" + std::to_string(port));
+  expect_error(r, errc::kGenaiServiceUnreachable, "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(r.error().message.find("pw"), std::string::npos) << r.error().message;
   EXPECT_EQ(r.error().message.find("k1"), std::string::npos) << r.error().message;
   EXPECT_EQ(stat("errors_unreachable"), "1");
@@ -317,7 +317,7 @@ TEST_F(EngineTest, TimeoutAgainstSilentService) {
   auto started = std::chrono::steady_clock::now();
   auto r = run(R"(GENAI: {"type":"rerank","query":"q","documents":["a"]})");
   auto elapsed = std::chrono::steady_clock::now() - started;
-  expect_error(r, errc::kServiceTimeout, "(genai-rerank_timeout_ms=200)");
+  expect_error(r, errc::kGenaiServiceTimeout, "(genai-rerank_timeout_ms=200)");
   EXPECT_NE(r.error().message.find("timed out after"), std::string::npos);
   EXPECT_GE(elapsed, 190ms);
   EXPECT_LT(elapsed, 3s);
@@ -332,7 +332,7 @@ TEST_F(EngineTest, CancelAbortsAndAnswersOnce) {
   o.ticket->cancel();
   o.ticket->cancel();
   ASSERT_EQ(o.result.wait_for(5s), std::future_status::ready);
-  expect_error(o.result.get(), errc::kCancelled, "cancelled");
+  expect_error(o.result.get(), errc::kGenaiCancelled, "cancelled");
   EXPECT_EQ(stat("requests_cancelled"), "1");
   EXPECT_EQ(stat("requests_in_flight"), "0");
   EXPECT_EQ(stat("upstream_in_flight"), "0");
@@ -349,7 +349,7 @@ TEST_F(EngineTest, QueueLimitGivesOverloaded) {
   auto b = submit(R"(GENAI: {"type":"embed","documents":["b"]})");
   auto c = submit(R"(GENAI: {"type":"embed","documents":["c"]})");
   ASSERT_EQ(c.result.wait_for(0s), std::future_status::ready);
-  expect_error(c.result.get(), errc::kOverloaded, "retry later");
+  expect_error(c.result.get(), errc::kGenaiOverloaded, "retry later");
   EXPECT_EQ(stat("errors_overloaded"), "1");
   a.ticket->cancel();
   ASSERT_EQ(a.result.wait_for(5s), std::future_status::ready);
@@ -358,7 +358,7 @@ TEST_F(EngineTest, QueueLimitGivesOverloaded) {
   EXPECT_NE(d.result.wait_for(50ms), std::future_status::ready);
   b.ticket->cancel();
   d.ticket->cancel();
-  expect_error(d.result.get(), errc::kCancelled, "cancelled");
+  expect_error(d.result.get(), errc::kGenaiCancelled, "cancelled");
 }
 
 TEST_F(EngineTest, StopFailsRequestsInFlight) {
@@ -369,7 +369,7 @@ TEST_F(EngineTest, StopFailsRequestsInFlight) {
   while (server.requests() == 0) std::this_thread::sleep_for(1ms);
   engine_.stop();
   ASSERT_EQ(o.result.wait_for(0s), std::future_status::ready);
-  expect_error(o.result.get(), errc::kUnavailable, "unavailable");
+  expect_error(o.result.get(), errc::kGenaiUnavailable, "unavailable");
 }
 
 TEST_F(EngineTest, ThreadCountFollowsConfigWithoutDroppingRequests) {
@@ -452,7 +452,7 @@ TEST_F(EngineTest, DocumentFromSqlErrorsPassThrough) {
   RequestContext none;
   none.username = "nobackend";
   auto n = run(R"(GENAI: {"type":"embed","document_from_sql":"SELECT x FROM t"})", none);
-  expect_error(n, errc::kInvalidRequest, "backend");
+  expect_error(n, errc::kGenaiInvalidRequest, "backend");
 }
 
 TEST_F(EngineTest, StatsTableShape) {
