@@ -53,7 +53,7 @@ Result<std::unique_ptr<Admin>> Admin::open(const Options& options, ConfigStore& 
   std::error_code ec;
   std::filesystem::create_directories(datadir, ec);
   if (ec) {
-    return make_error(errc::kAdminCommandFailed, "HY000",
+    return make_error(errc::kUnknownError,
                       fmt::format("cannot create datadir {}: {}", datadir, ec.message()));
   }
   std::string disk_path = (std::filesystem::path(datadir) / "genaiproxy.db").string();
@@ -62,7 +62,7 @@ Result<std::unique_ptr<Admin>> Admin::open(const Options& options, ConfigStore& 
   if (!db) return std::unexpected(db.error());
   auto attach = db->exec("ATTACH DATABASE ? AS disk", {disk_path});
   if (!attach) {
-    return make_error(errc::kAdminCommandFailed, "HY000",
+    return make_error(errc::kUnknownError,
                       fmt::format("cannot open {}: {}", disk_path, attach.error().message));
   }
   for (auto step : {db->exec_script("ATTACH DATABASE ':memory:' AS stats;"
@@ -70,7 +70,7 @@ Result<std::unique_ptr<Admin>> Admin::open(const Options& options, ConfigStore& 
                     create_config_tables(*db, "main"), create_config_tables(*db, "disk"),
                     create_runtime_tables(*db)}) {
     if (!step) {
-      return make_error(errc::kAdminCommandFailed, "HY000",
+      return make_error(errc::kUnknownError,
                         fmt::format("{}: {}", disk_path, step.error().message));
     }
   }

@@ -70,8 +70,8 @@ class Reader {
   explicit Reader(const std::string& name) : name_(name) {}
 
   Error error(const libconfig::Setting& s, std::string_view what) const {
-    return Error{errc::kAdminCommandFailed, "HY000",
-                 fmt::format("{}: line {}: {}: {}", name_, s.getSourceLine(), s.getPath(), what)};
+    return Error::make(errc::kUnknownError, fmt::format("{}: line {}: {}: {}", name_,
+                                                        s.getSourceLine(), s.getPath(), what));
   }
 
   // Scalars as text: ints in decimal, bools as true/false.
@@ -234,8 +234,8 @@ class Reader {
 };
 
 Error parse_error(const std::string& name, const libconfig::ParseException& e) {
-  return Error{errc::kAdminCommandFailed, "HY000",
-               fmt::format("{}: line {}: {}", name, e.getLine(), e.getError())};
+  return Error::make(errc::kUnknownError,
+                     fmt::format("{}: line {}: {}", name, e.getLine(), e.getError()));
 }
 
 // libconfig reports misuse by throwing; none is expected once the types are
@@ -244,7 +244,7 @@ Result<ConfigFile> read_checked(const libconfig::Config& cfg, const std::string&
   try {
     return Reader(name).read(cfg);
   } catch (const libconfig::ConfigException& e) {
-    return make_error(errc::kAdminCommandFailed, "HY000", fmt::format("{}: {}", name, e.what()));
+    return make_error(errc::kUnknownError, fmt::format("{}: {}", name, e.what()));
   }
 }
 
@@ -265,7 +265,7 @@ Result<ConfigFile> read_config_file(const std::string& path) {
   try {
     cfg.readFile(path.c_str());
   } catch (const libconfig::FileIOException&) {
-    return make_error(errc::kAdminCommandFailed, "HY000",
+    return make_error(errc::kUnknownError,
                       fmt::format("{}: cannot read the configuration file", path));
   } catch (const libconfig::ParseException& e) {
     return std::unexpected(parse_error(path, e));

@@ -37,7 +37,7 @@ Result<void> AdminImpl::transfer(Target target, Transfer transfer) {
     std::optional<ConfigFile> file;
     if (transfer == Transfer::kConfigToMemory) {
       if (options_.config_path.empty()) {
-        return make_error(errc::kAdminCommandFailed, "HY000", "no configuration file was given");
+        return make_error(errc::kUnknownError, "no configuration file was given");
       }
       auto read = read_config_file(options_.config_path);
       if (!read) return std::unexpected(read.error());
@@ -170,11 +170,11 @@ Result<void> AdminImpl::file_to_memory(Target target, const ConfigFile& file) {
 Result<mysql::QueryResult> AdminImpl::set_variable(const SetVariable& set) {
   const VariableSpec* spec = find_variable(set.name);
   if (!spec) {
-    return make_error(errc::kUnknownSystemVariable, "HY000",
+    return make_error(errc::kUnknownSystemVariable,
                       fmt::format("Unknown system variable '{}'", set.name));
   }
   if (spec->read_only) {
-    return make_error(1238, "HY000",
+    return make_error(errc::kIncorrectScope,
                       fmt::format("Variable '{}' is a read only variable", spec->name));
   }
   auto value = validate_value(*spec, set.value);

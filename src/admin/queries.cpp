@@ -80,7 +80,7 @@ Result<mysql::QueryResult> AdminImpl::select_variables(const SelectVariables& se
       std::string name = item.substr(2);
       const VariableSpec* spec = find_variable(name);
       if (!spec) {
-        return make_error(errc::kUnknownSystemVariable, "HY000",
+        return make_error(errc::kUnknownSystemVariable,
                           fmt::format("Unknown system variable '{}'", name));
       }
       auto values = store_.read_variables("main", spec->module);
@@ -189,7 +189,7 @@ Result<void> AdminImpl::refresh_stats_tables(std::string_view sql) {
 Result<mysql::QueryResult> AdminImpl::show_tables(const ShowTables& show) {
   std::string schema = show.schema.value_or("main");
   if (!is_known_schema(schema)) {
-    return make_error(errc::kBadDatabase, "42000", fmt::format("Unknown database '{}'", schema));
+    return make_error(errc::kBadDatabase, fmt::format("Unknown database '{}'", schema));
   }
   if (auto r = refresh_stats_tables(""); !r) return std::unexpected(r.error());
   auto stmt = db_.prepare(fmt::format(
@@ -222,8 +222,7 @@ Result<mysql::QueryResult> AdminImpl::show_create_table(const ShowCreateTable& s
     schemas = {table.substr(0, dot)};
     table = table.substr(dot + 1);
     if (!is_known_schema(schemas[0])) {
-      return make_error(errc::kBadDatabase, "42000",
-                        fmt::format("Unknown database '{}'", schemas[0]));
+      return make_error(errc::kBadDatabase, fmt::format("Unknown database '{}'", schemas[0]));
     }
   }
   if (table != kSecretsTable) {
@@ -241,7 +240,7 @@ Result<mysql::QueryResult> AdminImpl::show_create_table(const ShowCreateTable& s
       }
     }
   }
-  return make_error(1146, "42S02", fmt::format("Table '{}' doesn't exist", show.table));
+  return make_error(errc::kNoSuchTable, fmt::format("Table '{}' doesn't exist", show.table));
 }
 
 Result<mysql::QueryResult> AdminImpl::plain_sql(const std::string& sql) {
@@ -253,8 +252,7 @@ Result<mysql::QueryResult> AdminImpl::plain_sql(const std::string& sql) {
   auto stmt = db_.prepare(sql);
   if (!stmt) {
     if (stmt.error().message == "not authorized") {
-      return make_error(errc::kAdminCommandFailed, "HY000",
-                        "statement not permitted on the admin interface");
+      return make_error(errc::kUnknownError, "statement not permitted on the admin interface");
     }
     return std::unexpected(stmt.error());
   }

@@ -25,7 +25,7 @@ class RowReader {
     auto n = v ? parse_int(*v) : std::nullopt;
     if (!n || *n < 0 || *n > 2147483647) {
       return make_error(
-          errc::kAdminCommandFailed, "HY000",
+          errc::kUnknownError,
           fmt::format("{} must be a non-negative integer, not '{}'", column, v.value_or("NULL")));
     }
     return static_cast<int>(*n);
@@ -54,11 +54,11 @@ Result<std::vector<MysqlUser>> users_from_rows(const std::vector<TextRow>& rows)
     MysqlUser u;
     u.username = r.text("username");
     auto where = [&](const Error& e) {
-      return make_error(errc::kAdminCommandFailed, "HY000",
+      return make_error(errc::kUnknownError,
                         fmt::format("mysql_users row '{}': {}", u.username, e.message));
     };
     if (u.username.empty()) {
-      return make_error(errc::kAdminCommandFailed, "HY000", "mysql_users: empty username");
+      return make_error(errc::kUnknownError, "mysql_users: empty username");
     }
     u.password = r.text("password");
     auto active = r.integer("active");
@@ -106,7 +106,7 @@ Result<std::vector<MysqlServer>> servers_from_rows(const std::vector<TextRow>& r
     MysqlServer s;
     s.hostname = r.text("hostname");
     if (s.hostname.empty()) {
-      return make_error(errc::kAdminCommandFailed, "HY000", "mysql_servers: empty hostname");
+      return make_error(errc::kUnknownError, "mysql_servers: empty hostname");
     }
     auto hostgroup = r.integer("hostgroup_id");
     auto port = r.integer("port");
@@ -116,9 +116,8 @@ Result<std::vector<MysqlServer>> servers_from_rows(const std::vector<TextRow>& r
     auto latency = r.integer("max_latency_ms");
     for (auto* v : {&hostgroup, &port, &weight, &max_conn, &use_ssl, &latency}) {
       if (!*v) {
-        return make_error(
-            errc::kAdminCommandFailed, "HY000",
-            fmt::format("mysql_servers row '{}': {}", s.hostname, v->error().message));
+        return make_error(errc::kUnknownError, fmt::format("mysql_servers row '{}': {}", s.hostname,
+                                                           v->error().message));
       }
     }
     s.hostgroup_id = *hostgroup;

@@ -52,7 +52,7 @@ Result<bool> Statement::step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   sqlite3* db = sqlite3_db_handle(stmt_);
-  return make_error(errc::kAdminCommandFailed, "HY000", sqlite3_errmsg(db));
+  return make_error(errc::kUnknownError, sqlite3_errmsg(db));
 }
 
 Result<void> Statement::run() {
@@ -122,8 +122,7 @@ Result<Database> Database::open(const std::string& path) {
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    return make_error(errc::kAdminCommandFailed, "HY000",
-                      "cannot open database " + path + ": " + message);
+    return make_error(errc::kUnknownError, "cannot open database " + path + ": " + message);
   }
   sqlite3_extended_result_codes(db, 1);
   return Database(db);
@@ -138,10 +137,10 @@ Result<Statement> Database::prepare(std::string_view sql) {
   // `tail` points into `sql`, which need not be NUL-terminated.
   std::string rest(tail ? tail : sql.data() + sql.size(), sql.data() + sql.size());
   if (!only_blanks_or_semicolons(rest.c_str())) {
-    return make_error(errc::kParseError, "42000",
+    return make_error(errc::kParseError,
                       "only one statement per query is accepted on the admin interface");
   }
-  if (!raw) return make_error(errc::kParseError, "42000", "empty statement");
+  if (!raw) return make_error(errc::kParseError, "empty statement");
   return stmt;
 }
 
@@ -157,7 +156,7 @@ Result<void> Database::exec_script(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "unknown error";
     sqlite3_free(message);
-    return make_error(errc::kAdminCommandFailed, "HY000", text);
+    return make_error(errc::kUnknownError, text);
   }
   return {};
 }
@@ -171,7 +170,7 @@ int64_t Database::last_insert_rowid() const {
 }
 
 Error Database::error(std::string_view context) const {
-  return Error{errc::kAdminCommandFailed, "HY000", sqlite3_errmsg(db_)};
+  return Error::make(errc::kUnknownError, sqlite3_errmsg(db_));
 }
 
 Result<Transaction> Transaction::begin(Database& db) {

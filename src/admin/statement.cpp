@@ -58,7 +58,7 @@ std::string_view after_word(std::string_view s) {
 }
 
 std::unexpected<Error> syntax_error(std::string message) {
-  return make_error(errc::kParseError, "42000", std::move(message));
+  return make_error(errc::kParseError, std::move(message));
 }
 
 std::optional<Target> parse_target(const std::string& a, const std::string& b) {

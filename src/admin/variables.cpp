@@ -213,7 +213,7 @@ Error wrong_value(const VariableSpec& spec, std::string_view value, std::string_
   std::string message = fmt::format("Variable '{}' can't be set to the value of '{}': expected {}",
                                     spec.name, shown, describe_allowed(spec));
   if (!why.empty()) message += fmt::format(" ({})", why);
-  return Error{errc::kWrongValueForVar, "42000", std::move(message)};
+  return Error::make(errc::kWrongValueForVar, std::move(message));
 }
 
 }  // namespace
@@ -387,7 +387,7 @@ Result<std::string> resolve_secret(std::string_view variable, std::string_view v
   std::string name(value.substr(4));
   const char* env = std::getenv(name.c_str());
   if (!env) {
-    return make_error(errc::kWrongValueForVar, "42000",
+    return make_error(errc::kWrongValueForVar,
                       fmt::format("{}: environment variable {} is not set", variable, name));
   }
   return std::string(env);

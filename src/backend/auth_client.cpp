@@ -14,7 +14,7 @@ namespace gp::backend {
 namespace {
 
 std::unexpected<Error> auth_error(std::string message) {
-  return make_error(errc::kAccessDenied, "28000", std::move(message));
+  return make_error(errc::kAccessDenied, std::move(message));
 }
 
 struct BioFree {

@@ -89,7 +89,7 @@ void Backends::apply(const RuntimeConfig& config) {
 asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
     asio::any_io_executor executor, const MysqlUser& user, const ClientInfo& client,
     const std::string& schema) {
-  if (stopped_) co_return make_error(errc::kServerShutdown, "08S01", "genaiproxy is shutting down");
+  if (stopped_) co_return make_error(errc::kServerShutdown, "genaiproxy is shutting down");
   auto settings = this->settings();
   ConnectionKey key{user.username, client.charset, forwarded_capabilities(client.capabilities)};
   auto deadline = Clock::now() + std::chrono::milliseconds(settings.connect_timeout_server_ms);
@@ -112,7 +112,7 @@ asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
     if (candidates.empty()) {
       counters_.get_conn_failure.fetch_add(1);
       if (last_error) co_return std::unexpected(*last_error);
-      co_return make_error(errc::kBackendUnavailable, "HY000",
+      co_return make_error(errc::kBackendUnavailable,
                            any_in_hostgroup
                                ? "no ONLINE server in hostgroup " +
                                      std::to_string(user.default_hostgroup) +
@@ -203,7 +203,7 @@ asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
     if (!all_full || Clock::now() >= deadline) {
       counters_.get_conn_failure.fetch_add(1);
       if (last_error) co_return std::unexpected(*last_error);
-      co_return make_error(errc::kBackendUnavailable, "HY000",
+      co_return make_error(errc::kBackendUnavailable,
                            "max_connections reached on every server of hostgroup " +
                                std::to_string(user.default_hostgroup) + " for " +
                                std::to_string(settings.connect_timeout_server_ms) + " ms");

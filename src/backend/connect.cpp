@@ -33,9 +33,9 @@ std::string where(const ConnectParams& p) {
 }
 
 std::unexpected<ConnectError> unreachable(const ConnectParams& p, std::string why) {
-  return std::unexpected(ConnectError{Error{errc::kBackendUnavailable, "HY000",
-                                            "cannot connect to backend " + where(p) + ": " + why},
-                                      true});
+  return std::unexpected(ConnectError{
+      Error::make(errc::kBackendUnavailable, "cannot connect to backend " + where(p) + ": " + why),
+      true});
 }
 
 std::unexpected<ConnectError> refused(const ConnectParams& p, Error e) {

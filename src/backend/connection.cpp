@@ -127,7 +127,7 @@ asio::awaitable<Result<std::string>> BackendConnection::read_packet(uint8_t& seq
       if (pending_.size() - pos - 4 < len) break;
       if (payload.size() + len > kMaxPacket) {
         broken_ = true;
-        co_return make_error(errc::kNetPacketTooLarge, "08S01", "backend packet too large");
+        co_return make_error(errc::kNetPacketTooLarge, "backend packet too large");
       }
       payload.append(pending_, pos + 4, len);
       seq = h[3];
@@ -147,9 +147,9 @@ asio::awaitable<Result<std::string>> BackendConnection::read_packet(uint8_t& seq
     }
     auto [ec, n] = co_await read_some();
     if (ec) {
-      co_return make_error(errc::kBackendLost, "HY000",
-                           deadline_.expired() ? std::string("backend timed out")
-                                               : "lost connection to backend: " + ec.message());
+      co_return make_error(errc::kBackendLost, deadline_.expired()
+                                                   ? std::string("backend timed out")
+                                                   : "lost connection to backend: " + ec.message());
     }
     pending_.append(buffer_.data(), n);
   }
@@ -157,8 +157,7 @@ asio::awaitable<Result<std::string>> BackendConnection::read_packet(uint8_t& seq
 
 asio::awaitable<Result<std::string>> BackendConnection::simple_command(std::string_view payload) {
   if (auto ec = co_await send_command(payload)) {
-    co_return make_error(errc::kBackendLost, "HY000",
-                         "lost connection to backend: " + ec.message());
+    co_return make_error(errc::kBackendLost, "lost connection to backend: " + ec.message());
   }
   uint8_t seq = 0;
   co_return co_await read_packet(seq);

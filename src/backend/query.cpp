@@ -31,7 +31,7 @@ void read_status(std::string_view packet, uint32_t caps, StatementOutcome& outco
 }
 
 std::unexpected<Error> malformed(const Error& e) {
-  return make_error(2027, "HY000", "Malformed packet from backend: " + e.message);
+  return make_error(errc::kBackendMalformedPacket, "Malformed packet from backend: " + e.message);
 }
 
 }  // namespace
@@ -45,7 +45,8 @@ asio::awaitable<Result<CollectedResult>> collect_result(BackendConnection& conn)
   for (;;) {
     auto head = co_await conn.read_packet(seq);
     if (!head) co_return std::unexpected(head.error());
-    if (head->empty()) co_return make_error(2027, "HY000", "Malformed packet from backend: empty");
+    if (head->empty())
+      co_return make_error(errc::kBackendMalformedPacket, "Malformed packet from backend: empty");
     uint8_t h = static_cast<uint8_t>((*head)[0]);
     if (h == 0xff) {
       auto err = mysql::parse_err(*head, caps);
@@ -58,7 +59,8 @@ asio::awaitable<Result<CollectedResult>> collect_result(BackendConnection& conn)
       read_status(*head, caps, out.outcome);
     } else if (h == 0xfb) {
       conn.mark_broken();
-      co_return make_error(1148, "42000", "LOAD DATA LOCAL INFILE is not supported by genaiproxy");
+      co_return make_error(errc::kNotAllowedCommand,
+                           "LOAD DATA LOCAL INFILE is not supported by genaiproxy");
     } else {
       auto count = mysql::parse_column_count(*head);
       if (!count) co_return malformed(count.error());
@@ -117,9 +119,9 @@ asio::awaitable<Result<mysql::ResultSet>> BackendSession::query(std::string sql)
   }
   auto started = Clock::now();
   conn.deadline().arm(s.query_timeout(), conn.socket());
-  Result<CollectedResult> collected = make_error(errc::kBackendLost, "HY000", "");
+  Result<CollectedResult> collected = make_error(errc::kBackendLost, "");
   if (co_await conn.send_command(command)) {
-    collected = make_error(errc::kBackendLost, "HY000", "lost connection while sending");
+    collected = make_error(errc::kBackendLost, "lost connection while sending");
   } else {
     collected = co_await collect_result(conn);
   }
@@ -132,9 +134,10 @@ asio::awaitable<Result<mysql::ResultSet>> BackendSession::query(std::string sql)
     if (conn.deadline().expired()) {
       counters.query_timeouts.fetch_add(1);
       s.backends->kill_connection(s.executor, conn.state(), s.user);
-      err = {3024, "HY000",
-             "Query execution was interrupted: it exceeded mysql-default_query_timeout (" +
-                 std::to_string(s.query_timeout().count()) + " ms) on backend " + name};
+      err =
+          Error::make(errc::kQueryTimeout,
+                      "Query execution was interrupted: it exceeded mysql-default_query_timeout (" +
+                          std::to_string(s.query_timeout().count()) + " ms) on backend " + name);
     } else if (err.code == errc::kBackendLost) {
       counters.backend_lost.fetch_add(1);
       err.message = "Lost connection to backend server " + name + " during query";

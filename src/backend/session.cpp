@@ -17,11 +17,6 @@ namespace {
 using mysql::Command;
 namespace status = mysql::status;
 
-constexpr uint16_t kUnknownStatementHandler = 1243;  // ER_UNKNOWN_STMT_HANDLER
-constexpr uint16_t kQueryTimeout = 3024;             // ER_QUERY_TIMEOUT
-constexpr uint16_t kNotAllowedCommand = 1148;        // ER_NOT_ALLOWED_COMMAND
-constexpr uint16_t kMalformedFromServer = 2027;      // CR_MALFORMED_PACKET
-
 bool is(uint8_t command, Command c) {
   return command == static_cast<uint8_t>(c);
 }
@@ -101,9 +96,10 @@ void BackendSession::Impl::connection_failed() {
   if (conn) conn->mark_broken();
   conn.reset();
   if (held_state) {
-    lost = Error{errc::kBackendLost, "HY000",
-                 "Lost connection to the backend server that held this session's state "
-                 "(transaction, variables, temporary tables or prepared statements); reconnect"};
+    lost =
+        Error::make(errc::kBackendLost,
+                    "Lost connection to the backend server that held this session's state "
+                    "(transaction, variables, temporary tables or prepared statements); reconnect");
   }
 }
 
@@ -148,7 +144,7 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
                                                       asio::ip::tcp::socket& client) {
   auto& s = *impl_;
   if (command.empty()) {
-    co_return make_error(errc::kMalformedPacket, "HY000", "Malformed packet: empty command");
+    co_return make_error(errc::kMalformedPacket, "Malformed packet: empty command");
   }
   uint8_t cmd = static_cast<uint8_t>(command[0]);
   if (is(cmd, Command::kQuit)) {
@@ -161,7 +157,7 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   if (s.lost) co_return std::unexpected(*s.lost);
   auto shape = response_shape(cmd);
   if (!shape) {
-    co_return make_error(errc::kUnknownCommand, "08S01",
+    co_return make_error(errc::kUnknownCommand,
                          "Command " + std::to_string(cmd) + " is not supported by genaiproxy");
   }
   bool statement_command = is(cmd, Command::kStmtExecute) || is(cmd, Command::kStmtFetch) ||
@@ -170,11 +166,11 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   if (statement_command && !s.pinned) {
     // No prepared statement exists on any connection this client could use.
     if (*shape == ResponseShape::kNone) co_return Result<void>{};
-    co_return make_error(kUnknownStatementHandler, "HY000",
+    co_return make_error(errc::kUnknownStatementHandler,
                          "Unknown prepared statement handler given to genaiproxy");
   }
   if (is(cmd, Command::kStmtExecute) && command.size() > 5 && command[5] != 0) {
-    co_return make_error(errc::kNotSupported, "42000",
+    co_return make_error(errc::kNotSupported,
                          "Cursors (COM_STMT_EXECUTE with a cursor type) are not supported by "
                          "genaiproxy");
   }
@@ -197,8 +193,9 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   auto first_answer_seq = static_cast<uint8_t>(command.size() / mysql::kMaxPacketPayload + 1);
   if (co_await conn.send_command(command)) {
     counters.backend_lost.fetch_add(1);
-    Error err{errc::kBackendUnavailable, "HY000",
-              "Lost connection to backend server " + s.server_name() + " while sending the query"};
+    Error err =
+        Error::make(errc::kBackendUnavailable, "Lost connection to backend server " +
+                                                   s.server_name() + " while sending the query");
     co_return co_await s.fail_statement(std::move(err), false, first_answer_seq, client);
   }
   ResponseTracker tracker(*shape, conn.state().capabilities);
@@ -212,7 +209,7 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
 
   if (relay.client_error) {
     s.connection_failed();
-    co_return make_error(errc::kBackendLost, "HY000",
+    co_return make_error(errc::kBackendLost,
                          "client connection lost: " + relay.client_error.message());
   }
   if (relay.backend_error || tracker.protocol_error()) {
@@ -221,16 +218,17 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
     if (conn.deadline().expired()) {
       counters.query_timeouts.fetch_add(1);
       s.backends->kill_connection(s.executor, conn.state(), s.user);
-      err = {kQueryTimeout, "HY000",
-             "Query execution was interrupted: it exceeded mysql-default_query_timeout (" +
-                 std::to_string(s.query_timeout().count()) + " ms) on backend " + name};
+      err =
+          Error::make(errc::kQueryTimeout,
+                      "Query execution was interrupted: it exceeded mysql-default_query_timeout (" +
+                          std::to_string(s.query_timeout().count()) + " ms) on backend " + name);
     } else if (tracker.protocol_error()) {
-      err = {kMalformedFromServer, "HY000",
-             "Malformed packet from backend " + name + ": " + *tracker.protocol_error()};
+      err = Error::make(errc::kBackendMalformedPacket,
+                        "Malformed packet from backend " + name + ": " + *tracker.protocol_error());
     } else {
       counters.backend_lost.fetch_add(1);
-      err = {errc::kBackendUnavailable, "HY000",
-             "Lost connection to backend server " + name + " during query"};
+      err = Error::make(errc::kBackendUnavailable,
+                        "Lost connection to backend server " + name + " during query");
     }
     // Rows already sent: an ERR between rows ends the result for the client;
     // anywhere else in a result it could not be parsed, so only the close tells.
@@ -285,8 +283,7 @@ asio::awaitable<Result<void>> BackendSession::Impl::fail_statement(
     co_await asio::async_write(client_socket, asio::buffer(out),
                                asio::redirect_error(asio::use_awaitable, ignored));
   }
-  err.code = errc::kBackendLost;
-  co_return std::unexpected(std::move(err));
+  co_return make_error(errc::kBackendLost, std::move(err.message));
 }
 
 // The client never offered CLIENT_LOCAL_FILES, so servers should not ask; if
@@ -306,7 +303,8 @@ asio::awaitable<Result<void>> BackendSession::Impl::refuse_local_infile(
     if (rest.protocol_error()) break;
   }
   conn->deadline().disarm();
-  Error err{kNotAllowedCommand, "42000", "LOAD DATA LOCAL INFILE is not supported by genaiproxy"};
+  Error err = Error::make(errc::kNotAllowedCommand,
+                          "LOAD DATA LOCAL INFILE is not supported by genaiproxy");
   if (!rest.done() || rest.protocol_error()) {
     connection_failed();
   } else {

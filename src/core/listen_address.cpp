@@ -25,7 +25,7 @@ Result<std::vector<ListenAddress>> parse_listen_addresses(std::string_view spec)
     if (item.empty()) continue;
     size_t colon = item.rfind(':');
     if (colon == std::string_view::npos) {
-      return make_error(errc::kWrongValueForVar, "42000",
+      return make_error(errc::kWrongValueForVar,
                         "listen address '" + std::string(item) + "' needs the form host:port");
     }
     std::string_view host = item.substr(0, colon);
@@ -37,13 +37,13 @@ Result<std::vector<ListenAddress>> parse_listen_addresses(std::string_view spec)
     auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port == 0 ||
         port > 65535 || host.empty()) {
-      return make_error(errc::kWrongValueForVar, "42000",
+      return make_error(errc::kWrongValueForVar,
                         "listen address '" + std::string(item) + "' has an invalid host or port");
     }
     out.push_back({std::string(host), static_cast<uint16_t>(port)});
   }
   if (out.empty()) {
-    return make_error(errc::kWrongValueForVar, "42000", "no listen address given");
+    return make_error(errc::kWrongValueForVar, "no listen address given");
   }
   return out;
 }

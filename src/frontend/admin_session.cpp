@@ -76,9 +76,9 @@ class AdminSession {
         reset(packet);
         break;
       default:
-        queue_error(Error{errc::kUnknownCommand, "08S01",
-                          "command " + std::to_string(static_cast<int>(packet[0])) +
-                              " is not supported on the admin interface"});
+        queue_error(Error::make(errc::kUnknownCommand,
+                                "command " + std::to_string(static_cast<int>(packet[0])) +
+                                    " is not supported on the admin interface"));
     }
     co_return !co_await channel_.flush();
   }
@@ -106,7 +106,7 @@ class AdminSession {
   void prepare(std::string_view sql) {
     size_t params = count_parameters(sql);
     if (params > 0xffff) {
-      queue_error(Error{errc::kParseError, "42000", "too many '?' parameters (at most 65535)"});
+      queue_error(Error::make(errc::kParseError, "too many '?' parameters (at most 65535)"));
       return;
     }
     uint32_t id = statements_.next_id();

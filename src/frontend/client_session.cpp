@@ -82,7 +82,7 @@ class ClientSession {
         co_return;
       }
       if (packet->empty()) {
-        queue_error(Error{errc::kMalformedPacket, "08S01", "empty command packet"});
+        queue_error(Error::make(errc::kMalformedPacket, "empty command packet"));
         co_await channel_.flush();
         co_return;
       }
@@ -116,9 +116,9 @@ class ClientSession {
         }
         co_return co_await forward(packet);
       case Command::kChangeUser:
-        queue_error(Error{errc::kNotSupported, "42000",
-                          "COM_CHANGE_USER is not supported by genaiproxy; open a new "
-                          "connection instead"});
+        queue_error(Error::make(errc::kNotSupported,
+                                "COM_CHANGE_USER is not supported by genaiproxy; open a new "
+                                "connection instead"));
         co_return co_await flush();
       case Command::kStmtPrepare:
         co_return co_await prepare(packet);
@@ -140,8 +140,8 @@ class ClientSession {
         }
         co_return co_await forward(packet);
       default:
-        queue_error(Error{errc::kUnknownCommand, "08S01",
-                          "Unknown command 0x" + fmt_hex(static_cast<uint8_t>(packet[0]))});
+        queue_error(Error::make(errc::kUnknownCommand,
+                                "Unknown command 0x" + fmt_hex(static_cast<uint8_t>(packet[0]))));
         co_return co_await flush();
     }
   }
@@ -247,9 +247,9 @@ class ClientSession {
       co_return co_await flush();
     }
     if (request->flags != 0) {
-      queue_error(Error{errc::kNotSupported, "42000",
-                        "Cursors (COM_STMT_EXECUTE with a cursor type) are not supported for "
-                        "GENAI statements"});
+      queue_error(Error::make(errc::kNotSupported,
+                              "Cursors (COM_STMT_EXECUTE with a cursor type) are not supported for "
+                              "GENAI statements"));
       co_return co_await flush();
     }
     statement->types = std::move(request->types);
@@ -290,9 +290,10 @@ class ClientSession {
         statement->clear_long_data();
         co_return co_await send_ok();
       default:
-        queue_error(Error{errc::kNotSupported, "42000",
-                          "COM_STMT_FETCH: GENAI statements have no cursor; their whole result "
-                          "comes with COM_STMT_EXECUTE"});
+        queue_error(
+            Error::make(errc::kNotSupported,
+                        "COM_STMT_FETCH: GENAI statements have no cursor; their whole result "
+                        "comes with COM_STMT_EXECUTE"));
         co_return co_await flush();
     }
   }
@@ -357,7 +358,7 @@ class ClientSession {
     asio::co_spawn(ex, context_.engine.run(std::move(sql), std::move(request_context)),
                    [wait, cancel](std::exception_ptr error, Result<mysql::ResultSet> result) {
                      if (error) {
-                       result = make_error(errc::kAdminCommandFailed, "HY000",
+                       result = make_error(errc::kUnknownError,
                                            "GENAI: the statement failed unexpectedly");
                      }
                      wait->result = std::move(result);
@@ -462,11 +463,11 @@ class ClientSession {
   }
 
   Error no_backend_error() const {
-    return Error{errc::kBackendUnavailable, "HY000",
-                 "genaiproxy has no MySQL server in hostgroup " +
-                     std::to_string(user_.default_hostgroup) +
-                     " for this statement: add one to mysql_servers and LOAD MYSQL SERVERS TO "
-                     "RUNTIME (GENAI: statements work without one)"};
+    return Error::make(
+        errc::kBackendUnavailable,
+        "genaiproxy has no MySQL server in hostgroup " + std::to_string(user_.default_hostgroup) +
+            " for this statement: add one to mysql_servers and LOAD MYSQL SERVERS TO "
+            "RUNTIME (GENAI: statements work without one)");
   }
 
   static std::string fmt_hex(uint8_t v) {

@@ -35,7 +35,7 @@ Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
   std::error_code ec;
   auto ip = asio::ip::make_address(address.host, ec);
   if (ec) {
-    return make_error(errc::kWrongValueForVar, "42000",
+    return make_error(errc::kWrongValueForVar,
                       "cannot listen on '" + address.host + "': not an IP address");
   }
   tcp::endpoint endpoint(ip, address.port);
@@ -46,9 +46,8 @@ Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error(errc::kAdminCommandFailed, "HY000",
-                      "cannot listen on " + address.host + ":" + std::to_string(address.port) +
-                          ": " + ec.message());
+    return make_error(errc::kUnknownError, "cannot listen on " + address.host + ":" +
+                                               std::to_string(address.port) + ": " + ec.message());
   }
   return acceptor;
 }
@@ -131,7 +130,7 @@ struct Frontend::Impl {
     }
     std::string packet;
     uint8_t seq = 0;
-    Error error{errc::kTooManyConnections, "08004", "Too many connections"};
+    Error error = Error::make(errc::kTooManyConnections, "Too many connections");
     mysql::append_packet(packet, seq, mysql::encode_err(error, mysql::cap::kProtocol41));
     std::error_code ec;
     socket.non_blocking(true, ec);
@@ -172,13 +171,15 @@ Result<void> Frontend::start() {
   auto config = impl_->context.config.current();
   auto client_addresses = parse_listen_addresses(config->mysql.interfaces);
   if (!client_addresses) {
-    return make_error(client_addresses.error().code, client_addresses.error().sqlstate,
-                      "mysql-interfaces: " + client_addresses.error().message);
+    Error error = std::move(client_addresses.error());
+    error.message = "mysql-interfaces: " + error.message;
+    return std::unexpected(std::move(error));
   }
   auto admin_addresses = parse_listen_addresses(config->admin.mysql_ifaces);
   if (!admin_addresses) {
-    return make_error(admin_addresses.error().code, admin_addresses.error().sqlstate,
-                      "admin-mysql_ifaces: " + admin_addresses.error().message);
+    Error error = std::move(admin_addresses.error());
+    error.message = "admin-mysql_ifaces: " + error.message;
+    return std::unexpected(std::move(error));
   }
 
   const int threads = std::max(1, config->mysql.threads);

@@ -31,7 +31,7 @@ asio::awaitable<Result<std::string>> PacketChannel::read() {
                                                 asio::redirect_error(asio::use_awaitable, ec));
     if (ec || n == 0) {
       closed_ = true;
-      co_return make_error(errc::kBackendLost, "08S01", "connection closed by the client");
+      co_return make_error(errc::kBackendLost, "connection closed by the client");
     }
     reader_.feed(std::string_view(buffer_.data(), n));
   }

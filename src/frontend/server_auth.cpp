@@ -22,9 +22,9 @@ bool is_native_hash(const std::string& stored) {
 }
 
 Error access_denied(const std::string& user, const std::string& host, bool used_password) {
-  return Error{errc::kAccessDenied, "28000",
-               "Access denied for user '" + user + "'@'" + host +
-                   "' (using password: " + (used_password ? "YES" : "NO") + ")"};
+  return Error::make(errc::kAccessDenied,
+                     "Access denied for user '" + user + "'@'" + host +
+                         "' (using password: " + (used_password ? "YES" : "NO") + ")");
 }
 
 // g++ 12 may destroy a temporary twice when it is an argument inside a
@@ -82,7 +82,7 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   channel.seq() = 0;
   channel.queue(mysql::encode_handshake_v10(hs));
   if (co_await channel.flush()) {
-    co_return make_error(errc::kHandshakeError, "08S01", "client went away during handshake");
+    co_return make_error(errc::kHandshakeError, "client went away during handshake");
   }
 
   auto packet = co_await channel.read();
@@ -94,10 +94,11 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
     co_return error;
   }
   if (mysql::is_ssl_request(*packet)) {
-    auto error = queue_error(channel, mysql::cap::kProtocol41,
-                             Error{errc::kHandshakeError, "08S01",
-                                   "TLS is not available on this interface; connect without SSL "
-                                   "(mariadb --skip-ssl, PyMySQL without ssl=)"});
+    auto error =
+        queue_error(channel, mysql::cap::kProtocol41,
+                    Error::make(errc::kHandshakeError,
+                                "TLS is not available on this interface; connect without SSL "
+                                "(mariadb --skip-ssl, PyMySQL without ssl=)"));
     co_await channel.flush();
     co_return error;
   }
@@ -109,10 +110,10 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   }
   const uint32_t caps = response->capabilities & mysql::kServerCapabilities;
   if (!(caps & mysql::cap::kProtocol41)) {
-    auto error =
-        queue_error(channel, mysql::cap::kProtocol41,
-                    Error{errc::kHandshakeError, "08S01",
-                          "Bad handshake: clients older than protocol 4.1 are not supported"});
+    auto error = queue_error(
+        channel, mysql::cap::kProtocol41,
+        Error::make(errc::kHandshakeError,
+                    "Bad handshake: clients older than protocol 4.1 are not supported"));
     co_await channel.flush();
     co_return error;
   }
@@ -136,7 +137,7 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
     mysql::AuthSwitchRequest sw{std::string(mysql::kNativePassword), nonce};
     channel.queue(mysql::encode_auth_switch_request(sw));
     if (co_await channel.flush()) {
-      co_return make_error(errc::kHandshakeError, "08S01", "client went away during auth switch");
+      co_return make_error(errc::kHandshakeError, "client went away during auth switch");
     }
     auto switched = co_await channel.read();
     if (!switched) co_return std::unexpected(switched.error());
@@ -156,7 +157,7 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   okp.status_flags = mysql::status::kAutocommit;
   channel.queue(mysql::encode_ok(okp, caps));
   if (co_await channel.flush()) {
-    co_return make_error(errc::kHandshakeError, "08S01", "client went away after auth");
+    co_return make_error(errc::kHandshakeError, "client went away after auth");
   }
   AuthenticatedClient client;
   client.username = user;

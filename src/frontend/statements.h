@@ -40,14 +40,12 @@ struct PreparedStatement {
   }
 };
 
-inline constexpr uint16_t kUnknownStatementHandler = 1243;  // ER_UNKNOWN_STMT_HANDLER
-
 // `where` names the server function, as MySQL's message does
 // ("mysqld_stmt_execute").
 inline Error unknown_statement_error(uint32_t id, std::string_view where) {
-  return Error{kUnknownStatementHandler, "HY000",
-               "Unknown prepared statement handler (" + std::to_string(id) + ") given to " +
-                   std::string(where)};
+  return Error::make(errc::kUnknownStatementHandler, "Unknown prepared statement handler (" +
+                                                         std::to_string(id) + ") given to " +
+                                                         std::string(where));
 }
 
 class StatementRegistry {

@@ -333,9 +333,9 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   int64_t limit = genai.max_queue;
   if (state->admitted.fetch_add(1, std::memory_order_acq_rel) >= limit) {
     state->admitted.fetch_sub(1, std::memory_order_acq_rel);
-    co_return state->fail(genai_error(
-        errc::kOverloaded, "GENAI: overloaded: genai-max_queue=" + std::to_string(limit) +
-                               " requests are already in progress; retry later"));
+    co_return state->fail(Error::make(
+        errc::kGenaiOverloaded, "GENAI: overloaded: genai-max_queue=" + std::to_string(limit) +
+                                    " requests are already in progress; retry later"));
   }
   // Released before the answer is written, so that a client answered now can
   // send its next statement without tripping genai-max_queue.

@@ -10,17 +10,17 @@ namespace {
 
 Error transport_error(const ServiceEndpoint& ep, const HttpReply& r) {
   if (r.code == CURLE_OPERATION_TIMEDOUT) {
-    return genai_error(errc::kServiceTimeout,
+    return Error::make(errc::kGenaiServiceTimeout,
                        "GENAI: " + ep.service + " service " + ep.display_uri + " timed out after " +
                            std::to_string(r.elapsed_ms) + " ms (" + ep.timeout_variable + "=" +
                            std::to_string(ep.timeout_ms) + ")");
   }
   if (r.too_large) {
-    return genai_error(errc::kInvalidAnswer, "GENAI: invalid answer from " + ep.service +
+    return Error::make(errc::kGenaiInvalidAnswer, "GENAI: invalid answer from " + ep.service +
                                                  " service " + ep.display_uri +
                                                  ": the answer is larger than 1 GiB");
   }
-  return genai_error(errc::kServiceUnreachable, "GENAI: " + ep.service + " service " +
+  return Error::make(errc::kGenaiServiceUnreachable, "GENAI: " + ep.service + " service " +
                                                     ep.display_uri + " is unreachable: " + r.error);
 }
 
@@ -32,7 +32,7 @@ std::optional<Error> reply_error(const ServiceEndpoint& ep, const HttpReply& r, 
   if (r.code != CURLE_OK) return transport_error(ep, r);
   if (r.status < 200 || r.status >= 300) {
     std::string message = extract_service_message(r.body);
-    return genai_error(errc::kServiceError, "GENAI: " + ep.service + " service " + ep.display_uri +
+    return Error::make(errc::kGenaiServiceError, "GENAI: " + ep.service + " service " + ep.display_uri +
                                                 " answered HTTP " + std::to_string(r.status) +
                                                 (message.empty() ? "" : ": " + message));
   }

@@ -9,28 +9,28 @@ namespace gp::genai {
 void GenaiStats::count_error(uint16_t code) {
   constexpr auto relaxed = std::memory_order_relaxed;
   switch (code) {
-    case errc::kInvalidRequest:
+    case errc::kGenaiInvalidRequest:
       errors_invalid_request.fetch_add(1, relaxed);
       break;
-    case errc::kServiceUnreachable:
+    case errc::kGenaiServiceUnreachable:
       errors_unreachable.fetch_add(1, relaxed);
       break;
-    case errc::kServiceTimeout:
+    case errc::kGenaiServiceTimeout:
       errors_timeout.fetch_add(1, relaxed);
       break;
-    case errc::kServiceError:
+    case errc::kGenaiServiceError:
       errors_service.fetch_add(1, relaxed);
       break;
-    case errc::kInvalidAnswer:
+    case errc::kGenaiInvalidAnswer:
       errors_invalid_answer.fetch_add(1, relaxed);
       break;
-    case errc::kUnavailable:
+    case errc::kGenaiUnavailable:
       errors_unavailable.fetch_add(1, relaxed);
       break;
-    case errc::kOverloaded:
+    case errc::kGenaiOverloaded:
       errors_overloaded.fetch_add(1, relaxed);
       break;
-    case errc::kCancelled:
+    case errc::kGenaiCancelled:
       requests_cancelled.fetch_add(1, relaxed);
       break;
     default:

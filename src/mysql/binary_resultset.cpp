@@ -20,7 +20,7 @@ constexpr uint8_t kBinaryRowHeader = 0x00;
 constexpr size_t kNullBitmapOffset = 2;
 
 std::unexpected<Error> malformed(std::string_view what) {
-  return make_error(errc::kMalformedPacket, "HY000", "Malformed packet: " + std::string(what));
+  return make_error(errc::kMalformedPacket, "Malformed packet: " + std::string(what));
 }
 
 size_t null_bitmap_size(size_t columns) {
@@ -193,7 +193,7 @@ std::optional<std::string> read_binary_value(PayloadReader& r, const Column& c) 
 Result<std::string> encode_binary_row(const Row& row, const std::vector<Column>& columns) {
   // ER_UNKNOWN_ERROR: a value the proxy itself produced does not fit its column.
   auto unencodable = [](std::string message) {
-    return make_error(errc::kAdminCommandFailed, "HY000", std::move(message));
+    return make_error(errc::kUnknownError, std::move(message));
   };
   if (row.size() != columns.size()) {
     return unencodable("Row of " + std::to_string(row.size()) + " values for " +

@@ -14,11 +14,11 @@ constexpr size_t kMinAuthDataPart2 = 13;   // includes the trailing NUL
 constexpr size_t kResponseFixedPart = 32;  // caps, max packet, charset, 23 filler bytes
 
 std::unexpected<Error> bad_handshake(std::string_view what) {
-  return make_error(errc::kHandshakeError, "08S01", "Bad handshake: " + std::string(what));
+  return make_error(errc::kHandshakeError, "Bad handshake: " + std::string(what));
 }
 
 std::unexpected<Error> malformed(std::string_view what) {
-  return make_error(errc::kMalformedPacket, "HY000", "Malformed packet: " + std::string(what));
+  return make_error(errc::kMalformedPacket, "Malformed packet: " + std::string(what));
 }
 
 // Some clients and servers end the packet with a last string that lacks its

@@ -12,7 +12,7 @@ constexpr size_t kMinOkLength = 7;
 constexpr size_t kMaxEofLength = 9;
 
 std::unexpected<Error> malformed(std::string_view what) {
-  return make_error(errc::kMalformedPacket, "HY000", "Malformed packet: " + std::string(what));
+  return make_error(errc::kMalformedPacket, "Malformed packet: " + std::string(what));
 }
 
 }  // namespace
@@ -47,7 +47,7 @@ std::string encode_err(const Error& err, uint32_t capabilities) {
   if (capabilities & cap::kProtocol41) {
     out.push_back('#');
     std::string_view state =
-        err.sqlstate.size() == kSqlstateLength ? std::string_view(err.sqlstate) : "HY000";
+        err.sqlstate.size() == kSqlstateLength ? std::string_view(err.sqlstate) : kGeneralSqlstate;
     out.append(state);
   }
   out.append(err.message);

@@ -68,9 +68,8 @@ Result<std::optional<std::string>> PacketReader::next(uint8_t& seq) {
     last_seq = static_cast<uint8_t>(buffer_[pos + 3]);
     total += len;
     if (total > max_payload_) {
-      return make_error(
-          errc::kNetPacketTooLarge, "08S01",
-          "Got a packet bigger than the maximum of " + std::to_string(max_payload_) + " bytes");
+      return make_error(errc::kNetPacketTooLarge, "Got a packet bigger than the maximum of " +
+                                                      std::to_string(max_payload_) + " bytes");
     }
     if (buffer_.size() - pos - kHeaderSize < len) return std::optional<std::string>{};
     pos += kHeaderSize + len;

@@ -19,7 +19,7 @@ constexpr size_t kStatementIdEnd = 5;  // command byte + int<4>
 constexpr uint8_t kUnsignedParamFlag = 0x80;
 
 std::unexpected<Error> malformed(std::string_view what) {
-  return make_error(errc::kMalformedPacket, "HY000", "Malformed packet: " + std::string(what));
+  return make_error(errc::kMalformedPacket, "Malformed packet: " + std::string(what));
 }
 
 void put_id_at_1(std::string& payload, uint32_t id) {

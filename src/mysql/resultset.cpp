@@ -16,7 +16,7 @@ constexpr uint8_t kNullMarker = 0xfb;
 constexpr uint64_t kMaxColumnCount = 65535;
 
 std::unexpected<Error> malformed(std::string_view what) {
-  return make_error(errc::kMalformedPacket, "HY000", "Malformed packet: " + std::string(what));
+  return make_error(errc::kMalformedPacket, "Malformed packet: " + std::string(what));
 }
 
 }  // namespace

@@ -50,13 +50,13 @@ Maybe<VarRef> parse_variable(const Token& t) {
 }
 
 Error unknown_variable(std::string_view name) {
-  return Error{errc::kUnknownSystemVariable, "HY000",
-               "Unknown system variable '" + std::string(name) + "'"};
+  return Error::make(errc::kUnknownSystemVariable,
+                     "Unknown system variable '" + std::string(name) + "'");
 }
 
 Error scope_error(const VariableSpec& v, std::string_view what) {
-  return Error{errc::kIncorrectScope, "HY000",
-               "Variable '" + std::string(v.name) + "' is a " + std::string(what) + " variable"};
+  return Error::make(errc::kIncorrectScope, "Variable '" + std::string(v.name) + "' is a " +
+                                                std::string(what) + " variable");
 }
 
 const VariableSpec* known(const SessionVariables& vars, const std::string& name) {

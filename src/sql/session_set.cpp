@@ -110,9 +110,9 @@ Expr variable(std::string name) {
 }
 
 Error mismatch(std::string_view collation, std::string_view charset) {
-  return Error{errc::kCollationMismatch, "42000",
-               "COLLATION '" + std::string(collation) + "' is not valid for CHARACTER SET '" +
-                   std::string(charset) + "'"};
+  return Error::make(errc::kCollationMismatch, "COLLATION '" + std::string(collation) +
+                                                   "' is not valid for CHARACTER SET '" +
+                                                   std::string(charset) + "'");
 }
 
 // SET NAMES cs [COLLATE coll] | SET NAMES DEFAULT.
@@ -218,13 +218,13 @@ Error access_error(const VariableSpec& v) {
     case detail::Access::kReadOnly:
       return scope_error(v, "read only");
     case detail::Access::kSetGlobal:
-      return Error{
-          errc::kGlobalVariable, "HY000",
-          "Variable '" + name + "' is a GLOBAL variable and should be set with SET GLOBAL"};
+      return Error::make(
+          errc::kGlobalVariable,
+          "Variable '" + name + "' is a GLOBAL variable and should be set with SET GLOBAL");
     case detail::Access::kSessionReadOnly:
-      return Error{
-          errc::kVariableIsReadonly, "HY000",
-          "SESSION variable '" + name + "' is read-only. Use SET GLOBAL to assign the value"};
+      return Error::make(
+          errc::kVariableIsReadonly,
+          "SESSION variable '" + name + "' is read-only. Use SET GLOBAL to assign the value");
     case detail::Access::kWritable:
       break;
   }

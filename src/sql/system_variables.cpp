@@ -229,14 +229,14 @@ uint64_t expand_modes(uint64_t bits, bool mariadb) {
 }
 
 Error wrong_value(std::string_view name, std::string_view shown) {
-  return Error{errc::kWrongValueForVar, "42000",
-               "Variable '" + std::string(name) + "' can't be set to the value of '" +
-                   std::string(shown) + "'"};
+  return Error::make(errc::kWrongValueForVar, "Variable '" + std::string(name) +
+                                                  "' can't be set to the value of '" +
+                                                  std::string(shown) + "'");
 }
 
 Error wrong_type(std::string_view name) {
-  return Error{errc::kWrongTypeForVar, "42000",
-               "Incorrect argument type to variable '" + std::string(name) + "'"};
+  return Error::make(errc::kWrongTypeForVar,
+                     "Incorrect argument type to variable '" + std::string(name) + "'");
 }
 
 // An integer literal: optional sign, digits only.
@@ -446,7 +446,7 @@ Result<std::optional<std::string>> assigned_value(const VariableSpec& v, const V
       std::string cs = charset_alias(lower(x.text));
       if (!is_charset_name(cs) || cs == "filename") {
         return std::unexpected(
-            Error{errc::kUnknownCharacterSet, "42000", "Unknown character set: '" + x.text + "'"});
+            Error::make(errc::kUnknownCharacterSet, "Unknown character set: '" + x.text + "'"));
       }
       // A client cannot send text in a character set whose units are wider
       // than one byte for ASCII.
@@ -462,7 +462,7 @@ Result<std::optional<std::string>> assigned_value(const VariableSpec& v, const V
       std::string cs = coll.substr(0, coll.find('_'));
       if (!is_charset_name(cs) || !collation_of(coll, cs)) {
         return std::unexpected(
-            Error{errc::kUnknownCollation, "HY000", "Unknown collation: '" + x.text + "'"});
+            Error::make(errc::kUnknownCollation, "Unknown collation: '" + x.text + "'"));
       }
       return coll;
     }

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (double v : r->values) {
           if (!std::isfinite(v)) std::abort();
         }
-      } else if (r.error().code != gp::genai::errc::kInvalidAnswer) {
+      } else if (r.error().code != gp::errc::kGenaiInvalidAnswer) {
         std::abort();
       }
       break;
@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (double v : *r) {
           if (!std::isfinite(v)) std::abort();
         }
-      } else if (r.error().code != gp::genai::errc::kInvalidAnswer) {
+      } else if (r.error().code != gp::errc::kGenaiInvalidAnswer) {
         std::abort();
       }
       break;

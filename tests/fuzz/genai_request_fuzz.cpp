@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (has_docs == r->document_from_sql.has_value()) std::abort();
     if (r->documents.size() > 64) std::abort();
     if (r->columns != 2 && r->columns != 3) std::abort();
-  } else if (r.error().code != gp::genai::errc::kInvalidRequest) {
+  } else if (r.error().code != gp::errc::kGenaiInvalidRequest) {
     std::abort();
   }
   return 0;

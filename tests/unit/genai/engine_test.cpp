@@ -207,13 +207,13 @@ TEST_F(EngineTest, InvalidStatementAnswersInline) {
   engine_.start();
   auto o = submit(R"(GENAI: {"type":"embed"})");
   ASSERT_EQ(o.result.wait_for(0s), std::future_status::ready);
-  expect_error(o.result.get(), errc::kInvalidRequest, "documents");
+  expect_error(o.result.get(), errc::kGenaiInvalidRequest, "documents");
   EXPECT_EQ(stat("errors_invalid_request"), "1");
 }
 
 TEST_F(EngineTest, NotStartedIsUnavailable) {
   auto r = run(R"(GENAI: {"type":"embed","documents":["a"]})");
-  expect_error(r, errc::kUnavailable, "unavailable");
+  expect_error(r, errc::kGenaiUnavailable, "unavailable");
 }
 
 TEST_F(EngineTest, HttpEmbedPairsByIndexReusesConnections) {
@@ -340,9 +340,9 @@ TEST_F(EngineTest, MicroBatchErrorFailsEveryStatementOfTheBatch) {
   // A statement's own invalid input fails only that statement.
   auto bad = submit(R"(GENAI: {"type":"embed","documents":[1]})");
   ASSERT_EQ(bad.result.wait_for(0s), std::future_status::ready);
-  expect_error(bad.result.get(), errc::kInvalidRequest, "documents[0]");
-  expect_error(a.result.get(), errc::kServiceError, "model is loading");
-  expect_error(b.result.get(), errc::kServiceError, "model is loading");
+  expect_error(bad.result.get(), errc::kGenaiInvalidRequest, "documents[0]");
+  expect_error(a.result.get(), errc::kGenaiServiceError, "model is loading");
+  expect_error(b.result.get(), errc::kGenaiServiceError, "model is loading");
   EXPECT_TRUE(first.result.get());
 }
 
@@ -363,12 +363,12 @@ TEST_F(EngineTest, TransfersOnTheNetworkThread) {
   while (server.requests() < 2) std::this_thread::sleep_for(1ms);
   cancelled.ticket->cancel();
   ASSERT_EQ(cancelled.result.wait_for(5s), std::future_status::ready);
-  expect_error(cancelled.result.get(), errc::kCancelled, "cancelled");
+  expect_error(cancelled.result.get(), errc::kGenaiCancelled, "cancelled");
   auto stopped = submit(R"(GENAI: {"type":"embed","documents":["hang again"]})");
   while (server.requests() < 3) std::this_thread::sleep_for(1ms);
   engine_.stop();
   ASSERT_EQ(stopped.result.wait_for(5s), std::future_status::ready);
-  expect_error(stopped.result.get(), errc::kUnavailable, "unavailable");
+  expect_error(stopped.result.get(), errc::kGenaiUnavailable, "unavailable");
   EXPECT_EQ(stat("upstream_in_flight"), "0");
 }
 
@@ -407,7 +407,7 @@ TEST_F(EngineTest, HttpErrorCarriesServiceMessage) {
   configure([&](GenaiSettings& g) { g.embedding_uri = server.url("/embedding"); });
   engine_.start();
   auto r = run(R"(GENAI: {"type":"embed","documents":["a"]})");
-  expect_error(r, errc::kServiceError, "HTTP 500: input is too large");
+  expect_error(r, errc::kGenaiServiceError, "HTTP 500: input is too large");
   EXPECT_EQ(stat("errors_service"), "1");
 }
 
@@ -416,7 +416,7 @@ TEST_F(EngineTest, InvalidAnswerNamesService) {
   configure([&](GenaiSettings& g) { g.embedding_uri = server.url("/embedding"); });
   engine_.start();
   auto r = run(R"(GENAI: {"type":"embed","documents":["a","b"]})");
-  expect_error(r, errc::kInvalidAnswer, "invalid answer from embedding service");
+  expect_error(r, errc::kGenaiInvalidAnswer, "invalid answer from embedding service");
   EXPECT_NE(r.error().message.find("expected 2 embeddings"), std::string::npos);
 }
 
@@ -431,7 +431,7 @@ TEST_F(EngineTest, UnreachableNamesUriWithoutCredentials) {
   });
   engine_.start();
   auto r = run(R"(GENAI: {"type":"embed","documents":["a"]})");
-  expect_error(r, errc::kServiceUnreachable, "127.0.0.1:" + std::to_string(port));
+  expect_error(r, errc::kGenaiServiceUnreachable, "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(r.error().message.find("pw"), std::string::npos) << r.error().message;
   EXPECT_EQ(r.error().message.find("k1"), std::string::npos) << r.error().message;
   EXPECT_EQ(stat("errors_unreachable"), "1");
@@ -447,7 +447,7 @@ TEST_F(EngineTest, TimeoutAgainstSilentService) {
   auto started = std::chrono::steady_clock::now();
   auto r = run(R"(GENAI: {"type":"rerank","query":"q","documents":["a"]})");
   auto elapsed = std::chrono::steady_clock::now() - started;
-  expect_error(r, errc::kServiceTimeout, "(genai-rerank_timeout_ms=200)");
+  expect_error(r, errc::kGenaiServiceTimeout, "(genai-rerank_timeout_ms=200)");
   EXPECT_NE(r.error().message.find("timed out after"), std::string::npos);
   EXPECT_GE(elapsed, 190ms);
   EXPECT_LT(elapsed, 3s);
@@ -462,7 +462,7 @@ TEST_F(EngineTest, CancelAbortsAndAnswersOnce) {
   o.ticket->cancel();
   o.ticket->cancel();
   ASSERT_EQ(o.result.wait_for(5s), std::future_status::ready);
-  expect_error(o.result.get(), errc::kCancelled, "cancelled");
+  expect_error(o.result.get(), errc::kGenaiCancelled, "cancelled");
   EXPECT_EQ(stat("requests_cancelled"), "1");
   EXPECT_EQ(stat("requests_in_flight"), "0");
   EXPECT_EQ(stat("upstream_in_flight"), "0");
@@ -479,7 +479,7 @@ TEST_F(EngineTest, QueueLimitGivesOverloaded) {
   auto b = submit(R"(GENAI: {"type":"embed","documents":["b"]})");
   auto c = submit(R"(GENAI: {"type":"embed","documents":["c"]})");
   ASSERT_EQ(c.result.wait_for(0s), std::future_status::ready);
-  expect_error(c.result.get(), errc::kOverloaded, "retry later");
+  expect_error(c.result.get(), errc::kGenaiOverloaded, "retry later");
   EXPECT_EQ(stat("errors_overloaded"), "1");
   a.ticket->cancel();
   ASSERT_EQ(a.result.wait_for(5s), std::future_status::ready);
@@ -488,7 +488,7 @@ TEST_F(EngineTest, QueueLimitGivesOverloaded) {
   EXPECT_NE(d.result.wait_for(50ms), std::future_status::ready);
   b.ticket->cancel();
   d.ticket->cancel();
-  expect_error(d.result.get(), errc::kCancelled, "cancelled");
+  expect_error(d.result.get(), errc::kGenaiCancelled, "cancelled");
 }
 
 TEST_F(EngineTest, StopFailsRequestsInFlight) {
@@ -499,7 +499,7 @@ TEST_F(EngineTest, StopFailsRequestsInFlight) {
   while (server.requests() == 0) std::this_thread::sleep_for(1ms);
   engine_.stop();
   ASSERT_EQ(o.result.wait_for(0s), std::future_status::ready);
-  expect_error(o.result.get(), errc::kUnavailable, "unavailable");
+  expect_error(o.result.get(), errc::kGenaiUnavailable, "unavailable");
 }
 
 TEST_F(EngineTest, ThreadCountFollowsConfigWithoutDroppingRequests) {
@@ -582,7 +582,7 @@ TEST_F(EngineTest, DocumentFromSqlErrorsPassThrough) {
   RequestContext none;
   none.username = "nobackend";
   auto n = run(R"(GENAI: {"type":"embed","document_from_sql":"SELECT x FROM t"})", none);
-  expect_error(n, errc::kInvalidRequest, "backend");
+  expect_error(n, errc::kGenaiInvalidRequest, "backend");
 }
 
 TEST_F(EngineTest, StatsTableShape) {

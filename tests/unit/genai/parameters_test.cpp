@@ -58,11 +58,11 @@ TEST(GenaiJson, NoBackslashEscapesMode) {
 TEST(GenaiJson, ParameterInTextQueryAndUnterminatedLiteralAreInvalid) {
   auto p = genai_json(R"(GENAI: {"type":"embed","documents":[?]})");
   ASSERT_FALSE(p);
-  EXPECT_EQ(p.error().code, errc::kInvalidRequest);
+  EXPECT_EQ(p.error().code, errc::kGenaiInvalidRequest);
   EXPECT_NE(p.error().message.find("prepared statement"), std::string::npos);
   auto u = genai_json(R"(GENAI: {"type":"embed","documents":['open]})");
   ASSERT_FALSE(u);
-  EXPECT_EQ(u.error().code, errc::kInvalidRequest);
+  EXPECT_EQ(u.error().code, errc::kGenaiInvalidRequest);
   EXPECT_NE(u.error().message.find("unterminated"), std::string::npos);
 }
 
@@ -87,7 +87,7 @@ TEST(GenaiTemplate, NumbersAndNullBindAsJson) {
   std::vector<mysql::ParamValue> one{integer(2)};
   auto wrong = bind_genai_template(*t, one);
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().code, errc::kInvalidRequest);
+  EXPECT_EQ(wrong.error().code, errc::kGenaiInvalidRequest);
 }
 
 TEST(GenaiTemplate, WholeJsonParameter) {

@@ -22,7 +22,7 @@ void expect_invalid(std::string_view sql, std::initializer_list<std::string_view
                     int max_documents = 10000) {
   auto r = parse(sql, max_documents);
   ASSERT_FALSE(r.has_value()) << sql;
-  EXPECT_EQ(r.error().code, errc::kInvalidRequest) << sql;
+  EXPECT_EQ(r.error().code, errc::kGenaiInvalidRequest) << sql;
   EXPECT_EQ(r.error().sqlstate, "42000");
   for (auto f : fragments) {
     EXPECT_NE(r.error().message.find(f), std::string::npos)
@@ -94,7 +94,7 @@ TEST(ParseGenai, TrailingGarbage) {
 TEST(ParseGenai, InvalidJsonHasOffsetAndSimdjsonText) {
   auto r = parse("GENAI: {type: embed}");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::kInvalidRequest);
+  EXPECT_EQ(r.error().code, errc::kGenaiInvalidRequest);
   EXPECT_NE(r.error().message.find("invalid JSON at byte 2"), std::string::npos)
       << r.error().message;
   expect_invalid(R"(GENAI: {"type": "embed", "documents": ["a"])", {"invalid JSON"});

@@ -18,7 +18,7 @@ Result<std::vector<double>> parse(std::string body, size_t expected) {
 void expect_invalid(std::string body, size_t expected, std::string_view fragment) {
   auto r = parse(body, expected);
   ASSERT_FALSE(r) << body;
-  EXPECT_EQ(r.error().code, errc::kInvalidAnswer);
+  EXPECT_EQ(r.error().code, errc::kGenaiInvalidAnswer);
   EXPECT_NE(r.error().message.find(fragment), std::string::npos)
       << "'" << fragment << "' not in: " << r.error().message;
 }
