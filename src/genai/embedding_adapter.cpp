@@ -32,10 +32,17 @@ class Collector {
     double* dest = out_.values.data() + index * out_.dimension;
     size_t j = 0;
     for (element v : values) {
-      auto d =
+      // The message is built only for a value that fails: answers carry
+      // thousands of values.
+      double d;
+      if (v.get_double().get(d) == simdjson::SUCCESS && std::isfinite(d)) {
+        dest[j++] = d;
+        continue;
+      }
+      auto checked =
           finite_number(v, "embedding " + std::to_string(index) + " value " + std::to_string(j));
-      if (!d) return std::unexpected(d.error());
-      dest[j++] = *d;
+      if (!checked) return std::unexpected(checked.error());
+      dest[j++] = *checked;
     }
     return {};
   }

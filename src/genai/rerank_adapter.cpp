@@ -1,5 +1,6 @@
 #include "genai/rerank_adapter.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "genai/errors.h"
@@ -39,9 +40,13 @@ Result<std::vector<double>> scores_from(array items, size_t expected) {
       return fail("result " + std::to_string(position) +
                   " has no \"relevance_score\" or \"score\" field");
     }
-    auto value = finite_number(score, "score of document " + std::to_string(*index));
-    if (!value) return std::unexpected(value.error());
-    scores[*index] = *value;
+    double d;
+    if (score.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) {
+      auto value = finite_number(score, "score of document " + std::to_string(*index));
+      if (!value) return std::unexpected(value.error());
+      d = *value;
+    }
+    scores[*index] = d;
     ++position;
   }
   return scores;

@@ -17,11 +17,12 @@ Error transport_error(const ServiceEndpoint& ep, const HttpReply& r) {
   }
   if (r.too_large) {
     return Error::make(errc::kGenaiInvalidAnswer, "GENAI: invalid answer from " + ep.service +
-                                                 " service " + ep.display_uri +
-                                                 ": the answer is larger than 1 GiB");
+                                                      " service " + ep.display_uri +
+                                                      ": the answer is larger than 1 GiB");
   }
-  return Error::make(errc::kGenaiServiceUnreachable, "GENAI: " + ep.service + " service " +
-                                                    ep.display_uri + " is unreachable: " + r.error);
+  return Error::make(
+      errc::kGenaiServiceUnreachable,
+      "GENAI: " + ep.service + " service " + ep.display_uri + " is unreachable: " + r.error);
 }
 
 }  // namespace
@@ -32,9 +33,9 @@ std::optional<Error> reply_error(const ServiceEndpoint& ep, const HttpReply& r, 
   if (r.code != CURLE_OK) return transport_error(ep, r);
   if (r.status < 200 || r.status >= 300) {
     std::string message = extract_service_message(r.body);
-    return Error::make(errc::kGenaiServiceError, "GENAI: " + ep.service + " service " + ep.display_uri +
-                                                " answered HTTP " + std::to_string(r.status) +
-                                                (message.empty() ? "" : ": " + message));
+    return Error::make(errc::kGenaiServiceError,
+                       "GENAI: " + ep.service + " service " + ep.display_uri + " answered HTTP " +
+                           std::to_string(r.status) + (message.empty() ? "" : ": " + message));
   }
   return std::nullopt;
 }
