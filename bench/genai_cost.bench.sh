@@ -171,7 +171,7 @@ s = json.load(urllib.request.urlopen(sys.argv[1], timeout=10)); print(s["request
   "http://127.0.0.1:$MODEL_PORT/stats"; }
 
 # GENAI_COST_VARS: further NAME=VALUE settings for the whole run, e.g.
-# "genai-http_on_network_threads=true" to measure transfers on the network threads.
+# "genai-endpoint_concurrency=128".
 if [ -n "${GENAI_COST_VARS:-}" ]; then
   # shellcheck disable=SC2086
   set_vars $GENAI_COST_VARS

@@ -52,7 +52,6 @@ Result<GenaiSettings> build_genai(const VariableMap& v) {
   GenaiSettings s;
   s.enabled = get_bool(v, "genai-enabled");
   s.threads = get_int(v, "genai-threads");
-  s.http_on_network_threads = get_bool(v, "genai-http_on_network_threads");
   s.embedding_uri = v.at("genai-embedding_uri");
   s.rerank_uri = v.at("genai-rerank_uri");
   s.embedding_timeout_ms = get_int(v, "genai-embedding_timeout_ms");
@@ -107,7 +106,6 @@ VariableMap render_genai(const GenaiSettings& s, const VariableMap& configured) 
   return {
       {"genai-enabled", bool_text(s.enabled)},
       {"genai-threads", std::to_string(s.threads)},
-      {"genai-http_on_network_threads", bool_text(s.http_on_network_threads)},
       {"genai-embedding_uri", s.embedding_uri},
       {"genai-rerank_uri", s.rerank_uri},
       {"genai-embedding_timeout_ms", std::to_string(s.embedding_timeout_ms)},

@@ -66,10 +66,10 @@ struct PlainSql {
   std::string sql;
 };
 
-using AdminStatement =
-    std::variant<SetVariable, SessionSet, LoadSave, ShowVariables, SelectVariables, Checksum,
-                 ShowTables, ShowDatabases, ShowCreateTable, ShowWarnings, TransactionControl,
-                 FlushGenaiCache, PlainSql>;
+using AdminStatement = std::variant<SetVariable, SessionSet, LoadSave, ShowVariables,
+                                    SelectVariables, Checksum, ShowTables, ShowDatabases,
+                                    ShowCreateTable, ShowWarnings, TransactionControl,
+                                    FlushGenaiCache, PlainSql>;
 
 // Parses `sql`. Errors (1064/42000) are for statements that start like an
 // admin verb but do not finish like one, e.g. LOAD GENAI VARIABLES TO NOWHERE.

@@ -34,8 +34,6 @@ std::vector<VariableSpec> build_registry() {
       typed_var("genai-enabled", kGenai, VarType::kBool, "true",
                 "false answers every GENAI statement with 9106 (module disabled)"),
       int_var("genai-threads", kGenai, 4, 1, 256, "HTTP engine threads"),
-      typed_var("genai-http_on_network_threads", kGenai, VarType::kBool, "false",
-                "run HTTP transfers on the client's network thread instead of an engine thread"),
       typed_var("genai-embedding_uri", kGenai, VarType::kUri, "http://127.0.0.1:8013/embedding",
                 "embedding service endpoint, or lexical: for the built-in provider"),
       typed_var("genai-rerank_uri", kGenai, VarType::kUri, "http://127.0.0.1:8012/rerank",

@@ -17,7 +17,6 @@ namespace gp {
 struct GenaiSettings {
   bool enabled = true;  // false: every GENAI statement gets 9106
   int threads = 4;
-  bool http_on_network_threads = false;  // transfers on the session's own loop: no hop
   std::string embedding_uri = "http://127.0.0.1:8013/embedding";
   std::string rerank_uri = "http://127.0.0.1:8012/rerank";
   int embedding_timeout_ms = 30000;

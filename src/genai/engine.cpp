@@ -3,8 +3,6 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <asio/io_context.hpp>
-#include <asio/this_coro.hpp>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -85,31 +83,15 @@ Result<Embeddings> merge_cached(std::vector<std::optional<CachedVector>>& cached
       all.dimension = values.size();
       all.values.reserve(all.count * all.dimension);
     } else if (values.size() != all.dimension) {
-      return std::unexpected(
-          invalid_answer("GENAI: cached and new vectors of this service differ in dimension (" +
-                         std::to_string(all.dimension) + " and " + std::to_string(values.size()) +
-                         "); FLUSH GENAI CACHE on the admin interface"));
+      return std::unexpected(invalid_answer(
+          "GENAI: cached and new vectors of this service differ in dimension (" +
+          std::to_string(all.dimension) + " and " + std::to_string(values.size()) +
+          "); FLUSH GENAI CACHE on the admin interface"));
     }
     all.values.insert(all.values.end(), values.begin(), values.end());
   }
   return all;
 }
-
-// The engine loop that lives on a network thread's own io_context.
-class NetworkLoops : public asio::execution_context::service {
- public:
-  using key_type = NetworkLoops;
-  static asio::execution_context::id id;
-
-  explicit NetworkLoops(asio::execution_context& context) : service(context) {}
-
-  std::shared_ptr<EngineLoop> loop;
-
- private:
-  void shutdown() override { loop.reset(); }
-};
-
-asio::execution_context::id NetworkLoops::id;
 
 }  // namespace
 
@@ -128,27 +110,6 @@ struct EngineState {
 
   std::mutex lifecycle;  // start, stop, resize
   LoopSet retired;       // draining, then joined
-  // Loops made on network threads (genai-http_on_network_threads), so that
-  // stop() reaches their calls too.
-  std::vector<std::weak_ptr<EngineLoop>> network_loops;
-
-  // The loop of the network thread that runs `executor`, made on first use.
-  // Thread affinity: that network thread.
-  std::shared_ptr<EngineLoop> network_loop(const asio::any_io_executor& executor,
-                                           const EngineSettings& settings) {
-    const auto* io = executor.target<asio::io_context::executor_type>();
-    if (io == nullptr) return pick();
-    auto& service = asio::use_service<NetworkLoops>(io->context());
-    if (!service.loop) {
-      long threads = std::max(1, settings.config->mysql.threads);
-      long connections =
-          std::max(1L, (settings.genai().endpoint_concurrency + threads - 1) / threads);
-      service.loop = std::make_shared<EngineLoop>(io->context(), stats, connections);
-      std::lock_guard lock(lifecycle);
-      network_loops.push_back(service.loop);
-    }
-    return service.loop;
-  }
 
   std::shared_ptr<EngineLoop> pick() {
     auto set = loops.load();
@@ -242,11 +203,10 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
                            auto s = weak.lock();
                            if (!s) return t;
                            auto c = s->cache.stats();
-                           for (auto [name, value] : {std::pair{"cache_hits", c.hits},
-                                                      {"cache_misses", c.misses},
-                                                      {"cache_evictions", c.evictions},
-                                                      {"cache_entries", c.entries},
-                                                      {"cache_bytes", c.bytes}}) {
+                           for (auto [name, value] :
+                                {std::pair{"cache_hits", c.hits}, {"cache_misses", c.misses},
+                                 {"cache_evictions", c.evictions}, {"cache_entries", c.entries},
+                                 {"cache_bytes", c.bytes}}) {
                              t.rows.push_back({name, std::to_string(value)});
                            }
                            return t;
@@ -269,9 +229,6 @@ void Engine::start() {
   state.settings.store(settings);
   state.running.store(true, std::memory_order_release);
   state.resize(settings->genai());
-  for (auto& weak : state.network_loops) {
-    if (auto loop = weak.lock()) loop->resume();
-  }
 }
 
 void Engine::stop() {
@@ -282,9 +239,6 @@ void Engine::stop() {
   LoopSet all(current->begin(), current->end());
   all.insert(all.end(), state.retired.begin(), state.retired.end());
   state.retired.clear();
-  for (auto& weak : state.network_loops) {
-    if (auto loop = weak.lock()) all.push_back(loop);
-  }
   for (auto& loop : all) loop->stop();
   for (auto& loop : all) loop->join();
 }
@@ -294,11 +248,9 @@ void Engine::flush_cache() {
 }
 
 // Partial hits: only the documents the cache does not hold are sent.
-static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state,
-                                                        const ServiceEndpoint& endpoint,
-                                                        const GenaiSettings& genai,
-                                                        Provider& provider,
-                                                        std::vector<std::string>& documents) {
+static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state, const ServiceEndpoint& endpoint,
+                                                 const GenaiSettings& genai, Provider& provider,
+                                                 std::vector<std::string>& documents) {
   if (genai.cache_ttl_s <= 0) co_return co_await provider.embed(std::move(documents));
   std::string service = service_identity(endpoint, genai);
   auto cached = state.cache.lookup(service, documents);
@@ -390,12 +342,7 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
     } else {
       bool batching = embed && uses_micro_batching(genai, up.documents.size());
       // Statements that may share requests meet on their endpoint's loop.
-      std::shared_ptr<EngineLoop> loop;
-      if (genai.http_on_network_threads) {
-        loop = state->network_loop(co_await asio::this_coro::executor, *settings);
-      } else {
-        loop = batching ? state->pick_for(endpoint.uri + endpoint.model) : state->pick();
-      }
+      auto loop = batching ? state->pick_for(endpoint.uri + endpoint.model) : state->pick();
       if (!loop) co_return outcome(std::unexpected(unavailable_error()));
       HttpTarget target{&endpoint, settings, std::move(loop),
                         static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel};

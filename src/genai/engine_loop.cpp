@@ -4,17 +4,6 @@ namespace gp::genai {
 
 EngineLoop::EngineLoop(std::shared_ptr<GenaiStats> stats, long host_connections)
     : stats_(std::move(stats)),
-      own_io_(std::make_unique<asio::io_context>(1)),
-      io_(*own_io_),
-      http_(std::make_unique<HttpLoop>(io_, stats_)),
-      batcher_(std::make_unique<EmbedBatcher>(io_, *http_, *stats_)) {
-  http_->set_host_connections(host_connections);
-}
-
-EngineLoop::EngineLoop(asio::io_context& network, std::shared_ptr<GenaiStats> stats,
-                       long host_connections)
-    : stats_(std::move(stats)),
-      io_(network),
       http_(std::make_unique<HttpLoop>(io_, stats_)),
       batcher_(std::make_unique<EmbedBatcher>(io_, *http_, *stats_)) {
   http_->set_host_connections(host_connections);
@@ -35,7 +24,6 @@ EngineLoop::~EngineLoop() {
 }
 
 void EngineLoop::start() {
-  if (!own_io_) return;
   stats_->threads_running.fetch_add(1, std::memory_order_relaxed);
   thread_ = std::thread([this] {
     auto work = asio::make_work_guard(io_);
@@ -45,12 +33,7 @@ void EngineLoop::start() {
   });
 }
 
-void EngineLoop::resume() {
-  asio::post(io_, [self = shared_from_this()] { self->stopping_ = false; });
-}
-
 void EngineLoop::retire() {
-  if (!own_io_) return;
   retiring_.store(true, std::memory_order_release);
   asio::post(io_, [self = shared_from_this()] {
     if (self->in_flight_.load(std::memory_order_relaxed) == 0) self->io_.stop();
@@ -62,12 +45,12 @@ void EngineLoop::stop() {
     self->stopping_ = true;
     self->batcher_->abort_all(unavailable_error());
     self->http_->abort_all();
-    if (self->own_io_) self->io_.stop();
+    self->io_.stop();
   });
 }
 
 void EngineLoop::join() {
-  if (!own_io_ || !thread_.joinable()) return;
+  if (!thread_.joinable()) return;
   thread_.join();
   // A call posted after the loop stopped is still answered (aborted), so
   // that no session waits for ever.

@@ -24,18 +24,12 @@ namespace gp::genai {
 
 class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
  public:
-  // A loop with a thread of its own (one of genai-threads).
   EngineLoop(std::shared_ptr<GenaiStats> stats, long host_connections);
-  // A loop on a network thread's own event loop: no thread, no hop
-  // (genai-http_on_network_threads). start(), retire() and join() do nothing.
-  EngineLoop(asio::io_context& network, std::shared_ptr<GenaiStats> stats, long host_connections);
   ~EngineLoop();
   EngineLoop(const EngineLoop&) = delete;
   EngineLoop& operator=(const EngineLoop&) = delete;
 
   void start();
-  // A network thread's loop: accepts calls again after stop().
-  void resume();
   // Any thread. retire(): exit once the calls in flight have ended.
   // stop(): end them now with CURLE_ABORTED_BY_CALLBACK, then exit.
   void retire();
@@ -128,16 +122,15 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
     asio::post(io_, [self = shared_from_this(), pending, request = std::move(request),
                      handler = std::move(handler), work = std::move(work)]() mutable {
       if (pending->cancelled || self->stopping_) {
-        Result<Embeddings> r =
-            std::unexpected(pending->cancelled ? cancelled_error() : unavailable_error());
+        Result<Embeddings> r = std::unexpected(pending->cancelled ? cancelled_error()
+                                                                  : unavailable_error());
         self->complete(std::move(handler), std::move(r));
         return;
       }
       auto shared = std::make_shared<Handler>(std::move(handler));
-      pending->id =
-          self->batcher_->submit(std::move(request), [self, shared](Result<Embeddings> r) {
-            self->complete(std::move(*shared), std::move(r));
-          });
+      pending->id = self->batcher_->submit(std::move(request), [self, shared](Result<Embeddings> r) {
+        self->complete(std::move(*shared), std::move(r));
+      });
     });
   }
 
@@ -149,14 +142,13 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
       handler(std::move(value));
     });
     if (in_flight_.fetch_sub(1, std::memory_order_relaxed) == 1 &&
-        retiring_.load(std::memory_order_acquire) && own_io_) {
+        retiring_.load(std::memory_order_acquire)) {
       io_.stop();
     }
   }
 
   std::shared_ptr<GenaiStats> stats_;
-  std::unique_ptr<asio::io_context> own_io_;
-  asio::io_context& io_;
+  asio::io_context io_{1};
   std::unique_ptr<HttpLoop> http_;
   std::unique_ptr<EmbedBatcher> batcher_;
   std::thread thread_;

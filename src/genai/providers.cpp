@@ -66,8 +66,7 @@ class HttpProvider final : public Provider {
     if (t_.batch_window.count() > 0 && documents.size() <= t_.batch_max_documents) {
       BatchRequest request{t_.settings, &ep, std::move(documents), t_.batch_window,
                            t_.batch_max_documents};
-      if (!t_.cancel)
-        co_return co_await t_.loop->async_embed(std::move(request), asio::use_awaitable);
+      if (!t_.cancel) co_return co_await t_.loop->async_embed(std::move(request), asio::use_awaitable);
       co_return co_await t_.loop->async_embed(
           std::move(request),
           asio::bind_cancellation_slot(t_.cancel->signal.slot(), asio::use_awaitable));

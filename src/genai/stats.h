@@ -39,8 +39,8 @@ struct GenaiStats {
   Counter documents_processed{0};
   Counter upstream_requests{0};
   Counter batched_statements{0};  // embed statements that joined another's upstream request
-  Counter bytes_sent{0};          // request bodies
-  Counter bytes_received{0};      // answer bodies
+  Counter bytes_sent{0};      // request bodies
+  Counter bytes_received{0};  // answer bodies
   Counter upstream_connections_opened{0};
   Counter upstream_connections_reused{0};
 

@@ -23,7 +23,7 @@ TEST_F(AdminQueriesTest, ShowVariablesLikeAndSelectAt) {
   ASSERT_EQ(genai.columns.size(), 2u);
   EXPECT_EQ(genai.columns[0].name, "Variable_name");
   EXPECT_EQ(genai.columns[1].name, "Value");
-  EXPECT_EQ(genai.rows.size(), 20u);
+  EXPECT_EQ(genai.rows.size(), 19u);
   for (auto& row : genai.rows) EXPECT_TRUE(row[0]->starts_with("genai-"));
   EXPECT_TRUE(has_row(rows(*admin, "SHOW VARIABLES LIKE 'genai-threads'"), {"genai-threads", "8"}));
   auto at = result_set(*admin, "SELECT @@genai-threads");

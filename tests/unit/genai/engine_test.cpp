@@ -346,32 +346,6 @@ TEST_F(EngineTest, MicroBatchErrorFailsEveryStatementOfTheBatch) {
   EXPECT_TRUE(first.result.get());
 }
 
-TEST_F(EngineTest, TransfersOnTheNetworkThread) {
-  LoopbackHttpServer server([](const HttpExchange& ex) {
-    if (ex.body.find("hang") != std::string::npos) return hang_forever();
-    return llama_embedding(ex);
-  });
-  configure([&](GenaiSettings& g) {
-    g.embedding_uri = server.url("/embedding");
-    g.http_on_network_threads = true;
-  });
-  engine_.start();
-  auto r = run(R"(GENAI: {"type":"embed","documents":["abc","z"]})");
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(*r->rows[0][0], "3,97");
-  auto cancelled = submit(R"(GENAI: {"type":"embed","documents":["hang"]})");
-  while (server.requests() < 2) std::this_thread::sleep_for(1ms);
-  cancelled.ticket->cancel();
-  ASSERT_EQ(cancelled.result.wait_for(5s), std::future_status::ready);
-  expect_error(cancelled.result.get(), errc::kGenaiCancelled, "cancelled");
-  auto stopped = submit(R"(GENAI: {"type":"embed","documents":["hang again"]})");
-  while (server.requests() < 3) std::this_thread::sleep_for(1ms);
-  engine_.stop();
-  ASSERT_EQ(stopped.result.wait_for(5s), std::future_status::ready);
-  expect_error(stopped.result.get(), errc::kGenaiUnavailable, "unavailable");
-  EXPECT_EQ(stat("upstream_in_flight"), "0");
-}
-
 TEST_F(EngineTest, HttpRerankSortsAndCuts) {
   LoopbackHttpServer server(jina_rerank);
   configure([&](GenaiSettings& g) { g.rerank_uri = server.url("/rerank"); });
