@@ -10,7 +10,7 @@
 #include <fstream>
 #include <random>
 
-#include "backend/coroutine_warnings.h"
+#include "core/coroutine_warnings.h"
 #include "backend/version_probe.h"
 #include "backend/warm_cache.h"
 #include "mysql/messages.h"

@@ -7,7 +7,7 @@
 
 #include "backend/auth_client.h"
 #include "backend/connection.h"
-#include "backend/coroutine_warnings.h"
+#include "core/coroutine_warnings.h"
 #include "backend/server_pool.h"
 #include "mysql/auth.h"
 #include "mysql/handshake.h"

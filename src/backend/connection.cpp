@@ -11,7 +11,7 @@
 #include <asio/write.hpp>
 
 #include "backend/auth_client.h"
-#include "backend/coroutine_warnings.h"
+#include "core/coroutine_warnings.h"
 #include "backend/server_pool.h"
 #include "mysql/handshake.h"
 #include "mysql/messages.h"

@@ -1,6 +1,6 @@
 // BackendSession::query: one statement whose first result set is collected
 // as values (document_from_sql), on the session's backend connection.
-#include "backend/coroutine_warnings.h"
+#include "core/coroutine_warnings.h"
 #include "backend/session_impl.h"
 #include "mysql/messages.h"
 #include "mysql/protocol.h"

@@ -4,7 +4,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-#include "backend/coroutine_warnings.h"
+#include "core/coroutine_warnings.h"
 #include "backend/session_impl.h"
 #include "mysql/messages.h"
 #include "mysql/packet.h"

@@ -75,8 +75,8 @@ void EmbedBatcher::send(const std::string& key, std::shared_ptr<Batch> batch) {
   lanes_[key]->in_flight++;
   std::span<std::string> docs(batch->documents);
   std::vector<HttpCall> calls;
-  calls.push_back({batch->endpoint,
-                   build_embedding_body(docs, batch->endpoint->model, batch->endpoint->tei_inputs)});
+  calls.push_back({batch->endpoint, build_embedding_body(docs, batch->endpoint->model,
+                                                         batch->endpoint->tei_inputs)});
   batch->call = http_.perform(std::move(calls), [this, key, batch](std::vector<HttpReply> replies) {
     auto lane = lanes_.find(key);
     if (lane != lanes_.end()) lane->second->in_flight--;

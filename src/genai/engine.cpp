@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "core/coroutine_warnings.h"
 #include "core/snapshot_ptr.h"
 #include "genai/embedding_cache.h"
 #include "genai/endpoint.h"
@@ -83,10 +84,10 @@ Result<Embeddings> merge_cached(std::vector<std::optional<CachedVector>>& cached
       all.dimension = values.size();
       all.values.reserve(all.count * all.dimension);
     } else if (values.size() != all.dimension) {
-      return std::unexpected(invalid_answer(
-          "GENAI: cached and new vectors of this service differ in dimension (" +
-          std::to_string(all.dimension) + " and " + std::to_string(values.size()) +
-          "); FLUSH GENAI CACHE on the admin interface"));
+      return std::unexpected(
+          invalid_answer("GENAI: cached and new vectors of this service differ in dimension (" +
+                         std::to_string(all.dimension) + " and " + std::to_string(values.size()) +
+                         "); FLUSH GENAI CACHE on the admin interface"));
     }
     all.values.insert(all.values.end(), values.begin(), values.end());
   }
@@ -203,10 +204,11 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
                            auto s = weak.lock();
                            if (!s) return t;
                            auto c = s->cache.stats();
-                           for (auto [name, value] :
-                                {std::pair{"cache_hits", c.hits}, {"cache_misses", c.misses},
-                                 {"cache_evictions", c.evictions}, {"cache_entries", c.entries},
-                                 {"cache_bytes", c.bytes}}) {
+                           for (auto [name, value] : {std::pair{"cache_hits", c.hits},
+                                                      {"cache_misses", c.misses},
+                                                      {"cache_evictions", c.evictions},
+                                                      {"cache_entries", c.entries},
+                                                      {"cache_bytes", c.bytes}}) {
                              t.rows.push_back({name, std::to_string(value)});
                            }
                            return t;
@@ -248,9 +250,11 @@ void Engine::flush_cache() {
 }
 
 // Partial hits: only the documents the cache does not hold are sent.
-static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state, const ServiceEndpoint& endpoint,
-                                                 const GenaiSettings& genai, Provider& provider,
-                                                 std::vector<std::string>& documents) {
+static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state,
+                                                        const ServiceEndpoint& endpoint,
+                                                        const GenaiSettings& genai,
+                                                        Provider& provider,
+                                                        std::vector<std::string>& documents) {
   if (genai.cache_ttl_s <= 0) co_return co_await provider.embed(std::move(documents));
   std::string service = service_identity(endpoint, genai);
   auto cached = state.cache.lookup(service, documents);

@@ -6,6 +6,7 @@
 #include <asio/use_awaitable.hpp>
 #include <span>
 
+#include "core/coroutine_warnings.h"
 #include "genai/errors.h"
 #include "genai/lexical.h"
 #include "genai/provider.h"
@@ -66,7 +67,8 @@ class HttpProvider final : public Provider {
     if (t_.batch_window.count() > 0 && documents.size() <= t_.batch_max_documents) {
       BatchRequest request{t_.settings, &ep, std::move(documents), t_.batch_window,
                            t_.batch_max_documents};
-      if (!t_.cancel) co_return co_await t_.loop->async_embed(std::move(request), asio::use_awaitable);
+      if (!t_.cancel)
+        co_return co_await t_.loop->async_embed(std::move(request), asio::use_awaitable);
       co_return co_await t_.loop->async_embed(
           std::move(request),
           asio::bind_cancellation_slot(t_.cancel->signal.slot(), asio::use_awaitable));

@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "backend/connection.h"
-#include "backend/coroutine_warnings.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/auth.h"
 #include "mysql/handshake.h"
 #include "mysql/messages.h"

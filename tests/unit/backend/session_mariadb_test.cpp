@@ -6,7 +6,7 @@
 #include <chrono>
 #include <fstream>
 
-#include "backend/coroutine_warnings.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/messages.h"
 #include "mysql/resultset.h"
 #include "test_support.h"
