@@ -151,6 +151,12 @@ class ClientSession {
     std::string_view sql = std::string_view(packet).substr(1);
     if (genai::is_genai_statement(sql)) {
       std::string statement(sql);
+      // The session's NO_BACKSLASH_ESCAPES decides how its SQL literals read;
+      // the engine reads plain JSON the same in either mode.
+      if (no_backslash_escapes()) {
+        auto json = genai::genai_json(sql, true);
+        if (json) statement = "GENAI: " + *json;
+      }
       co_return co_await genai(std::move(statement));
     }
     bool backend_available = has_backend();

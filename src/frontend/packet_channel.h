@@ -23,8 +23,8 @@ class PacketChannel {
  public:
   PacketChannel(asio::ip::tcp::socket socket, size_t max_payload);
 
-  // The next logical packet. Fails when the peer closes (code kBackendLost is
-  // never used here: `closed()` tells a clean close apart) or sends a packet
+  // The next logical packet. Fails when the peer closes (kBackendLost, never
+  // sent to anyone: `closed()` tells a clean close apart) or sends a packet
   // over the size limit.
   asio::awaitable<Result<std::string>> read();
 
