@@ -160,6 +160,8 @@ class ClientSession {
       co_return co_await genai(std::move(statement));
     }
     bool backend_available = has_backend();
+    // Forwarded statements pay only for the banner check.
+    if (backend_available && !is_banner_query(sql)) co_return co_await forward(packet);
     auto local = answer_locally(sql, backend_available, variables(), session_info());
     if (!local) {
       queue_error(local.error());

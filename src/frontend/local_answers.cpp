@@ -2,15 +2,23 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <ctime>
 #include <string>
 #include <utility>
 
 namespace gp::frontend {
-namespace {
 
 bool is_banner_query(std::string_view sql) {
+  // Every forwarded statement is asked: most are ruled out before tokenizing.
+  constexpr std::string_view kVariable = "@@version_comment";
+  if (sql.size() > 256) return false;
+  auto it =
+      std::search(sql.begin(), sql.end(), kVariable.begin(), kVariable.end(),
+                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  if (it == sql.end()) return false;
   auto tokens = sql::significant_tokens(sql);
   if (!tokens.empty() && tokens.back().text == ";") tokens.pop_back();
   return tokens.size() == 4 && sql::is_word(tokens[0], "select") &&
@@ -18,6 +26,8 @@ bool is_banner_query(std::string_view sql) {
          sql::iequals(tokens[1].text, "@@version_comment") && sql::is_word(tokens[2], "limit") &&
          tokens[3].text == "1";
 }
+
+namespace {
 
 // The collations clients name in their handshake most often; others are
 // reported as the server's default, utf8mb4.

@@ -19,6 +19,9 @@ Result<std::optional<sql::LocalAnswer>> answer_locally(std::string_view sql, boo
                                                        sql::SessionVariables& variables,
                                                        const sql::SessionInfo& info);
 
+// `select @@version_comment limit 1`, in any spelling.
+bool is_banner_query(std::string_view sql);
+
 // What a session's variables start from: the advertised version, the
 // character set the client chose in its handshake, the machine's time zone
 // and host name. Reads the clock and the host name (not pure).
