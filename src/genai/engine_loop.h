@@ -68,68 +68,71 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
   }
 
  private:
-  // The loop's view of one async_perform: its call id once started.
+  // The loop's view of one operation: its id once started.
   struct Pending {
-    HttpLoop::CallId id = 0;
+    uint64_t id = 0;
     bool cancelled = false;
   };
 
   template <typename Handler>
   void initiate(std::vector<HttpCall> calls, Handler handler) {
-    in_flight_.fetch_add(1, std::memory_order_relaxed);
-    auto pending = std::make_shared<Pending>();
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected()) {
-      slot.assign([self = shared_from_this(), pending](asio::cancellation_type) {
-        asio::post(self->io_, [self, pending] {
-          pending->cancelled = true;
-          if (pending->id) self->http_->cancel(pending->id);
-        });
-      });
-    }
-    auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-    asio::post(io_, [self = shared_from_this(), pending, calls = std::move(calls),
-                     handler = std::move(handler), work = std::move(work)]() mutable {
-      if (pending->cancelled || self->stopping_) {
-        std::vector<HttpReply> aborted(calls.size());
-        for (auto& r : aborted) r.code = CURLE_ABORTED_BY_CALLBACK;
-        self->complete(std::move(handler), std::move(aborted));
-        return;
-      }
-      // The handler moves into the completion; std::function needs it copyable.
-      auto shared = std::make_shared<Handler>(std::move(handler));
-      pending->id =
-          self->http_->perform(std::move(calls), [self, shared](std::vector<HttpReply> r) {
-            self->complete(std::move(*shared), std::move(r));
-          });
-    });
+    size_t count = calls.size();
+    run_op<std::vector<HttpReply>>(
+        std::move(handler),
+        [calls = std::move(calls)](EngineLoop& self, auto done) mutable {
+          return self.http_->perform(std::move(calls), std::move(done));
+        },
+        [count](bool) {
+          std::vector<HttpReply> aborted(count);
+          for (auto& r : aborted) r.code = CURLE_ABORTED_BY_CALLBACK;
+          return aborted;
+        },
+        [](EngineLoop& self, uint64_t id) { self.http_->cancel(id); });
   }
 
   template <typename Handler>
   void initiate_embed(BatchRequest request, Handler handler) {
+    run_op<Result<Embeddings>>(
+        std::move(handler),
+        [request = std::move(request)](EngineLoop& self, auto done) mutable {
+          return self.batcher_->submit(std::move(request), std::move(done));
+        },
+        [](bool cancelled) -> Result<Embeddings> {
+          return std::unexpected(cancelled ? cancelled_error() : unavailable_error());
+        },
+        [](EngineLoop& self, uint64_t id) { self.batcher_->cancel(id, cancelled_error()); });
+  }
+
+  // One operation of this loop awaited from another executor: `start(loop,
+  // done)` runs on the loop and returns the id `cancel(loop, id)` takes;
+  // `refuse(cancelled)` is the answer when the operation is cancelled before it
+  // starts or the loop is stopping. A cancellation through the handler's slot
+  // is carried to the loop.
+  template <typename Value, typename Handler, typename Start, typename Refuse, typename Cancel>
+  void run_op(Handler handler, Start start, Refuse refuse, Cancel cancel) {
     in_flight_.fetch_add(1, std::memory_order_relaxed);
     auto pending = std::make_shared<Pending>();
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) {
-      slot.assign([self = shared_from_this(), pending](asio::cancellation_type) {
-        asio::post(self->io_, [self, pending] {
+      slot.assign([self = shared_from_this(), pending, cancel](asio::cancellation_type) {
+        asio::post(self->io_, [self, pending, cancel] {
           pending->cancelled = true;
-          if (pending->id) self->batcher_->cancel(pending->id, cancelled_error());
+          if (pending->id) cancel(*self, pending->id);
         });
       });
     }
     auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-    asio::post(io_, [self = shared_from_this(), pending, request = std::move(request),
-                     handler = std::move(handler), work = std::move(work)]() mutable {
+    asio::post(io_, [self = shared_from_this(), pending, start = std::move(start),
+                     refuse = std::move(refuse), handler = std::move(handler),
+                     work = std::move(work)]() mutable {
       if (pending->cancelled || self->stopping_) {
-        Result<Embeddings> r = std::unexpected(pending->cancelled ? cancelled_error()
-                                                                  : unavailable_error());
-        self->complete(std::move(handler), std::move(r));
+        self->complete(std::move(handler), refuse(pending->cancelled));
         return;
       }
+      // The handler moves into the completion; std::function needs it copyable.
       auto shared = std::make_shared<Handler>(std::move(handler));
-      pending->id = self->batcher_->submit(std::move(request), [self, shared](Result<Embeddings> r) {
-        self->complete(std::move(*shared), std::move(r));
+      pending->id = start(*self, [self, shared](Value value) {
+        self->complete(std::move(*shared), std::move(value));
       });
     });
   }
