@@ -98,6 +98,14 @@ Maybe<std::string> charset_name(Cursor& c, LexOptions lex) {
   return std::nullopt;
 }
 
+// A character set name, or DEFAULT: the global character_set_client.
+Maybe<std::string> charset_or_default(Cursor& c, const SessionVariables& vars, LexOptions lex) {
+  if (c.word("DEFAULT")) {
+    return lookup(vars.global, std::string("character_set_client")).value_or("utf8mb4");
+  }
+  return charset_name(c, lex);
+}
+
 Expr literal(std::string text) {
   return Expr{Expr::Kind::kLiteral, {Value::Kind::kString, std::move(text)}, {}, {}};
 }
@@ -119,14 +127,9 @@ Error mismatch(std::string_view collation, std::string_view charset) {
 Result<Maybe<std::vector<Assignment>>> parse_names(Cursor& c, const SessionVariables& vars,
                                                    LexOptions lex) {
   const bool mariadb = detail::is_mariadb(vars);
-  std::string cs;
-  if (c.word("DEFAULT")) {
-    cs = lookup(vars.global, std::string("character_set_client")).value_or("utf8mb4");
-  } else {
-    auto name = charset_name(c, lex);
-    if (!name) return std::nullopt;
-    cs = *name;
-  }
+  auto named = charset_or_default(c, vars, lex);
+  if (!named) return std::nullopt;
+  std::string cs = *named;
   std::optional<std::string> coll;
   if (c.word("COLLATE")) {
     coll = charset_name(c, lex);
@@ -156,14 +159,9 @@ Result<Maybe<std::vector<Assignment>>> parse_names(Cursor& c, const SessionVaria
 // set, with the connection's set back to the database's.
 Maybe<std::vector<Assignment>> parse_charset(Cursor& c, const SessionVariables& vars,
                                              LexOptions lex) {
-  std::string cs;
-  if (c.word("DEFAULT")) {
-    cs = lookup(vars.global, std::string("character_set_client")).value_or("utf8mb4");
-  } else {
-    auto name = charset_name(c, lex);
-    if (!name) return std::nullopt;
-    cs = *name;
-  }
+  auto named = charset_or_default(c, vars, lex);
+  if (!named) return std::nullopt;
+  std::string cs = *named;
   return std::vector<Assignment>{{"character_set_client", literal(cs)},
                                  {"character_set_results", literal(cs)},
                                  {"character_set_connection", variable("character_set_database")},

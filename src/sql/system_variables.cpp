@@ -142,46 +142,20 @@ constexpr std::array<std::string_view, 35> kMariaDbModes = {"REAL_AS_FLOAT",
                                                             "SIMULTANEOUS_ASSIGNMENT",
                                                             "TIME_ROUND_FRACTIONAL"};
 
-constexpr std::array<std::string_view, 32> kMySqlModes = {"REAL_AS_FLOAT",
-                                                          "PIPES_AS_CONCAT",
-                                                          "ANSI_QUOTES",
-                                                          "IGNORE_SPACE",
-                                                          "",
-                                                          "ONLY_FULL_GROUP_BY",
-                                                          "NO_UNSIGNED_SUBTRACTION",
-                                                          "NO_DIR_IN_CREATE",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "",
-                                                          "ANSI",
-                                                          "NO_AUTO_VALUE_ON_ZERO",
-                                                          "NO_BACKSLASH_ESCAPES",
-                                                          "STRICT_TRANS_TABLES",
-                                                          "STRICT_ALL_TABLES",
-                                                          "NO_ZERO_IN_DATE",
-                                                          "NO_ZERO_DATE",
-                                                          "ALLOW_INVALID_DATES",
-                                                          "ERROR_FOR_DIVISION_BY_ZERO",
-                                                          "TRADITIONAL",
-                                                          "",
-                                                          "HIGH_NOT_PRECEDENCE",
-                                                          "NO_ENGINE_SUBSTITUTION",
-                                                          "PAD_CHAR_TO_FULL_LENGTH"};
-
-// MySQL 8 has TIME_TRUNCATE_FRACTIONAL at bit 32.
+// MySQL's names are MariaDB's, but for the bits MySQL does not have (IGNORE_BAD_TABLE_OPTIONS,
+// POSTGRESQL to MYSQL40, NO_AUTO_CREATE_USER) and bit 32, its TIME_TRUNCATE_FRACTIONAL.
+constexpr uint64_t kMySqlUnusedBits =
+    (uint64_t{1} << 4) | (uint64_t{0x3ff} << 8) | (uint64_t{1} << 28);
 constexpr std::string_view kMySqlBit32 = "TIME_TRUNCATE_FRACTIONAL";
+
+bool mysql_has_bit(size_t bit) {
+  return bit < 32 && !((kMySqlUnusedBits >> bit) & 1);
+}
 
 std::string mode_name(bool mariadb, size_t bit) {
   if (mariadb) return bit < kMariaDbModes.size() ? std::string(kMariaDbModes[bit]) : "";
   if (bit == 32) return std::string(kMySqlBit32);
-  return bit < kMySqlModes.size() ? std::string(kMySqlModes[bit]) : "";
+  return mysql_has_bit(bit) ? std::string(kMariaDbModes[bit]) : "";
 }
 
 std::optional<size_t> mode_bit(bool mariadb, std::string_view name) {

@@ -92,7 +92,130 @@ class Suite {
   }
 }
 
+// withConn(opts, fn), countRows(conn, id) and transaction(id, 'commit' | 'rollback') over a
+// driver program's connect(opts) and run(conn, how, sql, params) -> [columns, rows].
+function helpers(suite, connect, run) {
+  async function countRows(conn, id) {
+    const [, rows] = await run(conn, 'query', `SELECT COUNT(*) FROM ${suite.table} WHERE id = ${id}`);
+    return Number(rows[0][0]);
+  }
+
+  async function withConn(opts, fn) {
+    const conn = await connect(opts);
+    try {
+      return await fn(conn);
+    } finally {
+      await conn.end().catch(() => conn.destroy());
+    }
+  }
+
+  async function transaction(id, finish) {
+    return withConn({}, async (conn) => {
+      await conn.beginTransaction();
+      await conn.query(`INSERT INTO ${suite.table} VALUES (${id}, 'in a transaction')`);
+      vectors(...await run(conn, 'query', EMBED_SQL));
+      await conn[finish]();
+      return countRows(conn, id);
+    });
+  }
+
+  return { withConn, countRows, transaction };
+}
+
+const ADMIN = { port: env.adminPort, user: 'admin', password: 'admin', database: undefined };
+const RUNTIME_SQL = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'";
+
+// The cases from embed_text to admin_set_load_runtime, the same for both drivers. d holds
+// the driver program's run(conn, how, sql, params) -> [columns, rows], withConn(opts, fn),
+// countRows(conn, id), transaction(id, 'commit' | 'rollback') and, optionally, commitHint:
+// what tx_commit's failure message ends with.
+async function sharedCases(suite, d) {
+  await suite.case('embed_text', () => d.withConn({}, async (conn) => {
+    const a = vectors(...await d.run(conn, 'query', EMBED_SQL));
+    const b = vectors(...await d.run(conn, 'query', EMBED_SQL));
+    same(a, b, 'the same text gave different vectors on two calls');
+    suite.ref.vectors = a;
+  }));
+  await suite.case('rerank_text', () => d.withConn({}, async (conn) => {
+    suite.ref.rerank = reranked(...await d.run(conn, 'query', RERANK_SQL));
+  }));
+  await suite.case('embed_prepared', () => d.withConn({}, async (conn) => {
+    const got = vectors(...await d.run(conn, 'execute', 'GENAI: ?', [JSON.stringify(EMBED)]));
+    same(suite.ref.vectors, got, 'execute() gave other vectors than the text query');
+  }));
+  await suite.case('rerank_prepared', () => d.withConn({}, async (conn) => {
+    const whole = reranked(...await d.run(conn, 'execute', 'GENAI: ?', [JSON.stringify(RERANK)]));
+    same(suite.ref.rerank, whole, 'execute(GENAI: ?) gave');
+    const values = reranked(...await d.run(conn, 'execute', RERANK_PARAMS_SQL, RERANK_PARAMS));
+    same(suite.ref.rerank, values, 'execute() with ? in JSON values gave');
+  }));
+  await suite.case('embed_interpolated', () => d.withConn({}, async (conn) => {
+    const got = vectors(...await d.run(conn, 'query', 'GENAI: ?', [JSON.stringify(EMBED)]));
+    same(suite.ref.vectors, got, 'query() with values gave other vectors than the text query');
+  }));
+  await suite.case('rerank_interpolated', () => d.withConn({}, async (conn) => {
+    const whole = reranked(...await d.run(conn, 'query', 'GENAI: ?', [JSON.stringify(RERANK)]));
+    same(suite.ref.rerank, whole, 'query(GENAI: ?) gave');
+    const values = reranked(...await d.run(conn, 'query', RERANK_PARAMS_SQL, RERANK_PARAMS));
+    same(suite.ref.rerank, values, 'query() with ? in JSON values gave');
+  }));
+  await suite.case('sql_prepared_mixed', () => d.withConn({}, async (conn) => {
+    // A forwarded (backend) prepared statement, then a GENAI one, then the first again.
+    const sqlRows = async () => (await d.run(conn, 'execute', "SELECT CONCAT(?, '-x')", ['a']))[1];
+    check(JSON.stringify(await sqlRows()) === '[["a-x"]]', 'SELECT CONCAT(?) gave other rows');
+    same(suite.ref.vectors, vectors(...await d.run(conn, 'execute', 'GENAI: ?', [JSON.stringify(EMBED)])), 'GENAI execute() gave');
+    check(JSON.stringify(await sqlRows()) === '[["a-x"]]', 'SELECT CONCAT(?) after the GENAI statement gave other rows');
+  }));
+
+  await d.withConn({ port: env.dbPort }, async (conn) => {
+    await conn.query(`DROP TABLE IF EXISTS ${suite.table}`);
+    await conn.query(`CREATE TABLE ${suite.table} (id INT PRIMARY KEY, body TEXT)`);
+  }).catch((e) => console.error(`# could not create ${suite.table}: ${e.message}`));
+  await suite.case('tx_rollback', async () => {
+    const sameConn = await d.transaction(1, 'rollback');
+    check(sameConn === 0, 'after rollback() the row is still there on the same connection (no ROLLBACK sent?)');
+    const other = await d.withConn({ port: env.dbPort }, (conn) => d.countRows(conn, 1));
+    check(other === 0, 'rolled-back row visible from another connection');
+  });
+  await suite.case('tx_commit', async () => {
+    await d.transaction(2, 'commit');
+    const other = await d.withConn({ port: env.dbPort }, (conn) => d.countRows(conn, 2));
+    check(other === 1, `committed row not visible from another connection${d.commitHint || ''}`);
+  });
+
+  const GENAI_USER = { user: 'genai', password: 'genai-pw', database: undefined };
+  await suite.case('genai_user_embed_text', () => d.withConn(GENAI_USER, async (conn) => {
+    same(suite.ref.vectors, vectors(...await d.run(conn, 'query', EMBED_SQL)), 'vectors differ from user app\'s');
+  }));
+  await suite.case('genai_user_embed_prepared', () => d.withConn(GENAI_USER, async (conn) => {
+    const got = vectors(...await d.run(conn, 'execute', 'GENAI: ?', [JSON.stringify(EMBED)]));
+    same(suite.ref.vectors, got, 'execute() gave other vectors');
+  }));
+
+  await suite.case('admin_show_variables', () => d.withConn(ADMIN, async (conn) => {
+    const [columns, rows] = await d.run(conn, 'query', "SHOW VARIABLES LIKE 'genai-%'");
+    check(columns.length === 2, `${columns.length} columns, expected 2 (name, value)`);
+    const vars = new Map(rows.map((r) => [text(r[0]), text(r[1])]));
+    check([...vars.keys()].every((n) => n.startsWith('genai-')), `names ${[...vars.keys()]}`);
+    check(vars.get('genai-max_documents') === '10000', `genai-max_documents = ${vars.get('genai-max_documents')}`);
+  }));
+  await suite.case('admin_set_load_runtime', () => d.withConn(ADMIN, async (conn) => {
+    let rows;
+    try {
+      await conn.query('SET genai-max_documents = 5000');
+      await conn.query('LOAD GENAI VARIABLES TO RUNTIME');
+      [, rows] = await d.run(conn, 'query', RUNTIME_SQL);
+      check(JSON.stringify(rows.map((r) => text(r[0]))) === '["5000"]', `runtime value ${JSON.stringify(rows)}, expected 5000`);
+    } finally {
+      await conn.query('SET genai-max_documents = 10000');
+      await conn.query('LOAD GENAI VARIABLES TO RUNTIME');
+    }
+    [, rows] = await d.run(conn, 'query', RUNTIME_SQL);
+    check(JSON.stringify(rows.map((r) => text(r[0]))) === '["10000"]', `runtime value ${JSON.stringify(rows)} after setting it back`);
+  }));
+}
+
 module.exports = {
   env, EMBED, EMBED_SQL, RERANK, RERANK_SQL, RERANK_PARAMS_SQL, RERANK_PARAMS, DIMENSIONS,
-  Failure, check, text, vectors, reranked, same, Suite,
+  ADMIN, RUNTIME_SQL, Failure, check, text, vectors, reranked, same, Suite, helpers, sharedCases,
 };

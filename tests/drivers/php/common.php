@@ -90,3 +90,70 @@ function runtime_value(array $result): ?string {
     [, $rows] = $result;
     return count($rows) === 1 ? (string)$rows[0][0] : json_encode($rows);
 }
+
+// The cases from tx_rollback to admin_set_load_runtime, the same for mysqli.php and pdo.php,
+// with the table they use made first. They call the program's app(), direct(), admin(),
+// connect(), q() and count_rows(); $d holds what differs:
+//   'table'       the table's name,
+//   'exec'        fn($conn, string $sql): sends a statement that gives no rows,
+//   'begin'       fn($conn): starts a transaction,
+//   'with_params' fn($conn, string $sql, array $params): array, a statement with bound parameters,
+//   'params'      what the genai user's case with parameters is called after (prepared, ...),
+//   'rollback'    the name of the driver's rollback method, and
+//   'params_what' what that case's failure message says.
+function shared_cases(array $d): void {
+    $table = $d['table'];
+    try {
+        $c = direct();
+        $d['exec']($c, "DROP TABLE IF EXISTS $table");
+        $d['exec']($c, "CREATE TABLE $table (id INT PRIMARY KEY, body TEXT)");
+    } catch (Throwable $e) {
+        fwrite(STDERR, "# could not create $table: " . $e->getMessage() . "\n");
+    }
+    $transaction = function (int $id, bool $commit) use ($d, $table): int {
+        $m = app();
+        $d['begin']($m);
+        $d['exec']($m, "INSERT INTO $table VALUES ($id, 'in a transaction')");
+        vectors(q($m, 'GENAI: ' . EMBED_JSON));
+        $commit ? $m->commit() : $m->rollback();
+        return count_rows($m, $id);
+    };
+    run_case('tx_rollback', function () use ($d, $transaction) {
+        check($transaction(1, false) === 0, "after {$d['rollback']}() the row is still there on the same connection");
+        check(count_rows(direct(), 1) === 0, 'rolled-back row visible from another connection');
+    });
+    run_case('tx_commit', function () use ($transaction) {
+        $transaction(2, true);
+        check(count_rows(direct(), 2) === 1, 'committed row not visible from another connection');
+    });
+
+    run_case('genai_user_embed_text', function () {
+        global $ref, $GP_PORT;
+        same($ref['vectors'] ?? null, vectors(q(connect($GP_PORT, 'genai', 'genai-pw', null), 'GENAI: ' . EMBED_JSON)),
+             "vectors differ from user app's");
+    });
+    run_case("genai_user_embed_{$d['params']}", function () use ($d) {
+        global $ref, $GP_PORT;
+        same($ref['vectors'] ?? null,
+             vectors($d['with_params'](connect($GP_PORT, 'genai', 'genai-pw', null), 'GENAI: ?', [EMBED_JSON])),
+             $d['params_what']);
+    });
+
+    run_case('admin_show_variables', function () {
+        admin_variables_check(q(admin(), "SHOW VARIABLES LIKE 'genai-%'"));
+    });
+    run_case('admin_set_load_runtime', function () use ($d) {
+        $a = admin();
+        try {
+            $d['exec']($a, 'SET genai-max_documents = 5000');
+            $d['exec']($a, 'LOAD GENAI VARIABLES TO RUNTIME');
+            $v = runtime_value(q($a, RUNTIME_SQL));
+            check($v === '5000', "runtime value $v, expected 5000");
+        } finally {
+            $d['exec']($a, 'SET genai-max_documents = 10000');
+            $d['exec']($a, 'LOAD GENAI VARIABLES TO RUNTIME');
+        }
+        $v = runtime_value(q($a, RUNTIME_SQL));
+        check($v === '10000', "runtime value $v after setting it back");
+    });
+}

@@ -84,58 +84,15 @@ run_case('sql_prepared_mixed', function () {
     $stmt->close();
 });
 
-try {
-    $d = direct();
-    $d->query('DROP TABLE IF EXISTS ' . TABLE);
-    $d->query('CREATE TABLE ' . TABLE . ' (id INT PRIMARY KEY, body TEXT)');
-} catch (Throwable $e) {
-    fwrite(STDERR, '# could not create ' . TABLE . ': ' . $e->getMessage() . "\n");
-}
-function transaction(int $id, bool $commit): int {
-    $m = app();
-    $m->begin_transaction();
-    $m->query('INSERT INTO ' . TABLE . " VALUES ($id, 'in a transaction')");
-    vectors(q($m, 'GENAI: ' . EMBED_JSON));
-    $commit ? $m->commit() : $m->rollback();
-    return count_rows($m, $id);
-}
-run_case('tx_rollback', function () {
-    check(transaction(1, false) === 0, 'after rollback() the row is still there on the same connection');
-    check(count_rows(direct(), 1) === 0, 'rolled-back row visible from another connection');
-});
-run_case('tx_commit', function () {
-    transaction(2, true);
-    check(count_rows(direct(), 2) === 1, 'committed row not visible from another connection');
-});
-
-run_case('genai_user_embed_text', function () {
-    global $ref, $GP_PORT;
-    same($ref['vectors'] ?? null, vectors(q(connect($GP_PORT, 'genai', 'genai-pw', null), 'GENAI: ' . EMBED_JSON)),
-         "vectors differ from user app's");
-});
-run_case('genai_user_embed_prepared', function () {
-    global $ref, $GP_PORT;
-    same($ref['vectors'] ?? null, vectors(prepared(connect($GP_PORT, 'genai', 'genai-pw', null), 'GENAI: ?', [EMBED_JSON])),
-         'prepared vectors differ');
-});
-
-run_case('admin_show_variables', function () {
-    admin_variables_check(q(admin(), "SHOW VARIABLES LIKE 'genai-%'"));
-});
-run_case('admin_set_load_runtime', function () {
-    $a = admin();
-    try {
-        $a->query('SET genai-max_documents = 5000');
-        $a->query('LOAD GENAI VARIABLES TO RUNTIME');
-        $v = runtime_value(q($a, RUNTIME_SQL));
-        check($v === '5000', "runtime value $v, expected 5000");
-    } finally {
-        $a->query('SET genai-max_documents = 10000');
-        $a->query('LOAD GENAI VARIABLES TO RUNTIME');
-    }
-    $v = runtime_value(q($a, RUNTIME_SQL));
-    check($v === '10000', "runtime value $v after setting it back");
-});
+shared_cases([
+    'table' => TABLE,
+    'exec' => fn(mysqli $m, string $sql) => $m->query($sql),
+    'begin' => fn(mysqli $m) => $m->begin_transaction(),
+    'with_params' => 'prepared',
+    'params' => 'prepared',
+    'rollback' => 'rollback',
+    'params_what' => 'prepared vectors differ',
+]);
 
 run_case('bad_statement', function () {
     $m = app();

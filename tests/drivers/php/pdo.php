@@ -84,59 +84,15 @@ run_case("rerank_$PARAMS", function () {
     same($ref['rerank'] ?? null, reranked(with_params($p, RERANK_PARAMS_SQL, RERANK_PARAMS)), '? in JSON values gave');
 });
 
-try {
-    $d = direct();
-    $d->exec("DROP TABLE IF EXISTS $TABLE");
-    $d->exec("CREATE TABLE $TABLE (id INT PRIMARY KEY, body TEXT)");
-} catch (Throwable $e) {
-    fwrite(STDERR, "# could not create $TABLE: " . $e->getMessage() . "\n");
-}
-function transaction(int $id, bool $commit): int {
-    global $TABLE;
-    $p = app();
-    $p->beginTransaction();
-    $p->exec("INSERT INTO $TABLE VALUES ($id, 'in a transaction')");
-    vectors(q($p, 'GENAI: ' . EMBED_JSON));
-    $commit ? $p->commit() : $p->rollBack();
-    return count_rows($p, $id);
-}
-run_case('tx_rollback', function () {
-    check(transaction(1, false) === 0, 'after rollBack() the row is still there on the same connection');
-    check(count_rows(direct(), 1) === 0, 'rolled-back row visible from another connection');
-});
-run_case('tx_commit', function () {
-    transaction(2, true);
-    check(count_rows(direct(), 2) === 1, 'committed row not visible from another connection');
-});
-
-run_case('genai_user_embed_text', function () {
-    global $ref, $GP_PORT;
-    same($ref['vectors'] ?? null, vectors(q(connect($GP_PORT, 'genai', 'genai-pw', null), 'GENAI: ' . EMBED_JSON)),
-         "vectors differ from user app's");
-});
-run_case("genai_user_embed_$PARAMS", function () {
-    global $ref, $GP_PORT;
-    same($ref['vectors'] ?? null, vectors(with_params(connect($GP_PORT, 'genai', 'genai-pw', null), 'GENAI: ?', [EMBED_JSON])),
-         'vectors differ');
-});
-
-run_case('admin_show_variables', function () {
-    admin_variables_check(q(admin(), "SHOW VARIABLES LIKE 'genai-%'"));
-});
-run_case('admin_set_load_runtime', function () {
-    $a = admin();
-    try {
-        $a->exec('SET genai-max_documents = 5000');
-        $a->exec('LOAD GENAI VARIABLES TO RUNTIME');
-        $v = runtime_value(q($a, RUNTIME_SQL));
-        check($v === '5000', "runtime value $v, expected 5000");
-    } finally {
-        $a->exec('SET genai-max_documents = 10000');
-        $a->exec('LOAD GENAI VARIABLES TO RUNTIME');
-    }
-    $v = runtime_value(q($a, RUNTIME_SQL));
-    check($v === '10000', "runtime value $v after setting it back");
-});
+shared_cases([
+    'table' => $TABLE,
+    'exec' => fn(PDO $p, string $sql) => $p->exec($sql),
+    'begin' => fn(PDO $p) => $p->beginTransaction(),
+    'with_params' => 'with_params',
+    'params' => $PARAMS,
+    'rollback' => 'rollBack',
+    'params_what' => 'vectors differ',
+]);
 
 run_case('bad_statement', function () {
     $p = app();
