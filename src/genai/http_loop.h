@@ -63,7 +63,6 @@ class HttpLoop {
 
   // Connections per service host (CURLMOPT_MAX_HOST_CONNECTIONS).
   void set_host_connections(long host_connections);
-  size_t calls_in_flight() const { return calls_.size(); }
 
  private:
   struct Transfer;
