@@ -37,6 +37,15 @@ public class Drivers {
     static final String RUNTIME_SQL =
         "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'";
     static final String TABLE = "drv_connectorj";
+    // The SQL-function cases (docs/SQL.md): a table of these documents, filled with a prepared
+    // INSERT ... GENAI_EMBED(?), then a hybrid search over the ones LIKE '%fruit%'. The lexical
+    // provider's BM25 ranks the top three in this order whether the four candidates are scored
+    // in one upstream request or one at a time (batching must not change the answer).
+    static final List<String> DOCS = List.of("an apple is a red fruit", "the sky is blue",
+        "red fruit salad with red cherries", "a banana is a yellow fruit", "hello world",
+        "fruit flies love fruit", "red cars go fast");
+    static final List<String> RERANK_TOP =
+        List.of("red fruit salad with red cherries", "an apple is a red fruit", "fruit flies love fruit");
 
     static int failed = 0;
     static final java.util.Set<String> PREPARE_CLASSES = new java.util.HashSet<>();
@@ -163,6 +172,111 @@ public class Drivers {
     static void same(Object expected, Object got, String what) throws Failure {
         String shown = String.valueOf(got);
         check(expected != null && expected.equals(got), what + ": " + shown.substring(0, Math.min(200, shown.length())));
+    }
+
+    // A GENAI_EMBED value: a JSON array of DIMENSIONS numbers of norm 1 (no JSON library in
+    // the JDK: the array's shape is simple enough to split).
+    static List<Double> embedding(String value, String what) throws Failure {
+        check(value != null && value.startsWith("[") && value.endsWith("]"),
+              what + ": not a JSON array: " + String.valueOf(value).substring(0, Math.min(80, String.valueOf(value).length())));
+        String[] parts = value.substring(1, value.length() - 1).split(",", -1);
+        check(parts.length == DIMENSIONS, what + ": " + parts.length + " numbers, expected " + DIMENSIONS);
+        List<Double> v = new ArrayList<>();
+        double norm = 0;
+        for (String p : parts) {
+            try {
+                v.add(Double.parseDouble(p.trim()));
+            } catch (NumberFormatException e) {
+                throw new Failure(what + ": '" + p + "' is not a number");
+            }
+            norm += v.get(v.size() - 1) * v.get(v.size() - 1);
+        }
+        check(Math.abs(Math.sqrt(norm) - 1) < 1e-3, what + ": L2 norm " + Math.sqrt(norm) + ", expected 1");
+        return v;
+    }
+
+    // The statements of docs/SQL.md through PreparedStatement: server-side with
+    // useServerPrepStmts=true, else interpolated by the driver (string literals for the proxy).
+    static void sqlFunctionCases(String options, String mode) {
+        String docs = TABLE + "_docs_" + mode;
+        Map<String, Integer> ids = new HashMap<>();
+        runCase("sql_embed_insert_" + mode, () -> {
+            try (Connection c = direct(); Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS " + docs);
+                st.execute("CREATE TABLE " + docs + " (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT, emb TEXT)");
+            }
+            try (Connection c = app(options)) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + docs + " (body, emb) VALUES (?, GENAI_EMBED(?))")) {
+                    String kind = ps.getClass().getSimpleName();
+                    // Connector/J falls back to a client-side statement when the server refuses to prepare.
+                    check(kind.startsWith(options.isEmpty() ? "Client" : "ServerSide"), "INSERT prepared by a " + kind);
+                    if (!options.isEmpty()) {
+                        int n = ps.getParameterMetaData().getParameterCount();
+                        check(n == 2, "the server-side statement has " + n + " parameters, the client wrote 2");
+                    }
+                    for (String body : DOCS) {
+                        ps.setString(1, body);
+                        ps.setString(2, body);
+                        check(ps.executeUpdate() == 1, "INSERT of '" + body + "' changed no row");
+                    }
+                }
+                Rows r = text(c, "SELECT id, body, emb FROM " + docs + " ORDER BY id");
+                List<String> bodies = new ArrayList<>();
+                for (List<String> row : r.rows) bodies.add(row.get(1));
+                check(bodies.equals(DOCS), "bodies " + bodies);
+                for (List<String> row : r.rows) {
+                    String body = row.get(1), emb = row.get(2);
+                    ids.put(body, Integer.parseInt(row.get(0)));
+                    List<Double> stored = embedding(emb, "emb of '" + body + "'");
+                    String call = "GENAI_EMBED('" + body + "')";
+                    Rows ref = text(c, "SELECT " + call);
+                    check(ref.columns.equals(List.of(call)), "an unaliased item is named by its call text; columns were " + ref.columns);
+                    check(emb.equals(ref.rows.get(0).get(0)), "'" + body + "': stored " + emb.substring(0, 60)
+                          + "..., SELECT " + call + " gave " + String.valueOf(ref.rows.get(0).get(0)));
+                    if (body.equals("hello world") && refVectors != null) {
+                        for (int i = 0; i < DIMENSIONS; i++) {
+                            check(Math.abs(stored.get(i) - refVectors.get(0).get(i)) <= 1e-6,
+                                  "GENAI_EMBED('hello world') differs from GENAI: embed at " + i);
+                        }
+                    }
+                }
+            }
+        });
+        runCase("sql_rerank_hybrid_" + mode, () -> {
+            try (Connection c = app(options);
+                 PreparedStatement ps = c.prepareStatement("SELECT id, body, GENAI_RERANK(?, body) AS score FROM (SELECT id, body FROM "
+                     + docs + " WHERE body LIKE ? LIMIT 100) AS c ORDER BY score DESC LIMIT 3")) {
+                ps.setString(1, "red fruit");
+                ps.setString(2, "%fruit%");
+                try (ResultSet rs = ps.executeQuery()) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    List<String> columns = new ArrayList<>();
+                    for (int i = 1; i <= md.getColumnCount(); i++) columns.add(md.getColumnLabel(i));
+                    check(columns.equals(List.of("id", "body", "score")), "columns " + columns);
+                    check(md.getColumnType(3) == java.sql.Types.DOUBLE,
+                          "score column type " + md.getColumnTypeName(3) + ", expected DOUBLE");
+                    List<String> bodies = new ArrayList<>();
+                    List<Integer> got = new ArrayList<>(), want = new ArrayList<>();
+                    List<Object> scores = new ArrayList<>();
+                    while (rs.next()) {
+                        got.add(rs.getInt(1));
+                        bodies.add(rs.getString(2));
+                        scores.add(rs.getObject(3));
+                    }
+                    check(bodies.equals(RERANK_TOP), "top three " + bodies);
+                    for (String b : RERANK_TOP) want.add(ids.get(b));
+                    check(got.equals(want), "ids of the top three " + got + ", expected " + want);
+                    check(scores.stream().allMatch(x -> x instanceof Double), "scores " + scores + " are not doubles");
+                    check((Double) scores.get(0) > (Double) scores.get(1) && (Double) scores.get(1) > (Double) scores.get(2),
+                          "scores not in descending order: " + scores);
+                }
+            }
+        });
+        try (Connection c = direct(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS " + docs);
+        } catch (SQLException e) {
+            // nothing to clean
+        }
     }
 
     static int countRows(Connection c, int id) throws SQLException {
@@ -321,6 +435,24 @@ public class Drivers {
                 }
                 check(code != null && code == 9101, "error code " + code + ", expected 9101");
                 check(text(c, "SELECT 1").rows.equals(List.of(List.of("1"))), "SELECT 1 after the error failed");
+            }
+        });
+
+        sqlFunctionCases(SERVER_PREPARES, "prepared");
+        sqlFunctionCases("", "interpolated");
+        runCase("sql_embed_no_backend", () -> {
+            // Constants only, as the user whose hostgroup has no server: the proxy answers.
+            String sql = "SELECT GENAI_EMBED('hello world') AS v";
+            String appValue;
+            try (Connection c = app("")) {
+                appValue = single(text(c, sql));
+            }
+            try (Connection c = connect(PORT, "genai", "genai-pw", null, "")) {
+                Rows r = text(c, sql);
+                check(r.columns.equals(List.of("v")), "columns " + r.columns);
+                check(r.rows.size() == 1, r.rows.size() + " rows");
+                embedding(r.rows.get(0).get(0), "v");
+                check(appValue.equals(r.rows.get(0).get(0)), "the genai user got another value than app");
             }
         });
 

@@ -5,6 +5,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -34,6 +35,14 @@ var (
 
 	refVectors [][]float64
 	refRerank  []rerankRow
+
+	// The SQL-function cases (docs/SQL.md): a table of these documents, filled with a prepared
+	// INSERT ... GENAI_EMBED(?), then a hybrid search over the ones LIKE '%fruit%'. The lexical
+	// provider's BM25 ranks the top three in this order whether the four candidates are scored
+	// in one upstream request or one at a time (batching must not change the answer).
+	docs = []string{"an apple is a red fruit", "the sky is blue", "red fruit salad with red cherries",
+		"a banana is a yellow fruit", "hello world", "fruit flies love fruit", "red cars go fast"}
+	rerankTop = []string{"red fruit salad with red cherries", "an apple is a red fruit", "fruit flies love fruit"}
 )
 
 func getenv(name, fallback string) string {
@@ -86,6 +95,10 @@ type querier interface {
 func query(q querier, sqlText string, args ...interface{}) ([]string, [][]*string) {
 	rows, err := q.Query(sqlText, args...)
 	must(err)
+	return readRows(rows)
+}
+
+func readRows(rows *sql.Rows) ([]string, [][]*string) {
 	defer rows.Close()
 	columns, err := rows.Columns()
 	must(err)
@@ -118,6 +131,33 @@ func query(q querier, sqlText string, args ...interface{}) ([]string, [][]*strin
 	}
 	must(rows.Err())
 	return columns, out
+}
+
+// queryTyped is query with the database type names of the columns.
+func queryTyped(q querier, sqlText string, args ...interface{}) ([]string, [][]*string, []string) {
+	rows, err := q.Query(sqlText, args...)
+	must(err)
+	types, err := rows.ColumnTypes()
+	must(err)
+	var names []string
+	for _, t := range types {
+		names = append(names, t.DatabaseTypeName())
+	}
+	columns, out := readRows(rows)
+	return columns, out, names
+}
+
+// embedding checks a GENAI_EMBED value: a JSON array of dimensions numbers of norm 1.
+func embedding(value *string, what string) []float64 {
+	var v []float64
+	check(json.Unmarshal([]byte(str(value)), &v) == nil, "%s: not a JSON array of numbers: %.80s", what, str(value))
+	check(len(v) == dimensions, "%s: %d numbers, expected %d", what, len(v), dimensions)
+	norm := 0.0
+	for _, x := range v {
+		norm += x * x
+	}
+	check(math.Abs(math.Sqrt(norm)-1) < 1e-3, "%s: L2 norm %v, expected 1", what, math.Sqrt(norm))
+	return v
 }
 
 func str(p *string) string {
@@ -324,6 +364,75 @@ func main() {
 		check(errorNumber(err) == 9101, "error %v, expected 9101", err)
 		_, after := query(single, "SELECT 1")
 		check(len(after) == 1 && str(after[0][0]) == "1", "SELECT 1 after the error gave %v", after)
+	})
+
+	// Exec and Query with arguments are server-side prepared statements (COM_STMT_PREPARE,
+	// COM_STMT_EXECUTE, COM_STMT_CLOSE per call).
+	docsTable := table + "_docs"
+	ids := map[string]int{}
+	runCase("sql_embed_insert_prepared", func() {
+		_, err := direct.Exec("DROP TABLE IF EXISTS " + docsTable)
+		must(err)
+		_, err = direct.Exec("CREATE TABLE " + docsTable + " (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT, emb TEXT)")
+		must(err)
+		for _, body := range docs {
+			_, err := app.Exec("INSERT INTO "+docsTable+" (body, emb) VALUES (?, GENAI_EMBED(?))", body, body)
+			must(err)
+		}
+		_, rows := query(app, "SELECT id, body, emb FROM "+docsTable+" ORDER BY id")
+		var bodies []string
+		for _, r := range rows {
+			bodies = append(bodies, str(r[1]))
+		}
+		check(reflect.DeepEqual(bodies, docs), "bodies %q", bodies)
+		for _, r := range rows {
+			body := str(r[1])
+			ids[body], _ = strconv.Atoi(str(r[0]))
+			stored := embedding(r[2], "emb of '"+body+"'")
+			call := "GENAI_EMBED('" + body + "')"
+			columns, ref := query(app, "SELECT "+call)
+			check(reflect.DeepEqual(columns, []string{call}), "an unaliased item is named by its call text; columns were %q", columns)
+			check(str(ref[0][0]) == str(r[2]), "'%s': stored %.60s..., SELECT %s gave %.60s...", body, str(r[2]), call, str(ref[0][0]))
+			if body == "hello world" && refVectors != nil {
+				for i, x := range stored {
+					check(math.Abs(x-refVectors[0][i]) <= 1e-6, "GENAI_EMBED('hello world') differs from GENAI: embed at %d", i)
+				}
+			}
+		}
+	})
+	runCase("sql_rerank_hybrid_prepared", func() {
+		columns, rows, types := queryTyped(app, "SELECT id, body, GENAI_RERANK(?, body) AS score FROM (SELECT id, body FROM "+
+			docsTable+" WHERE body LIKE ? LIMIT 100) AS c ORDER BY score DESC LIMIT 3", "red fruit", "%fruit%")
+		check(reflect.DeepEqual(columns, []string{"id", "body", "score"}), "columns %q", columns)
+		check(types[2] == "DOUBLE", "score column type %s, expected DOUBLE", types[2])
+		var bodies []string
+		var gotIDs, wantIDs []int
+		var scores []float64
+		for _, r := range rows {
+			bodies = append(bodies, str(r[1]))
+			id, _ := strconv.Atoi(str(r[0]))
+			gotIDs = append(gotIDs, id)
+			score, err := strconv.ParseFloat(str(r[2]), 64)
+			check(err == nil, "score %q is not a number", str(r[2]))
+			scores = append(scores, score)
+		}
+		check(reflect.DeepEqual(bodies, rerankTop), "top three %q", bodies)
+		for _, b := range rerankTop {
+			wantIDs = append(wantIDs, ids[b])
+		}
+		check(reflect.DeepEqual(gotIDs, wantIDs), "ids of the top three %v, expected %v", gotIDs, wantIDs)
+		check(scores[0] > scores[1] && scores[1] > scores[2], "scores not in descending order: %v", scores)
+	})
+	direct.Exec("DROP TABLE IF EXISTS " + docsTable)
+	runCase("sql_embed_no_backend", func() {
+		// Constants only, as the user whose hostgroup has no server: the proxy answers.
+		sqlText := "SELECT GENAI_EMBED('hello world') AS v"
+		_, appRows := query(app, sqlText)
+		columns, rows := query(genai, sqlText)
+		check(reflect.DeepEqual(columns, []string{"v"}), "columns %q", columns)
+		check(len(rows) == 1, "%d rows", len(rows))
+		embedding(rows[0][0], "v")
+		check(str(rows[0][0]) == str(appRows[0][0]), "the genai user got another value than app")
 	})
 
 	direct.Exec("DROP TABLE IF EXISTS " + table)

@@ -16,6 +16,19 @@ const RERANK_PARAMS_SQL = 'GENAI: {"type":"rerank","query":?,"documents":[?,?]}'
 const RERANK_PARAMS = [RERANK.query, ...RERANK.documents];
 const DIMENSIONS = 384;
 
+// The SQL-function cases (docs/SQL.md): a table of these documents, filled with a prepared
+// INSERT ... GENAI_EMBED(?), then a hybrid search over the ones LIKE '%fruit%'. The lexical
+// provider's BM25 ranks the top three in this order whether the four candidates are scored in
+// one upstream request or one at a time (batching must not change the answer).
+const DOCS = [
+  'an apple is a red fruit', 'the sky is blue', 'red fruit salad with red cherries',
+  'a banana is a yellow fruit', 'hello world', 'fruit flies love fruit', 'red cars go fast',
+];
+const RERANK_QUERY = 'red fruit';
+const RERANK_LIKE = '%fruit%';
+const RERANK_TOP = ['red fruit salad with red cherries', 'an apple is a red fruit', 'fruit flies love fruit'];
+const MYSQL_TYPE_DOUBLE = 5;
+
 class Failure extends Error {}
 
 function check(cond, message) {
@@ -122,6 +135,81 @@ function helpers(suite, connect, run) {
   return { withConn, countRows, transaction };
 }
 
+// A GENAI_EMBED value: a JSON array of DIMENSIONS finite numbers of norm 1.
+function embedding(value, what) {
+  let v;
+  try {
+    v = JSON.parse(text(value));
+  } catch (e) {
+    throw new Failure(`${what}: not JSON: ${text(value).slice(0, 80)}`);
+  }
+  check(Array.isArray(v) && v.length === DIMENSIONS, `${what}: ${Array.isArray(v) ? v.length + ' numbers' : typeof v}, expected ${DIMENSIONS}`);
+  check(v.every((x) => typeof x === 'number' && Number.isFinite(x)), `${what}: not all numbers`);
+  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  check(Math.abs(norm - 1) < 1e-3, `${what}: L2 norm ${norm}, expected 1`);
+  return v;
+}
+
+// The statements of docs/SQL.md through one driver API. how: 'execute' (server-side prepared
+// statement) or 'query' (values interpolated by the driver: the proxy sees string literals).
+// d.run(conn, how, sql, params) -> [columns, rows, column types].
+async function sqlFunctionCases(suite, d, how) {
+  const docs = `${suite.table}_docs_${how}`;
+  const mode = how === 'execute' ? 'prepared' : 'interpolated';
+  const ids = new Map();
+  await suite.case(`sql_embed_insert_${mode}`, async () => {
+    await d.withConn({ port: env.dbPort }, async (conn) => {
+      await conn.query(`DROP TABLE IF EXISTS ${docs}`);
+      await conn.query(`CREATE TABLE ${docs} (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT, emb TEXT)`);
+    });
+    await d.withConn({}, async (conn) => {
+      for (const body of DOCS) {
+        await d.run(conn, how, `INSERT INTO ${docs} (body, emb) VALUES (?, GENAI_EMBED(?))`, [body, body]);
+      }
+      const [, rows] = await d.run(conn, 'query', `SELECT id, body, emb FROM ${docs} ORDER BY id`);
+      check(JSON.stringify(rows.map((r) => text(r[1]))) === JSON.stringify(DOCS), `bodies ${JSON.stringify(rows.map((r) => text(r[1])))}`);
+      for (const [id, body, emb] of rows) {
+        ids.set(text(body), Number(id));
+        const stored = embedding(emb, `emb of '${text(body)}'`);
+        const call = `GENAI_EMBED('${text(body)}')`;
+        const [columns, ref] = await d.run(conn, 'query', `SELECT ${call}`);
+        same([call], columns, 'an unaliased item is named by its call text; columns were');
+        check(text(ref[0][0]) === text(emb), `'${text(body)}': stored ${text(emb).slice(0, 60)}..., SELECT ${call} gave ${text(ref[0][0]).slice(0, 60)}...`);
+        if (text(body) === EMBED.documents[0] && suite.ref.vectors) {
+          const far = stored.findIndex((x, i) => Math.abs(x - suite.ref.vectors[0][i]) > 1e-6);
+          check(far < 0, `GENAI_EMBED('hello world') differs from GENAI: embed at ${far}`);
+        }
+      }
+    });
+  });
+  await suite.case(`sql_rerank_hybrid_${mode}`, () => d.withConn({}, async (conn) => {
+    const [columns, rows, types] = await d.run(conn, how,
+      `SELECT id, body, GENAI_RERANK(?, body) AS score FROM (SELECT id, body FROM ${docs} WHERE body LIKE ? LIMIT 100) AS c ORDER BY score DESC LIMIT 3`,
+      [RERANK_QUERY, RERANK_LIKE]);
+    same(['id', 'body', 'score'], columns, 'columns');
+    check(types[2] === MYSQL_TYPE_DOUBLE, `score column type ${types[2]}, expected DOUBLE (${MYSQL_TYPE_DOUBLE})`);
+    same(RERANK_TOP, rows.map((r) => text(r[1])), 'top three');
+    same(RERANK_TOP.map((b) => ids.get(b)), rows.map((r) => Number(r[0])), 'ids of the top three');
+    check(rows.every((r) => typeof r[2] === 'number' && Number.isFinite(r[2])), `scores ${JSON.stringify(rows.map((r) => r[2]))} are not numbers`);
+    check(rows[0][2] > rows[1][2] && rows[1][2] > rows[2][2], `scores not in descending order: ${JSON.stringify(rows.map((r) => r[2]))}`);
+  }));
+  await d.withConn({ port: env.dbPort }, (conn) => conn.query(`DROP TABLE IF EXISTS ${docs}`)).catch(() => {});
+}
+
+// SELECT of GENAI functions of constants, from the user whose hostgroup has no server: the
+// proxy answers it; the value is the same as the app user's.
+async function sqlNoBackendCase(suite, d) {
+  await suite.case('sql_embed_no_backend', async () => {
+    const sql = `SELECT GENAI_EMBED('${EMBED.documents[0]}') AS v`;
+    const [, app] = await d.withConn({}, (conn) => d.run(conn, 'query', sql));
+    const [columns, rows] = await d.withConn({ user: 'genai', password: 'genai-pw', database: undefined },
+      (conn) => d.run(conn, 'query', sql));
+    same(['v'], columns, 'columns');
+    embedding(rows[0][0], 'v');
+    check(rows.length === 1 && text(rows[0][0]) === text(app[0][0]), 'the genai user got another value than app');
+  });
+}
+
 const ADMIN = { port: env.adminPort, user: 'admin', password: 'admin', database: undefined };
 const RUNTIME_SQL = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'";
 
@@ -218,4 +306,5 @@ async function sharedCases(suite, d) {
 module.exports = {
   env, EMBED, EMBED_SQL, RERANK, RERANK_SQL, RERANK_PARAMS_SQL, RERANK_PARAMS, DIMENSIONS,
   ADMIN, RUNTIME_SQL, Failure, check, text, vectors, reranked, same, Suite, helpers, sharedCases,
+  embedding, sqlFunctionCases, sqlNoBackendCase,
 };

@@ -17,11 +17,12 @@ function connect(opts = {}) {
   });
 }
 
-// rowsAsArray gives arrays; the column names are in the result's meta.
+// rowsAsArray gives arrays; the column names and types are in the result's meta.
 async function run(conn, how, sql, params) {
   const rows = await conn[how]({ sql, rowsAsArray: true }, params);
   const meta = rows.meta || [];
-  return [meta.map((m) => (typeof m.name === 'function' ? m.name() : m.name)), Array.from(rows)];
+  return [meta.map((m) => (typeof m.name === 'function' ? m.name() : m.name)),
+    Array.isArray(rows) ? Array.from(rows) : [], meta.map((m) => m.columnType)];
 }
 
 const { withConn, countRows, transaction } = c.helpers(suite, connect, run);
@@ -33,6 +34,8 @@ async function main() {
     check(rows.length === 1 && Number(rows[0][0]) === 1, `rows ${JSON.stringify(rows)}`);
   }));
   await c.sharedCases(suite, { run, withConn, countRows, transaction, commitHint: ' (no COMMIT sent?)' });
+  for (const how of ['execute', 'query']) await c.sqlFunctionCases(suite, { run, withConn }, how);
+  await c.sqlNoBackendCase(suite, { run, withConn });
 
   await suite.case('bad_statement', () => withConn({}, async (conn) => {
     await suite.expectError(() => conn.query('GENAI: {"type":"embed","documents":[]}'), 9101);

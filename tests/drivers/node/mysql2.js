@@ -17,10 +17,11 @@ function connect(opts = {}) {
 
 const direct = () => connect({ port: env.dbPort });
 
-// mysql2 gives rows as arrays with rowsAsArray, and field names in `fields`.
+// mysql2 gives rows as arrays with rowsAsArray, and field names and types in `fields`.
 async function run(conn, how, sql, params) {
   const [rows, fields] = await conn[how]({ sql, rowsAsArray: true }, params);
-  return [fields ? fields.map((f) => f.name) : [], rows];
+  return [fields ? fields.map((f) => f.name) : [], Array.isArray(rows) ? rows : [],
+    fields ? fields.map((f) => f.columnType) : []];
 }
 
 const { withConn, countRows, transaction } = c.helpers(suite, connect, run);
@@ -32,6 +33,8 @@ async function main() {
     check(JSON.stringify(rows) === '[[1]]', `rows ${JSON.stringify(rows)}`);
   }));
   await c.sharedCases(suite, { run, withConn, countRows, transaction });
+  for (const how of ['execute', 'query']) await c.sqlFunctionCases(suite, { run, withConn }, how);
+  await c.sqlNoBackendCase(suite, { run, withConn });
   await suite.case('admin_prepared', () => withConn(ADMIN, async (conn) => {
     const [, rows] = await run(conn, 'execute',
       'SELECT variable_value FROM runtime_global_variables WHERE variable_name = ?', ['genai-max_documents']);

@@ -14,6 +14,18 @@ const RERANK_PARAMS_SQL = 'GENAI: {"type":"rerank","query":?,"documents":[?,?]}'
 const RERANK_PARAMS = ['red fruit', 'the sky is blue', 'an apple is red'];
 const RUNTIME_SQL = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'";
 
+// The SQL-function cases (docs/SQL.md): a table of these documents, filled with a prepared
+// INSERT ... GENAI_EMBED(?), then a hybrid search over the ones LIKE '%fruit%'. The lexical
+// provider's BM25 ranks the top three in this order whether the four candidates are scored in
+// one upstream request or one at a time (batching must not change the answer).
+const DOCS = [
+    'an apple is a red fruit', 'the sky is blue', 'red fruit salad with red cherries',
+    'a banana is a yellow fruit', 'hello world', 'fruit flies love fruit', 'red cars go fast',
+];
+const RERANK_QUERY = 'red fruit';
+const RERANK_LIKE = '%fruit%';
+const RERANK_TOP = ['red fruit salad with red cherries', 'an apple is a red fruit', 'fruit flies love fruit'];
+
 $GP_HOST = getenv('GP_HOST') ?: '127.0.0.1';
 $GP_PORT = (int)(getenv('GP_PORT') ?: 6033);
 $GP_ADMIN_PORT = (int)(getenv('GP_ADMIN_PORT') ?: 6032);
@@ -155,5 +167,81 @@ function shared_cases(array $d): void {
         }
         $v = runtime_value(q($a, RUNTIME_SQL));
         check($v === '10000', "runtime value $v after setting it back");
+    });
+}
+
+// A GENAI_EMBED value: a JSON array of DIMENSIONS numbers of norm 1.
+function embedding(?string $value, string $what): array {
+    $v = json_decode((string)$value, true);
+    check(is_array($v) && array_is_list($v), "$what: not a JSON array: " . substr((string)$value, 0, 80));
+    check(count($v) === DIMENSIONS, "$what: " . count($v) . ' numbers, expected ' . DIMENSIONS);
+    check(count(array_filter($v, fn($x) => is_int($x) || is_float($x))) === DIMENSIONS, "$what: not all numbers");
+    $norm = sqrt(array_sum(array_map(fn($x) => $x * $x, $v)));
+    check(abs($norm - 1) < 1e-3, "$what: L2 norm $norm, expected 1");
+    return $v;
+}
+
+// The statements of docs/SQL.md through the driver's API with bound parameters. Calls the
+// program's app(), direct(), connect() and q(); $d holds
+//   'table'       the table's name,
+//   'exec'        fn($conn, string $sql): sends a statement that gives no rows,
+//   'exec_params' fn($conn, string $sql, array $params): the same with bound parameters,
+//   'with_params' fn($conn, string $sql, array $params): array, a query with bound parameters
+//                 ([columns, rows, column type names]),
+//   'params'      what a bound parameter becomes (prepared or interpolated).
+function sql_function_cases(array $d): void {
+    $docs = $d['table'] . '_docs';
+    $ids = [];
+    run_case("sql_embed_insert_{$d['params']}", function () use ($d, $docs, &$ids) {
+        global $ref;
+        $c = direct();
+        $d['exec']($c, "DROP TABLE IF EXISTS $docs");
+        $d['exec']($c, "CREATE TABLE $docs (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT, emb TEXT)");
+        $m = app();
+        foreach (DOCS as $body) {
+            $d['exec_params']($m, "INSERT INTO $docs (body, emb) VALUES (?, GENAI_EMBED(?))", [$body, $body]);
+        }
+        [, $rows] = q($m, "SELECT id, body, emb FROM $docs ORDER BY id");
+        check(array_column($rows, 1) === DOCS, 'bodies ' . json_encode(array_column($rows, 1)));
+        foreach ($rows as [$id, $body, $emb]) {
+            $ids[$body] = (int)$id;
+            $stored = embedding($emb, "emb of '$body'");
+            $call = "GENAI_EMBED('$body')";
+            [$columns, $r] = q($m, "SELECT $call");
+            check($columns === [$call], 'an unaliased item is named by its call text; columns were ' . json_encode($columns));
+            check($r[0][0] === $emb, "'$body': stored " . substr($emb, 0, 60) . "..., SELECT $call gave " . substr((string)$r[0][0], 0, 60) . '...');
+            if ($body === 'hello world' && isset($ref['vectors'])) {
+                foreach ($stored as $i => $x) {
+                    check(abs($x - $ref['vectors'][0][$i]) <= 1e-6, "GENAI_EMBED('hello world') differs from GENAI: embed at $i");
+                }
+            }
+        }
+    });
+    run_case("sql_rerank_hybrid_{$d['params']}", function () use ($d, $docs, &$ids) {
+        [$columns, $rows, $types] = $d['with_params'](app(),
+            "SELECT id, body, GENAI_RERANK(?, body) AS score FROM (SELECT id, body FROM $docs WHERE body LIKE ? LIMIT 100) AS c ORDER BY score DESC LIMIT 3",
+            [RERANK_QUERY, RERANK_LIKE]);
+        check($columns === ['id', 'body', 'score'], 'columns ' . json_encode($columns));
+        check(($types[2] ?? null) === 'DOUBLE', 'score column type ' . json_encode($types[2] ?? null) . ', expected DOUBLE');
+        check(array_column($rows, 1) === RERANK_TOP, 'top three ' . json_encode(array_column($rows, 1)));
+        check(array_map('intval', array_column($rows, 0)) === array_map(fn($b) => $ids[$b] ?? null, RERANK_TOP),
+              'ids of the top three ' . json_encode(array_column($rows, 0)));
+        $scores = array_column($rows, 2);
+        check(count(array_filter($scores, 'is_numeric')) === 3, 'scores ' . json_encode($scores) . ' are not numbers');
+        $scores = array_map('floatval', $scores);
+        check($scores[0] > $scores[1] && $scores[1] > $scores[2], 'scores not in descending order: ' . json_encode($scores));
+    });
+    try { $d['exec'](direct(), "DROP TABLE IF EXISTS $docs"); } catch (Throwable $e) {}
+
+    // SELECT of GENAI functions of constants from the user whose hostgroup has no server: the
+    // proxy answers it; the value is the same as the app user's.
+    run_case('sql_embed_no_backend', function () {
+        global $GP_PORT;
+        $sql = "SELECT GENAI_EMBED('hello world') AS v";
+        [, $app] = q(app(), $sql);
+        [$columns, $rows] = q(connect($GP_PORT, 'genai', 'genai-pw', null), $sql);
+        check($columns === ['v'], 'columns ' . json_encode($columns));
+        embedding($rows[0][0] ?? null, 'v');
+        check(count($rows) === 1 && $rows[0][0] === $app[0][0], 'the genai user got another value than app');
     });
 }

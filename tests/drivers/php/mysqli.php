@@ -18,11 +18,14 @@ function app(): mysqli { global $GP_PORT; return connect($GP_PORT, 'app', 'secre
 function direct(): mysqli { global $GP_DB_PORT; return connect($GP_DB_PORT, 'app', 'secret'); }
 function admin(): mysqli { global $GP_ADMIN_PORT; return connect($GP_ADMIN_PORT, 'admin', 'admin', null); }
 
+// [column names, rows of strings or null, column type names (DOUBLE, or the type's number)]
 function rows_of(mysqli_result $r): array {
-    $columns = array_map(fn($f) => $f->name, $r->fetch_fields());
+    $fields = $r->fetch_fields();
+    $columns = array_map(fn($f) => $f->name, $fields);
+    $types = array_map(fn($f) => $f->type === MYSQLI_TYPE_DOUBLE ? 'DOUBLE' : (string)$f->type, $fields);
     $rows = [];
     while ($row = $r->fetch_row()) $rows[] = array_map(fn($v) => $v === null ? null : (string)$v, $row);
-    return [$columns, $rows];
+    return [$columns, $rows, $types];
 }
 
 function q(mysqli $m, string $sql): array { return rows_of($m->query($sql)); }
@@ -34,6 +37,13 @@ function prepared(mysqli $m, string $sql, array $params): array {
     $result = rows_of($stmt->get_result());
     $stmt->close();
     return $result;
+}
+
+function exec_prepared(mysqli $m, string $sql, array $params): void {
+    $stmt = $m->prepare($sql);
+    $stmt->bind_param(str_repeat('s', count($params)), ...$params);
+    $stmt->execute();
+    $stmt->close();
 }
 
 function count_rows(mysqli $m, int $id): int {
@@ -92,6 +102,14 @@ shared_cases([
     'params' => 'prepared',
     'rollback' => 'rollback',
     'params_what' => 'prepared vectors differ',
+]);
+
+sql_function_cases([
+    'table' => TABLE,
+    'exec' => fn(mysqli $m, string $sql) => $m->query($sql),
+    'exec_params' => 'exec_prepared',
+    'with_params' => 'prepared',
+    'params' => 'prepared',
 ]);
 
 run_case('bad_statement', function () {

@@ -27,14 +27,20 @@ function app(): PDO { global $GP_PORT; return connect($GP_PORT, 'app', 'secret')
 function direct(): PDO { global $GP_DB_PORT; return connect($GP_DB_PORT, 'app', 'secret'); }
 function admin(): PDO { global $GP_ADMIN_PORT; return connect($GP_ADMIN_PORT, 'admin', 'admin', null); }
 
+// [column names, rows of strings or null, column type names]
 function rows_of(PDOStatement $s): array {
     $columns = [];
-    for ($i = 0; $i < $s->columnCount(); $i++) $columns[] = $s->getColumnMeta($i)['name'];
+    $types = [];
+    for ($i = 0; $i < $s->columnCount(); $i++) {
+        $meta = $s->getColumnMeta($i);
+        $columns[] = $meta['name'];
+        $types[] = $meta['native_type'] ?? null;
+    }
     $rows = [];
     while (($row = $s->fetch(PDO::FETCH_NUM)) !== false) {
         $rows[] = array_map(fn($v) => $v === null ? null : (string)$v, $row);
     }
-    return [$columns, $rows];
+    return [$columns, $rows, $types];
 }
 
 function q(PDO $p, string $sql): array { return rows_of($p->query($sql)); }
@@ -43,6 +49,10 @@ function with_params(PDO $p, string $sql, array $params): array {
     $s = $p->prepare($sql);
     $s->execute($params);
     return rows_of($s);
+}
+
+function exec_params(PDO $p, string $sql, array $params): void {
+    $p->prepare($sql)->execute($params);
 }
 
 function count_rows(PDO $p, int $id): int {
@@ -92,6 +102,14 @@ shared_cases([
     'params' => $PARAMS,
     'rollback' => 'rollBack',
     'params_what' => 'vectors differ',
+]);
+
+sql_function_cases([
+    'table' => $TABLE,
+    'exec' => fn(PDO $p, string $sql) => $p->exec($sql),
+    'exec_params' => 'exec_params',
+    'with_params' => 'with_params',
+    'params' => $PARAMS,
 ]);
 
 run_case('bad_statement', function () {

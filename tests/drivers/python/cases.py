@@ -23,6 +23,17 @@ RERANK_PARAMS_SQL = 'GENAI: {"type":"rerank","query":%s,"documents":[%s,%s]}'
 RERANK_PARAMS = (RERANK["query"],) + tuple(RERANK["documents"])
 DIMENSIONS = 384
 
+# The SQL-function cases (docs/SQL.md): a table of these documents, filled with
+# INSERT ... GENAI_EMBED(%s), then a hybrid search over the ones LIKE '%fruit%'. The lexical
+# provider's BM25 ranks the top three in this order whether the four candidates are scored in
+# one upstream request or one at a time (batching must not change the answer).
+DOCS = ["an apple is a red fruit", "the sky is blue", "red fruit salad with red cherries",
+        "a banana is a yellow fruit", "hello world", "fruit flies love fruit", "red cars go fast"]
+RERANK_QUERY = "red fruit"
+RERANK_LIKE = "%fruit%"
+RERANK_TOP = ["red fruit salad with red cherries", "an apple is a red fruit", "fruit flies love fruit"]
+MYSQL_TYPE_DOUBLE = 5
+
 
 class Failure(Exception):
     pass
@@ -65,6 +76,30 @@ class Suite:
             return columns, list(cur.fetchall())
         finally:
             cur.close()
+
+    def described(self, conn, sql, args=None):
+        """Like query, with the column type codes of the result as a third element."""
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, args)
+            columns = [d[0] for d in cur.description] if cur.description else []
+            types = [d[1] for d in cur.description] if cur.description else []
+            return columns, list(cur.fetchall()), types
+        finally:
+            cur.close()
+
+    def embedding(self, value, what):
+        """A GENAI_EMBED value: a JSON array of DIMENSIONS numbers of norm 1."""
+        try:
+            v = json.loads(text(value))
+        except ValueError:
+            raise Failure(f"{what}: not JSON: {text(value)[:80]}") from None
+        check(isinstance(v, list) and len(v) == DIMENSIONS,
+              f"{what}: {len(v) if isinstance(v, list) else type(v).__name__}, expected {DIMENSIONS} numbers")
+        check(all(isinstance(x, (int, float)) and math.isfinite(x) for x in v), f"{what}: not all numbers")
+        norm = math.sqrt(sum(x * x for x in v))
+        check(abs(norm - 1.0) < 1e-3, f"{what}: L2 norm {norm}, expected 1")
+        return v
 
     def direct(self):
         """A connection straight to MariaDB (not through the proxy), autocommit on."""
@@ -123,6 +158,10 @@ class Suite:
         self.case("admin_set_load_runtime", self.admin_set_load_runtime)
         self.case("bad_statement", self.bad_statement)
         self.drop_table()
+        self.case("sql_embed_insert_interpolated", self.sql_embed_insert)
+        self.case("sql_rerank_hybrid_interpolated", self.sql_rerank_hybrid)
+        self.drop_table(self.table + "_docs")
+        self.case("sql_embed_no_backend", self.sql_embed_no_backend)
         return 1 if self.failed else 0
 
     def app(self):
@@ -180,10 +219,10 @@ class Suite:
         except Exception as e:  # noqa: BLE001 - the transaction cases then fail on their own
             print(f"# could not create {self.table}: {e}", file=sys.stderr)
 
-    def drop_table(self):
+    def drop_table(self, table=None):
         try:
             conn = self.direct()
-            self.query(conn, f"DROP TABLE IF EXISTS {self.table}")
+            self.query(conn, f"DROP TABLE IF EXISTS {table or self.table}")
             conn.close()
         except Exception:  # noqa: BLE001
             pass
@@ -272,3 +311,73 @@ class Suite:
             check(rows == [(1,)], f"SELECT 1 after the error gave {rows}")
         finally:
             conn.close()
+
+    # SQL functions ----------------------------------------------------------------------------
+    # The driver interpolates %s, so the proxy sees GENAI_EMBED('...') with a string constant.
+    def sql_embed_insert(self):
+        docs = self.table + "_docs"
+        conn = self.direct()
+        try:
+            self.query(conn, f"DROP TABLE IF EXISTS {docs}")
+            self.query(conn, f"CREATE TABLE {docs} (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT, emb TEXT)")
+        finally:
+            conn.close()
+        self.doc_ids = {}
+        conn = self.app()
+        try:
+            for body in DOCS:
+                self.query(conn, f"INSERT INTO {docs} (body, emb) VALUES (%s, GENAI_EMBED(%s))", (body, body))
+            conn.commit()
+            _, rows = self.query(conn, f"SELECT id, body, emb FROM {docs} ORDER BY id")
+            check([text(r[1]) for r in rows] == DOCS, f"bodies {[text(r[1]) for r in rows]}")
+            for row_id, body, emb in rows:
+                body, emb = text(body), text(emb)
+                self.doc_ids[body] = int(row_id)
+                stored = self.embedding(emb, f"emb of '{body}'")
+                call = f"GENAI_EMBED('{body}')"
+                columns, ref = self.query(conn, f"SELECT {call}")
+                check(columns == [call], f"an unaliased item is named by its call text; columns were {columns}")
+                check(text(ref[0][0]) == emb,
+                      f"'{body}': stored {emb[:60]}..., SELECT {call} gave {text(ref[0][0])[:60]}...")
+                if body == EMBED["documents"][0] and getattr(self, "reference_vectors", None):
+                    far = [i for i, x in enumerate(stored) if abs(x - self.reference_vectors[0][i]) > 1e-6]
+                    check(not far, f"GENAI_EMBED('hello world') differs from GENAI: embed at {far[:5]}")
+        finally:
+            conn.close()
+
+    def sql_rerank_hybrid(self):
+        docs = self.table + "_docs"
+        conn = self.app()
+        try:
+            columns, rows, types = self.described(
+                conn, f"SELECT id, body, GENAI_RERANK(%s, body) AS score FROM (SELECT id, body FROM {docs} "
+                      f"WHERE body LIKE %s LIMIT 100) AS c ORDER BY score DESC LIMIT 3", (RERANK_QUERY, RERANK_LIKE))
+            check(columns == ["id", "body", "score"], f"columns {columns}")
+            check(types[2] == MYSQL_TYPE_DOUBLE, f"score column type {types[2]}, expected DOUBLE ({MYSQL_TYPE_DOUBLE})")
+            check([text(r[1]) for r in rows] == RERANK_TOP, f"top three {[text(r[1]) for r in rows]}")
+            ids = getattr(self, "doc_ids", {})
+            check([int(r[0]) for r in rows] == [ids.get(b) for b in RERANK_TOP], f"ids of the top three {rows}")
+            scores = [r[2] for r in rows]
+            check(all(isinstance(x, float) for x in scores), f"scores {scores} are not floats")
+            check(scores[0] > scores[1] > scores[2], f"scores not in descending order: {scores}")
+        finally:
+            conn.close()
+
+    def sql_embed_no_backend(self):
+        """SELECT of GENAI functions of constants as the user whose hostgroup has no server: the
+        proxy answers it, with the app user's value."""
+        sql = "SELECT GENAI_EMBED('hello world') AS v"
+        conn = self.app()
+        try:
+            _, app = self.query(conn, sql)
+        finally:
+            conn.close()
+        conn = self.connect(PORT, "genai", "genai-pw")
+        try:
+            columns, rows = self.query(conn, sql)
+        finally:
+            conn.close()
+        check(columns == ["v"], f"columns {columns}")
+        check(len(rows) == 1, f"{len(rows)} rows")
+        self.embedding(rows[0][0], "v")
+        check(text(rows[0][0]) == text(app[0][0]), "the genai user got another value than app")

@@ -15,6 +15,14 @@ RERANK_PARAMS_SQL = 'GENAI: {"type":"rerank","query":?,"documents":[?,?]}'
 RERANK_PARAMS = ['red fruit', 'the sky is blue', 'an apple is red'].freeze
 RUNTIME_SQL = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='genai-max_documents'"
 TABLE = 'drv_ruby'
+# The SQL-function cases (docs/SQL.md): a table of these documents, filled with a prepared
+# INSERT ... GENAI_EMBED(?), then a hybrid search over the ones LIKE '%fruit%'. The lexical
+# provider's BM25 ranks the top three in this order whether the four candidates are scored in
+# one upstream request or one at a time (batching must not change the answer).
+DOCS = ['an apple is a red fruit', 'the sky is blue', 'red fruit salad with red cherries',
+        'a banana is a yellow fruit', 'hello world', 'fruit flies love fruit', 'red cars go fast'].freeze
+RERANK_TOP = ['red fruit salad with red cherries', 'an apple is a red fruit', 'fruit flies love fruit'].freeze
+DOCS_TABLE = "#{TABLE}_docs"
 
 class Failure < StandardError; end
 
@@ -94,6 +102,20 @@ end
 
 def same(expected, got, what)
   check(!expected.nil? && expected == got, "#{what}: #{got.inspect[0, 200]}")
+end
+
+# A GENAI_EMBED value: a JSON array of DIMENSIONS numbers of norm 1.
+def embedding(value, what)
+  v = begin
+    JSON.parse(value.to_s)
+  rescue JSON::ParserError
+    raise Failure, "#{what}: not JSON: #{value.to_s[0, 80]}"
+  end
+  check(v.is_a?(Array) && v.size == DIMENSIONS, "#{what}: #{v.is_a?(Array) ? v.size : v.class} numbers, expected #{DIMENSIONS}")
+  check(v.all? { |x| x.is_a?(Numeric) }, "#{what}: not all numbers")
+  norm = Math.sqrt(v.sum { |x| x * x })
+  check((norm - 1).abs < 1e-3, "#{what}: L2 norm #{norm}, expected 1")
+  v
 end
 
 def count_rows(conn, id) = Integer(q(conn, "SELECT COUNT(*) FROM #{TABLE} WHERE id = #{id}")[1][0][0])
@@ -203,6 +225,68 @@ run_case('bad_statement') do
     check(code == 9101, "error code #{code.inspect}, expected 9101")
     check(q(c, 'SELECT 1')[1] == [['1']], 'SELECT 1 after the error failed')
   end
+end
+
+# prepare()/execute() is a server-side prepared statement: the proxy sees GENAI_EMBED(?).
+doc_ids = {}
+run_case('sql_embed_insert_prepared') do
+  with(direct) do |c|
+    c.query("DROP TABLE IF EXISTS #{DOCS_TABLE}")
+    c.query("CREATE TABLE #{DOCS_TABLE} (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT, emb TEXT)")
+  end
+  with(app) do |c|
+    stmt = c.prepare("INSERT INTO #{DOCS_TABLE} (body, emb) VALUES (?, GENAI_EMBED(?))")
+    check(stmt.param_count == 2, "the statement has #{stmt.param_count} parameters, the client wrote 2")
+    DOCS.each { |body| stmt.execute(body, body) }
+    stmt.close
+    rows = q(c, "SELECT id, body, emb FROM #{DOCS_TABLE} ORDER BY id")[1]
+    check(rows.map { |r| r[1] } == DOCS, "bodies #{rows.map { |r| r[1] }.inspect}")
+    rows.each do |id, body, emb|
+      doc_ids[body] = Integer(id)
+      stored = embedding(emb, "emb of '#{body}'")
+      call = "GENAI_EMBED('#{body}')"
+      columns, ref = q(c, "SELECT #{call}")
+      check(columns == [call], "an unaliased item is named by its call text; columns were #{columns.inspect}")
+      check(ref[0][0] == emb, "'#{body}': stored #{emb[0, 60]}..., SELECT #{call} gave #{ref[0][0].to_s[0, 60]}...")
+      next unless body == 'hello world' && $ref[:vectors]
+      far = stored.each_index.reject { |i| (stored[i] - $ref[:vectors][0][i]).abs <= 1e-6 }
+      check(far.empty?, "GENAI_EMBED('hello world') differs from GENAI: embed at #{far.first(5).inspect}")
+    end
+  end
+end
+run_case('sql_rerank_hybrid_prepared') do
+  with(app) do |c|
+    stmt = c.prepare("SELECT id, body, GENAI_RERANK(?, body) AS score FROM (SELECT id, body FROM #{DOCS_TABLE} " \
+                     'WHERE body LIKE ? LIMIT 100) AS c ORDER BY score DESC LIMIT 3')
+    result = stmt.execute('red fruit', '%fruit%', as: :array)
+    check(result.fields == %w[id body score], "columns #{result.fields.inspect}")
+    rows = result.to_a
+    stmt.close
+    check(rows.map { |r| r[1] } == RERANK_TOP, "top three #{rows.map { |r| r[1] }.inspect}")
+    check(rows.map { |r| r[0] } == RERANK_TOP.map { |b| doc_ids[b] }, "ids of the top three #{rows.map { |r| r[0] }.inspect}")
+    scores = rows.map { |r| r[2] }
+    # mysql2 gives a DOUBLE column as a Float (a DECIMAL would be a BigDecimal, a string a String).
+    check(scores.all? { |x| x.is_a?(Float) }, "scores #{scores.inspect} are not Floats")
+    check(scores[0] > scores[1] && scores[1] > scores[2], "scores not in descending order: #{scores.inspect}")
+  end
+end
+run_case('sql_embed_no_backend') do
+  # Constants only, as the user whose hostgroup has no server: the proxy answers.
+  sql = "SELECT GENAI_EMBED('hello world') AS v"
+  app_value = with(app) { |c| q(c, sql)[1][0][0] }
+  with(connect(PORT, 'genai', 'genai-pw', nil)) do |c|
+    columns, rows = q(c, sql)
+    check(columns == ['v'], "columns #{columns.inspect}")
+    check(rows.size == 1, "#{rows.size} rows")
+    embedding(rows[0][0], 'v')
+    check(rows[0][0] == app_value, 'the genai user got another value than app')
+  end
+end
+
+begin
+  with(direct) { |c| c.query("DROP TABLE IF EXISTS #{DOCS_TABLE}") }
+rescue StandardError
+  nil
 end
 
 begin
