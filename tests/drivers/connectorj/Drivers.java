@@ -277,6 +277,62 @@ public class Drivers {
         } catch (SQLException e) {
             // nothing to clean
         }
+
+        // GENAI_EMBED_BINARY, and the NULL rules: NULL, a blank text and a blank document give NULL.
+        runCase("sql_embed_binary_null_" + mode, () -> {
+            try (Connection c = app(options);
+                 PreparedStatement ps = c.prepareStatement("SELECT GENAI_EMBED_BINARY(?) AS b, GENAI_EMBED(?) AS t, "
+                     + "GENAI_EMBED(?) AS n, GENAI_EMBED(?) AS w, GENAI_RERANK(?, ?) AS r")) {
+                ps.setString(1, "hello world");
+                ps.setString(2, "hello world");
+                ps.setNull(3, java.sql.Types.VARCHAR);
+                ps.setString(4, "   ");
+                ps.setString(5, "red fruit");
+                ps.setString(6, " ");
+                try (ResultSet rs = ps.executeQuery()) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    check(md.getColumnCount() == 5, md.getColumnCount() + " columns");
+                    int type = md.getColumnType(1);
+                    check(type == java.sql.Types.BLOB || type == java.sql.Types.LONGVARBINARY || type == java.sql.Types.VARBINARY,
+                          "GENAI_EMBED_BINARY column type " + md.getColumnTypeName(1) + ", expected binary");
+                    check(rs.next(), "no row");
+                    byte[] b = rs.getBytes(1);
+                    List<Double> numbers = embedding(rs.getString(2), "t");
+                    check(b != null && b.length == 4 * DIMENSIONS, (b == null ? "NULL" : b.length + " bytes") + ", expected " + 4 * DIMENSIONS);
+                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (int i = 0; i < DIMENSIONS; i++) {
+                        float x = buf.getFloat(4 * i);
+                        check(Math.abs(x - numbers.get(i)) <= 1e-7, "float " + i + " is " + x + ", GENAI_EMBED gave " + numbers.get(i));
+                    }
+                    List<Object> nulls = Arrays.asList(rs.getObject(3), rs.getObject(4), rs.getObject(5));
+                    check(nulls.equals(Arrays.asList(null, null, null)), "NULL, blank text and blank document gave " + nulls);
+                }
+            }
+        });
+
+        // A failing call forwards nothing: the open transaction keeps its row, and rollback()
+        // still ends it (Connector/J sends ROLLBACK only if the status flags say a transaction is open).
+        runCase("sql_error_keeps_transaction_" + mode, () -> {
+            try (Connection c = app(options)) {
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO " + TABLE + " VALUES (3, 'before the failing call')");
+                }
+                Integer code = null;
+                try (PreparedStatement ps = c.prepareStatement("SELECT GENAI_EMBED(?, 'no-such-model') AS v")) {
+                    ps.setString(1, "x");
+                    ps.executeQuery().close();
+                } catch (SQLException e) {
+                    code = e.getErrorCode();
+                }
+                check(code != null && code == 9101, "error code " + code + ", expected 9101");
+                check(countRows(c, 3) == 1, "the row inserted before the failing statement is gone");
+                c.rollback();
+                int after = countRows(c, 3);
+                c.setAutoCommit(true);
+                check(after == 0, "after rollback() the row is still there");
+            }
+        });
     }
 
     static int countRows(Connection c, int id) throws SQLException {

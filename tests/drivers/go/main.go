@@ -424,6 +424,38 @@ func main() {
 		check(scores[0] > scores[1] && scores[1] > scores[2], "scores not in descending order: %v", scores)
 	})
 	direct.Exec("DROP TABLE IF EXISTS " + docsTable)
+	runCase("sql_embed_binary_null_prepared", func() {
+		// GENAI_EMBED_BINARY, and the NULL rules: NULL, a blank text and a blank document give NULL.
+		columns, rows, types := queryTyped(app, "SELECT GENAI_EMBED_BINARY(?) AS b, GENAI_EMBED(?) AS t, GENAI_EMBED(?) AS n, "+
+			"GENAI_EMBED(?) AS w, GENAI_RERANK(?, ?) AS r", "hello world", "hello world", nil, "   ", "red fruit", " ")
+		check(reflect.DeepEqual(columns, []string{"b", "t", "n", "w", "r"}), "columns %q", columns)
+		check(types[0] == "BLOB", "GENAI_EMBED_BINARY column type %s, expected BLOB", types[0])
+		numbers := embedding(rows[0][1], "t")
+		b := []byte(str(rows[0][0]))
+		check(len(b) == 4*dimensions, "%d bytes, expected %d", len(b), 4*dimensions)
+		for i, y := range numbers {
+			x := math.Float32frombits(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
+			check(math.Abs(float64(x)-y) <= 1e-7, "float %d is %v, GENAI_EMBED gave %v", i, x, y)
+		}
+		check(rows[0][2] == nil && rows[0][3] == nil && rows[0][4] == nil, "NULL, blank text and blank document gave %q %q %q",
+			str(rows[0][2]), str(rows[0][3]), str(rows[0][4]))
+	})
+	runCase("sql_error_keeps_transaction_prepared", func() {
+		// A failing call forwards nothing: the open transaction keeps its row, Rollback() ends it.
+		tx, err := single.Begin()
+		must(err)
+		defer tx.Rollback()
+		_, err = tx.Exec(fmt.Sprintf("INSERT INTO %s VALUES (3, 'before the failing call')", table))
+		must(err)
+		rows, err := tx.Query("SELECT GENAI_EMBED(?, 'no-such-model') AS v", "x")
+		if err == nil {
+			rows.Close()
+		}
+		check(errorNumber(err) == 9101, "error %v, expected 9101", err)
+		check(countRows(tx, 3) == 1, "the row inserted before the failing statement is gone")
+		must(tx.Rollback())
+		check(countRows(single, 3) == 0, "after Rollback() the row is still there")
+	})
 	runCase("sql_embed_no_backend", func() {
 		// Constants only, as the user whose hostgroup has no server: the proxy answers.
 		sqlText := "SELECT GENAI_EMBED('hello world') AS v"

@@ -28,6 +28,12 @@ const RERANK_QUERY = 'red fruit';
 const RERANK_LIKE = '%fruit%';
 const RERANK_TOP = ['red fruit salad with red cherries', 'an apple is a red fruit', 'fruit flies love fruit'];
 const MYSQL_TYPE_DOUBLE = 5;
+const MYSQL_TYPE_BLOB = 252;
+// One statement for GENAI_EMBED_BINARY and the NULL rules: NULL, a blank text and a blank
+// document give NULL.
+const BINARY_NULL_SQL = 'SELECT GENAI_EMBED_BINARY(?) AS b, GENAI_EMBED(?) AS t, GENAI_EMBED(?) AS n, GENAI_EMBED(?) AS w, GENAI_RERANK(?, ?) AS r';
+const BINARY_NULL_PARAMS = ['hello world', 'hello world', null, '   ', 'red fruit', ' '];
+const UNKNOWN_MODEL_SQL = "SELECT GENAI_EMBED(?, 'no-such-model') AS v";
 
 class Failure extends Error {}
 
@@ -194,6 +200,35 @@ async function sqlFunctionCases(suite, d, how) {
     check(rows[0][2] > rows[1][2] && rows[1][2] > rows[2][2], `scores not in descending order: ${JSON.stringify(rows.map((r) => r[2]))}`);
   }));
   await d.withConn({ port: env.dbPort }, (conn) => conn.query(`DROP TABLE IF EXISTS ${docs}`)).catch(() => {});
+
+  await suite.case(`sql_embed_binary_null_${mode}`, () => d.withConn({}, async (conn) => {
+    const [columns, rows, types] = await d.run(conn, how, BINARY_NULL_SQL, BINARY_NULL_PARAMS);
+    same(['b', 't', 'n', 'w', 'r'], columns, 'columns');
+    check(types[0] === MYSQL_TYPE_BLOB, `GENAI_EMBED_BINARY column type ${types[0]}, expected BLOB (${MYSQL_TYPE_BLOB})`);
+    check(Buffer.isBuffer(rows[0][0]), `GENAI_EMBED_BINARY gave a ${typeof rows[0][0]}, expected bytes`);
+    float32Matches(rows[0][0], embedding(rows[0][1], 't'));
+    same([null, null, null], rows[0].slice(2), 'NULL, blank text and blank document gave');
+  }));
+
+  // A failing call forwards nothing: the open transaction keeps its row, and the driver's
+  // rollback() still ends it (node mariadb sends ROLLBACK only if the status flags say so).
+  await suite.case(`sql_error_keeps_transaction_${mode}`, () => d.withConn({}, async (conn) => {
+    await conn.beginTransaction();
+    await conn.query(`INSERT INTO ${suite.table} VALUES (3, 'before the failing call')`);
+    await suite.expectError(() => d.run(conn, how, UNKNOWN_MODEL_SQL, ['x']), 9101);
+    check(await d.countRows(conn, 3) === 1, 'the row inserted before the failing statement is gone');
+    await conn.rollback();
+    check(await d.countRows(conn, 3) === 0, 'after rollback() the row is still there');
+  }));
+}
+
+// Bytes of GENAI_EMBED_BINARY: float32 little-endian of GENAI_EMBED's numbers.
+function float32Matches(bytes, numbers) {
+  check(bytes.length === 4 * numbers.length, `${bytes.length} bytes, expected ${4 * numbers.length}`);
+  for (let i = 0; i < numbers.length; i++) {
+    const x = bytes.readFloatLE(4 * i);
+    check(Math.abs(x - numbers[i]) <= 1e-7, `float ${i} is ${x}, GENAI_EMBED gave ${numbers[i]}`);
+  }
 }
 
 // SELECT of GENAI functions of constants, from the user whose hostgroup has no server: the

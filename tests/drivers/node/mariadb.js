@@ -34,7 +34,7 @@ async function main() {
     check(rows.length === 1 && Number(rows[0][0]) === 1, `rows ${JSON.stringify(rows)}`);
   }));
   await c.sharedCases(suite, { run, withConn, countRows, transaction, commitHint: ' (no COMMIT sent?)' });
-  for (const how of ['execute', 'query']) await c.sqlFunctionCases(suite, { run, withConn }, how);
+  for (const how of ['execute', 'query']) await c.sqlFunctionCases(suite, { run, withConn, countRows }, how);
   await c.sqlNoBackendCase(suite, { run, withConn });
 
   await suite.case('bad_statement', () => withConn({}, async (conn) => {

@@ -33,7 +33,7 @@ async function main() {
     check(JSON.stringify(rows) === '[[1]]', `rows ${JSON.stringify(rows)}`);
   }));
   await c.sharedCases(suite, { run, withConn, countRows, transaction });
-  for (const how of ['execute', 'query']) await c.sqlFunctionCases(suite, { run, withConn }, how);
+  for (const how of ['execute', 'query']) await c.sqlFunctionCases(suite, { run, withConn, countRows }, how);
   await c.sqlNoBackendCase(suite, { run, withConn });
   await suite.case('admin_prepared', () => withConn(ADMIN, async (conn) => {
     const [, rows] = await run(conn, 'execute',

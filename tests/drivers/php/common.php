@@ -188,7 +188,8 @@ function embedding(?string $value, string $what): array {
 //   'exec_params' fn($conn, string $sql, array $params): the same with bound parameters,
 //   'with_params' fn($conn, string $sql, array $params): array, a query with bound parameters
 //                 ([columns, rows, column type names]),
-//   'params'      what a bound parameter becomes (prepared or interpolated).
+//   'params'      what a bound parameter becomes (prepared or interpolated),
+//   'begin'       fn($conn): starts a transaction.
 function sql_function_cases(array $d): void {
     $docs = $d['table'] . '_docs';
     $ids = [];
@@ -232,6 +233,40 @@ function sql_function_cases(array $d): void {
         check($scores[0] > $scores[1] && $scores[1] > $scores[2], 'scores not in descending order: ' . json_encode($scores));
     });
     try { $d['exec'](direct(), "DROP TABLE IF EXISTS $docs"); } catch (Throwable $e) {}
+
+    // GENAI_EMBED_BINARY and the NULL rules: NULL, a blank text and a blank document give NULL.
+    run_case("sql_embed_binary_null_{$d['params']}", function () use ($d) {
+        [$columns, $rows, $types] = $d['with_params'](app(),
+            'SELECT GENAI_EMBED_BINARY(?) AS b, GENAI_EMBED(?) AS t, GENAI_EMBED(?) AS n, GENAI_EMBED(?) AS w, GENAI_RERANK(?, ?) AS r',
+            ['hello world', 'hello world', null, '   ', 'red fruit', ' ']);
+        check($columns === ['b', 't', 'n', 'w', 'r'], 'columns ' . json_encode($columns));
+        check(in_array($types[0], ['BLOB', 'LONG_BLOB', 'MEDIUM_BLOB'], true), 'GENAI_EMBED_BINARY column type ' . json_encode($types[0]) . ', expected BLOB');
+        $numbers = embedding($rows[0][1], 't');
+        $bytes = (string)$rows[0][0];
+        check(strlen($bytes) === 4 * DIMENSIONS, strlen($bytes) . ' bytes, expected ' . 4 * DIMENSIONS);
+        foreach (array_values(unpack('g*', $bytes)) as $i => $x) {
+            check(abs($x - $numbers[$i]) <= 1e-7, "float $i is $x, GENAI_EMBED gave {$numbers[$i]}");
+        }
+        check(array_slice($rows[0], 2) === [null, null, null], 'NULL, blank text and blank document gave ' . json_encode(array_slice($rows[0], 2)));
+    });
+
+    // A failing call forwards nothing: the open transaction keeps its row, and the driver's
+    // rollback still ends it.
+    run_case("sql_error_keeps_transaction_{$d['params']}", function () use ($d) {
+        $m = app();
+        $d['begin']($m);
+        $d['exec']($m, 'INSERT INTO ' . $d['table'] . " VALUES (3, 'before the failing call')");
+        $code = null;
+        try {
+            $d['with_params']($m, "SELECT GENAI_EMBED(?, 'no-such-model') AS v", ['x']);
+        } catch (Throwable $e) {
+            $code = $e instanceof PDOException ? (int)($e->errorInfo[1] ?? 0) : $e->getCode();
+        }
+        check($code === 9101, 'error code ' . json_encode($code) . ', expected 9101');
+        check(count_rows($m, 3) === 1, 'the row inserted before the failing statement is gone');
+        $m->rollback();
+        check(count_rows($m, 3) === 0, 'after rollback the row is still there');
+    });
 
     // SELECT of GENAI functions of constants from the user whose hostgroup has no server: the
     // proxy answers it; the value is the same as the app user's.

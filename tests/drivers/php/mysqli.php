@@ -18,11 +18,12 @@ function app(): mysqli { global $GP_PORT; return connect($GP_PORT, 'app', 'secre
 function direct(): mysqli { global $GP_DB_PORT; return connect($GP_DB_PORT, 'app', 'secret'); }
 function admin(): mysqli { global $GP_ADMIN_PORT; return connect($GP_ADMIN_PORT, 'admin', 'admin', null); }
 
-// [column names, rows of strings or null, column type names (DOUBLE, or the type's number)]
+// [column names, rows of strings or null, column type names (as PDO's native_type, or the type's number)]
 function rows_of(mysqli_result $r): array {
     $fields = $r->fetch_fields();
     $columns = array_map(fn($f) => $f->name, $fields);
-    $types = array_map(fn($f) => $f->type === MYSQLI_TYPE_DOUBLE ? 'DOUBLE' : (string)$f->type, $fields);
+    $names = [MYSQLI_TYPE_DOUBLE => 'DOUBLE', MYSQLI_TYPE_BLOB => 'BLOB'];
+    $types = array_map(fn($f) => $names[$f->type] ?? (string)$f->type, $fields);
     $rows = [];
     while ($row = $r->fetch_row()) $rows[] = array_map(fn($v) => $v === null ? null : (string)$v, $row);
     return [$columns, $rows, $types];
@@ -108,6 +109,7 @@ sql_function_cases([
     'table' => TABLE,
     'exec' => fn(mysqli $m, string $sql) => $m->query($sql),
     'exec_params' => 'exec_prepared',
+    'begin' => fn(mysqli $m) => $m->begin_transaction(),
     'with_params' => 'prepared',
     'params' => 'prepared',
 ]);

@@ -108,6 +108,7 @@ sql_function_cases([
     'table' => $TABLE,
     'exec' => fn(PDO $p, string $sql) => $p->exec($sql),
     'exec_params' => 'exec_params',
+    'begin' => fn(PDO $p) => $p->beginTransaction(),
     'with_params' => 'with_params',
     'params' => $PARAMS,
 ]);

@@ -7,6 +7,7 @@ SQL string literal) and default to autocommit off. The entry programs
 import json
 import math
 import os
+import struct
 import sys
 import traceback
 
@@ -33,6 +34,7 @@ RERANK_QUERY = "red fruit"
 RERANK_LIKE = "%fruit%"
 RERANK_TOP = ["red fruit salad with red cherries", "an apple is a red fruit", "fruit flies love fruit"]
 MYSQL_TYPE_DOUBLE = 5
+MYSQL_TYPE_BLOB = 252
 
 
 class Failure(Exception):
@@ -161,6 +163,10 @@ class Suite:
         self.case("sql_embed_insert_interpolated", self.sql_embed_insert)
         self.case("sql_rerank_hybrid_interpolated", self.sql_rerank_hybrid)
         self.drop_table(self.table + "_docs")
+        self.case("sql_embed_binary_null_interpolated", self.sql_embed_binary_null)
+        self.setup_table()
+        self.case("sql_error_keeps_transaction_interpolated", self.sql_error_keeps_transaction)
+        self.drop_table()
         self.case("sql_embed_no_backend", self.sql_embed_no_backend)
         return 1 if self.failed else 0
 
@@ -381,3 +387,37 @@ class Suite:
         check(len(rows) == 1, f"{len(rows)} rows")
         self.embedding(rows[0][0], "v")
         check(text(rows[0][0]) == text(app[0][0]), "the genai user got another value than app")
+
+    def sql_embed_binary_null(self):
+        """GENAI_EMBED_BINARY, and the NULL rules: NULL, a blank text and a blank document give NULL."""
+        conn = self.app()
+        try:
+            columns, rows, types = self.described(
+                conn, "SELECT GENAI_EMBED_BINARY(%s) AS b, GENAI_EMBED(%s) AS t, GENAI_EMBED(%s) AS n, "
+                      "GENAI_EMBED(%s) AS w, GENAI_RERANK(%s, %s) AS r",
+                ("hello world", "hello world", None, "   ", "red fruit", " "))
+        finally:
+            conn.close()
+        check(columns == ["b", "t", "n", "w", "r"], f"columns {columns}")
+        check(types[0] == MYSQL_TYPE_BLOB, f"GENAI_EMBED_BINARY column type {types[0]}, expected BLOB ({MYSQL_TYPE_BLOB})")
+        b = rows[0][0]
+        check(isinstance(b, (bytes, bytearray)), f"GENAI_EMBED_BINARY gave a {type(b).__name__}, expected bytes")
+        numbers = self.embedding(rows[0][1], "t")
+        check(len(b) == 4 * DIMENSIONS, f"{len(b)} bytes, expected {4 * DIMENSIONS}")
+        floats = struct.unpack(f"<{DIMENSIONS}f", b)
+        far = [i for i, (x, y) in enumerate(zip(floats, numbers)) if abs(x - y) > 1e-7]
+        check(not far, f"float32 values differ from GENAI_EMBED's numbers at {far[:5]}")
+        check(list(rows[0][2:]) == [None, None, None], f"NULL, blank text and blank document gave {rows[0][2:]}")
+
+    def sql_error_keeps_transaction(self):
+        """A failing call forwards nothing: the open transaction keeps its row, rollback() ends it."""
+        conn = self.app()
+        try:
+            conn.begin()
+            self.query(conn, f"INSERT INTO {self.table} VALUES (3, 'before the failing call')")
+            self.expect_error(conn, "SELECT GENAI_EMBED(%s, 'no-such-model') AS v", 9101, ("x",))
+            check(self.count_rows(conn, 3) == 1, "the row inserted before the failing statement is gone")
+            conn.rollback()
+            check(self.count_rows(conn, 3) == 0, "after rollback() the row is still there")
+        finally:
+            conn.close()

@@ -270,6 +270,45 @@ run_case('sql_rerank_hybrid_prepared') do
     check(scores[0] > scores[1] && scores[1] > scores[2], "scores not in descending order: #{scores.inspect}")
   end
 end
+run_case('sql_embed_binary_null_prepared') do
+  # GENAI_EMBED_BINARY, and the NULL rules: NULL, a blank text and a blank document give NULL.
+  with(app) do |c|
+    stmt = c.prepare('SELECT GENAI_EMBED_BINARY(?) AS b, GENAI_EMBED(?) AS t, GENAI_EMBED(?) AS n, ' \
+                     'GENAI_EMBED(?) AS w, GENAI_RERANK(?, ?) AS r')
+    result = stmt.execute('hello world', 'hello world', nil, '   ', 'red fruit', ' ', as: :array)
+    check(result.fields == %w[b t n w r], "columns #{result.fields.inspect}")
+    row = result.to_a[0]
+    stmt.close
+    b = row[0]
+    # mysql2 gives a binary column as an ASCII-8BIT String, a text column in the connection's encoding.
+    check(b.is_a?(String) && b.encoding == Encoding::ASCII_8BIT, "GENAI_EMBED_BINARY gave #{b.class} #{b.respond_to?(:encoding) ? b.encoding : ''}")
+    numbers = embedding(row[1], 't')
+    check(b.bytesize == 4 * DIMENSIONS, "#{b.bytesize} bytes, expected #{4 * DIMENSIONS}")
+    far = b.unpack('e*').each_with_index.reject { |x, i| (x - numbers[i]).abs <= 1e-7 }
+    check(far.empty?, "float32 values differ from GENAI_EMBED's numbers at #{far.first(3).map(&:last).inspect}")
+    check(row[2..] == [nil, nil, nil], "NULL, blank text and blank document gave #{row[2..].inspect}")
+  end
+end
+run_case('sql_error_keeps_transaction_prepared') do
+  # A failing call forwards nothing: the open transaction keeps its row, ROLLBACK ends it.
+  with(app) do |c|
+    c.query('BEGIN')
+    c.query("INSERT INTO #{TABLE} VALUES (3, 'before the failing call')")
+    code = nil
+    begin
+      stmt = c.prepare("SELECT GENAI_EMBED(?, 'no-such-model') AS v")
+      stmt.execute('x')
+    rescue Mysql2::Error => e
+      code = e.error_number
+    ensure
+      stmt&.close
+    end
+    check(code == 9101, "error code #{code.inspect}, expected 9101")
+    check(count_rows(c, 3) == 1, 'the row inserted before the failing statement is gone')
+    c.query('ROLLBACK')
+    check(count_rows(c, 3).zero?, 'after ROLLBACK the row is still there')
+  end
+end
 run_case('sql_embed_no_backend') do
   # Constants only, as the user whose hostgroup has no server: the proxy answers.
   sql = "SELECT GENAI_EMBED('hello world') AS v"
