@@ -213,16 +213,17 @@ line() {  # line LABEL CELL [NOTE]
   [ "$(col "$c" $C_ERR)" != 0 ] && note="$note first error: $(col "$c" $C_FIRST)"
   rows+=("$1|$(col "$c" $C_RATE)|$(col "$c" $C_P50) / $(col "$c" $C_P99)|$(col "$c" $C_PROXY) / $(col "$c" $C_SERVICE) / $(col "$c" $C_LOADGEN)|$(col "$c" $C_ERR)|$note")
 }
+who() { [ "$1" = 1 ] && echo "1 client" || echo "$1 clients"; }
 for c in ${CLIENTS//,/ }; do
-  line "$c clients: INSERT (?, ?) with a fixed vector (floor)" "insert-plain_$c"
-  line "$c clients: (a) INSERT (?, GENAI_EMBED(?))" "insert-fn_$c" \
+  line "$(who "$c"): INSERT (?, ?) with a fixed vector (floor)" "insert-plain_$c"
+  line "$(who "$c"): (a) INSERT (?, GENAI_EMBED(?))" "insert-fn_$c" \
     "$(ratio "$(col "insert-fn_$c" $C_RATE)" "$(col "insert-2rt_$c" $C_RATE)") x (b)"
-  line "$c clients: (b) GENAI: embed, then INSERT (?, ?)" "insert-2rt_$c"
-  line "$c clients: forwarded SELECT, 100 candidate rows (floor)" "select-plain_$c"
-  line "$c clients: (c) hybrid SELECT, GENAI_RERANK over 100, LIMIT 10" "rerank_$c" \
+  line "$(who "$c"): (b) GENAI: embed, then INSERT (?, ?)" "insert-2rt_$c"
+  line "$(who "$c"): forwarded SELECT, 100 candidate rows (floor)" "select-plain_$c"
+  line "$(who "$c"): (c) hybrid SELECT, GENAI_RERANK over 100, LIMIT 10" "rerank_$c" \
     "$(per_stmt "rerank_$c") rerank requests/statement"
 done
-line "$BIG clients: (c) with genai-batch_size=100" "rerank100_$BIG" \
+line "$(who "$BIG"): (c) with genai-batch_size=100" "rerank100_$BIG" \
   "$(per_stmt "rerank100_$BIG") rerank requests/statement"
 
 {
