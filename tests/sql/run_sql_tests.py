@@ -106,7 +106,7 @@ def shown(value):
         try:
             value = bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            return f"<{len(value)} bytes>"
+            return "0x" + bytes(value).hex().upper()
     return "(empty)" if value == "" else escape(str(value))
 
 
