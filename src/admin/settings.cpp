@@ -51,6 +51,7 @@ Result<VariableMap> validate_module(VarModule module, const VariableMap& values,
 Result<GenaiSettings> build_genai(const VariableMap& v) {
   GenaiSettings s;
   s.enabled = get_bool(v, "genai-enabled");
+  s.sql_functions = get_bool(v, "genai-sql_functions");
   s.threads = get_int(v, "genai-threads");
   s.embedding_uri = v.at("genai-embedding_uri");
   s.rerank_uri = v.at("genai-rerank_uri");
@@ -105,6 +106,7 @@ AdminSettings build_admin(const VariableMap& v) {
 VariableMap render_genai(const GenaiSettings& s, const VariableMap& configured) {
   return {
       {"genai-enabled", bool_text(s.enabled)},
+      {"genai-sql_functions", bool_text(s.sql_functions)},
       {"genai-threads", std::to_string(s.threads)},
       {"genai-embedding_uri", s.embedding_uri},
       {"genai-rerank_uri", s.rerank_uri},

@@ -33,6 +33,8 @@ std::vector<VariableSpec> build_registry() {
       // GENAI
       typed_var("genai-enabled", kGenai, VarType::kBool, "true",
                 "false answers every GENAI statement with 9106 (module disabled)"),
+      typed_var("genai-sql_functions", kGenai, VarType::kBool, "true",
+                "false stops recognising GENAI_EMBED, GENAI_EMBED_BINARY and GENAI_RERANK in SQL"),
       int_var("genai-threads", kGenai, 4, 1, 256, "HTTP engine threads"),
       typed_var("genai-embedding_uri", kGenai, VarType::kUri, "http://127.0.0.1:8013/embedding",
                 "embedding service endpoint, or lexical: for the built-in provider"),

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config.h"
 #include "core/error.h"
@@ -82,6 +83,36 @@ class BackendSession {
   // Runs one statement and collects its (first) result set, for
   // document_from_sql. Backend errors keep their code and SQLSTATE.
   asio::awaitable<Result<mysql::ResultSet>> query(std::string sql);
+
+  // For responses the proxy rewrites (AI functions in SQL): send() writes one
+  // COM_QUERY or COM_STMT_EXECUTE, then read_part() returns its response one
+  // part at a time until the part that ends it (an OK or end of result
+  // without MORE_RESULTS, or an ERR); that part also ends the statement for
+  // the pool, pinning and status, as forward() does. A caller that stops
+  // early calls discard_response(), which reads the rest (a transaction on
+  // the connection survives).
+  struct ResponsePart {
+    enum class Kind { kOk, kError, kColumns, kRow, kEnd };
+    Kind kind = Kind::kOk;
+    std::string packet;                // the payload (kOk, kError, kRow, kEnd)
+    std::vector<std::string> columns;  // kColumns: each definition's payload
+    bool last = false;                 // this part ended the response
+  };
+  asio::awaitable<Result<void>> send(std::string_view command);
+  asio::awaitable<Result<ResponsePart>> read_part();
+  asio::awaitable<void> discard_response();
+
+  // COM_STMT_PREPARE whose answer the proxy rewrites before the client sees
+  // it: the backend's answer as parts (the session stays pinned, as with
+  // prepare()).
+  struct PrepareAnswer {
+    std::optional<std::string> error;  // the server's ERR payload
+    uint32_t statement_id = 0;
+    std::vector<std::string> params;   // definition payloads
+    std::vector<std::string> columns;  // definition payloads
+    uint16_t warnings = 0;
+  };
+  asio::awaitable<Result<PrepareAnswer>> prepare_answer(std::string_view command);
 
   // Whether this session currently pins a backend connection.
   bool pinned() const;

@@ -61,6 +61,16 @@ struct BackendSession::Impl {
   // and the backend's id once the answer has been relayed.
   std::optional<uint32_t> client_statement_id;
   std::optional<uint32_t> backend_statement_id;
+  // The response send() started and read_part() follows.
+  struct Reading {
+    uint8_t command = 0;
+    std::string argument;  // COM_QUERY's text
+    StatementTraits traits;
+    uint8_t seq = 1;
+    bool in_rows = false;
+    Clock::time_point started;
+  };
+  std::optional<Reading> reading;
   // Set when the connection that held this session's state died: a direct
   // client would have lost its connection, so every later statement fails.
   std::optional<Error> lost;

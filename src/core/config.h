@@ -16,6 +16,7 @@ namespace gp {
 
 struct GenaiSettings {
   bool enabled = true;  // false: every GENAI statement gets 9106
+  bool sql_functions = true;  // GENAI_EMBED & co. recognised in ordinary SQL (SPEC-SQL)
   int threads = 4;
   std::string embedding_uri = "http://127.0.0.1:8013/embedding";
   std::string rerank_uri = "http://127.0.0.1:8012/rerank";

@@ -17,6 +17,7 @@
 #include "frontend/local_answers.h"
 #include "frontend/packet_channel.h"
 #include "frontend/server_auth.h"
+#include "frontend/sql_functions.h"
 #include "frontend/statements.h"
 #include "genai/errors.h"
 #include "genai/parameters.h"
@@ -46,7 +47,7 @@ struct GenaiWait {
   std::optional<Result<mysql::ResultSet>> result;
 };
 
-class ClientSession {
+class ClientSession final : public FunctionHost {
  public:
   ClientSession(asio::ip::tcp::socket socket, SessionContext& context)
       : context_(context),
@@ -55,6 +56,7 @@ class ClientSession {
         connection_id_(context.next_connection_id.fetch_add(1)) {}
 
   asio::awaitable<void> run() {
+    executor_ = co_await asio::this_coro::executor;
     auto config = context_.config.current();
     greeting_version_ = context_.server_version(*config) + "-genaiproxy";
     GreetingOptions greeting{greeting_version_, connection_id_,
@@ -159,6 +161,9 @@ class ClientSession {
       }
       co_return co_await genai(std::move(statement));
     }
+    if (sql::mentions_ai_functions(sql) && sql_functions_enabled()) {
+      co_return co_await run_function_query(*this, context_.engine, sql, lex_options());
+    }
     bool backend_available = has_backend();
     // Forwarded statements pay only for the banner check.
     if (backend_available && !is_banner_query(sql)) co_return co_await forward(packet);
@@ -185,6 +190,26 @@ class ClientSession {
   asio::awaitable<bool> prepare(std::string& packet) {
     std::string_view sql = std::string_view(packet).substr(1);
     uint32_t id = statements_.next_id();
+    if (!genai::is_genai_statement(sql) && sql::mentions_ai_functions(sql) &&
+        sql_functions_enabled()) {
+      auto planned = plan_prepared(sql, lex_options());
+      if (!planned) {
+        queue_error(planned.error());
+        co_return co_await flush();
+      }
+      if (!planned->plan.calls.empty()) {
+        auto fs = std::make_shared<FunctionStatement>(std::move(*planned));
+        bool prepared = false;
+        bool goes_on = co_await prepare_function_statement(*this, *fs, id, prepared);
+        if (prepared) {
+          PreparedStatement statement;
+          statement.param_count = static_cast<uint16_t>(fs->plan.parameters);
+          statement.functions = std::move(fs);
+          statements_.add(id, std::move(statement));
+        }
+        co_return goes_on;
+      }
+    }
     if (!genai::is_genai_statement(sql)) {
       if (!has_backend()) {
         queue_error(no_backend_error());
@@ -243,7 +268,7 @@ class ClientSession {
       queue_error(unknown_statement_error(id ? *id : 0, "mysqld_stmt_execute"));
       co_return co_await flush();
     }
-    if (!statement->genai) {
+    if (!statement->genai && !statement->functions) {
       mysql::set_statement_id(packet, statement->backend_id);
       co_return co_await forward(packet);
     }
@@ -261,6 +286,12 @@ class ClientSession {
       co_return co_await flush();
     }
     statement->types = std::move(request->types);
+    if (statement->functions) {
+      // Kept alive by this reference even if a pipelined CLOSE comes first.
+      auto functions = statement->functions;
+      co_return co_await execute_function_statement(*this, context_.engine, *functions,
+                                                    request->params);
+    }
     auto bound = genai::bind_genai_template(*statement->genai, request->params);
     if (!bound) {
       queue_error(bound.error());
@@ -282,7 +313,26 @@ class ClientSession {
                                                             : "mysqld_stmt_fetch"));
       co_return co_await flush();
     }
-    if (!statement->genai) {
+    if (statement->functions && command != Command::kStmtSendLongData) {
+      // Long data is the client's parameters' (kept here and bound at
+      // execute); the backend's statement is closed and reset with it.
+      bool on_backend = !statement->functions->plan.local;
+      uint32_t backend_id = statement->functions->backend_id;
+      if (command == Command::kStmtReset) statement->clear_long_data();
+      if (command == Command::kStmtClose) statements_.erase(*id);
+      if (command == Command::kStmtFetch) {
+        queue_error(Error::make(errc::kNotSupported,
+                                "COM_STMT_FETCH: statements with GENAI functions have no cursor"));
+        co_return co_await flush();
+      }
+      if (on_backend) {
+        mysql::set_statement_id(packet, backend_id);
+        co_return co_await forward(packet);
+      }
+      if (command == Command::kStmtClose) co_return true;
+      co_return co_await send_ok();
+    }
+    if (!statement->genai && !statement->functions) {
       mysql::set_statement_id(packet, statement->backend_id);
       if (command == Command::kStmtClose) statements_.erase(*id);
       co_return co_await forward(packet);
@@ -411,6 +461,39 @@ class ClientSession {
     co_return co_await flush();
   }
 
+  // FunctionHost
+  PacketChannel& channel() override { return channel_; }
+  uint32_t capabilities() const override { return client_.capabilities; }
+  uint16_t status_flags() const override { return session_status_flags(); }
+  std::shared_ptr<backend::BackendSession> backend() override {
+    return has_backend() ? backend_session(executor_) : nullptr;
+  }
+  genai::RequestContext request_context() override {
+    genai::RequestContext c;
+    c.username = client_.username;
+    c.default_hostgroup = user_.default_hostgroup;
+    return c;
+  }
+  const GenaiSettings& genai_settings() const override {
+    statement_config_ = context_.config.current();
+    return statement_config_->genai;
+  }
+  asio::awaitable<bool> relay(std::string packet) override { co_return co_await forward(packet); }
+
+  bool sql_functions_enabled() const {
+    auto config = context_.config.current();
+    return config->genai.enabled && config->genai.sql_functions;
+  }
+
+  // How the session's SQL is read: NO_BACKSLASH_ESCAPES as the server
+  // reports it, ANSI_QUOTES as far as the proxy knows the session's sql_mode.
+  sql::LexOptions lex_options() const {
+    sql::LexOptions options;
+    if (variables_) options = sql::lex_options(*variables_);
+    options.no_backslash_escapes = no_backslash_escapes();
+    return options;
+  }
+
   bool peer_still_open() {
     char byte;
     std::error_code ec;
@@ -505,7 +588,7 @@ class ClientSession {
   // The session's real transaction state: as the backend connection last
   // reported it, or as the session set it without a backend. Drivers decide
   // from these bits whether commit() and rollback() send anything.
-  uint16_t status_flags() const {
+  uint16_t session_status_flags() const {
     if (backend_) {
       if (auto reported = backend_->session_status()) return *reported;
     }
@@ -521,6 +604,9 @@ class ClientSession {
   asio::awaitable<bool> flush() { co_return !co_await channel_.flush(); }
 
   SessionContext& context_;
+  asio::any_io_executor executor_;
+  // Holds the settings a statement with SQL functions reads.
+  mutable std::shared_ptr<const RuntimeConfig> statement_config_;
   PacketChannel channel_;
   uint32_t connection_id_;
   AuthenticatedClient client_;

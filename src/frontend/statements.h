@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -15,10 +16,15 @@
 
 namespace gp::frontend {
 
+struct FunctionStatement;  // frontend/sql_functions.h
+
 struct PreparedStatement {
   // Set for a GENAI statement; otherwise the statement lives on the backend
   // under `backend_id`.
   std::optional<genai::GenaiTemplate> genai;
+  // Set for a statement with AI functions in SQL (prepared on the backend
+  // under the plan's backend_id, unless the proxy answers it alone).
+  std::shared_ptr<FunctionStatement> functions;
   uint32_t backend_id = 0;
   // On the admin interface: the text, bound and run at each execute.
   std::string text;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "core/coroutine_warnings.h"
@@ -273,6 +274,82 @@ static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state,
   co_return merge_cached(cached, fresh);
 }
 
+// A statement in progress, bounded by genai-max_queue. Released before the
+// answer is written, so that a client answered now can send its next
+// statement without tripping genai-max_queue.
+class Admission {
+ public:
+  static Result<Admission> enter(EngineState& state, const GenaiSettings& genai) {
+    if (!state.running.load(std::memory_order_acquire)) return std::unexpected(unavailable_error());
+    int64_t limit = genai.max_queue;
+    if (state.admitted.fetch_add(1, std::memory_order_acq_rel) >= limit) {
+      state.admitted.fetch_sub(1, std::memory_order_acq_rel);
+      return std::unexpected(Error::make(
+          errc::kGenaiOverloaded, "GENAI: overloaded: genai-max_queue=" + std::to_string(limit) +
+                                      " requests are already in progress; retry later"));
+    }
+    state.stats->requests_in_flight.fetch_add(1, relaxed);
+    return Admission(state);
+  }
+  Admission(Admission&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Admission& operator=(Admission&&) = delete;
+  ~Admission() {
+    if (!state_) return;
+    state_->admitted.fetch_sub(1, std::memory_order_acq_rel);
+    state_->stats->requests_in_flight.fetch_sub(1, relaxed);
+  }
+
+ private:
+  explicit Admission(EngineState& state) : state_(&state) {}
+  EngineState* state_;
+};
+
+// What the provider (or the cache) returned for the documents sent.
+struct Values {
+  Embeddings embeddings;
+  std::vector<double> scores;
+};
+
+static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
+                                               std::shared_ptr<const EngineSettings> shared,
+                                               bool embed, const std::string& query, Upstream& up,
+                                               const RequestContext& context) {
+  EngineState* state = &state_ref;
+  auto& stats = *state->stats;
+  const EngineSettings& settings = *shared;
+  const GenaiSettings& genai = settings.genai();
+  stats.documents_processed.fetch_add(up.documents.size(), relaxed);
+  const ServiceEndpoint& endpoint = embed ? settings.embedding : settings.rerank;
+  Values values;
+  if (up.documents.empty()) co_return values;
+  std::unique_ptr<Provider> provider;
+  if (endpoint.lexical) {
+    provider = make_lexical_provider(genai.lexical_dimensions, stats);
+  } else {
+    bool batching = embed && uses_micro_batching(genai, up.documents.size());
+    // Statements that may share requests meet on their endpoint's loop.
+    auto loop = batching ? state->pick_for(endpoint.uri + endpoint.model) : state->pick();
+    if (!loop) co_return std::unexpected(unavailable_error());
+    HttpTarget target{&endpoint, shared, std::move(loop),
+                      static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel};
+    if (batching) {
+      target.batch_window = std::chrono::microseconds(genai.batch_window_us);
+      target.batch_max_documents = static_cast<size_t>(genai.batch_max_documents);
+    }
+    provider = make_http_provider(std::move(target));
+  }
+  if (embed) {
+    auto computed = co_await embed_cached(*state, endpoint, genai, *provider, up.documents);
+    if (!computed) co_return std::unexpected(computed.error());
+    values.embeddings = std::move(*computed);
+  } else {
+    auto computed = co_await provider->rerank(query, std::move(up.documents));
+    if (!computed) co_return std::unexpected(computed.error());
+    values.scores = std::move(*computed);
+  }
+  co_return values;
+}
+
 asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestContext context) {
   auto state = impl_->state;
   auto& stats = *state->stats;
@@ -285,24 +362,8 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   if (!request) co_return state->fail(std::move(request.error()));
   bool embed = request->type == RequestType::kEmbed;
   (embed ? stats.embed_requests : stats.rerank_requests).fetch_add(1, relaxed);
-  if (!state->running.load(std::memory_order_acquire)) co_return state->fail(unavailable_error());
-  int64_t limit = genai.max_queue;
-  if (state->admitted.fetch_add(1, std::memory_order_acq_rel) >= limit) {
-    state->admitted.fetch_sub(1, std::memory_order_acq_rel);
-    co_return state->fail(Error::make(
-        errc::kGenaiOverloaded, "GENAI: overloaded: genai-max_queue=" + std::to_string(limit) +
-                                    " requests are already in progress; retry later"));
-  }
-  // Released before the answer is written, so that a client answered now can
-  // send its next statement without tripping genai-max_queue.
-  struct Admitted {
-    EngineState& state;
-    ~Admitted() {
-      state.admitted.fetch_sub(1, std::memory_order_acq_rel);
-      state.stats->requests_in_flight.fetch_sub(1, relaxed);
-    }
-  } admitted{*state};
-  stats.requests_in_flight.fetch_add(1, relaxed);
+  auto admitted = Admission::enter(*state, genai);
+  if (!admitted) co_return state->fail(std::move(admitted.error()));
 
   auto outcome = [&](Result<ResultSet> result) -> Result<ResultSet> {
     stats.observe_latency(std::chrono::steady_clock::now() - started);
@@ -335,37 +396,10 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   }
 
   Upstream up = select_upstream(request->documents);
-  stats.documents_processed.fetch_add(up.documents.size(), relaxed);
-  const ServiceEndpoint& endpoint = embed ? settings->embedding : settings->rerank;
-  Embeddings embeddings;
-  std::vector<double> scores;
-  if (!up.documents.empty()) {
-    std::unique_ptr<Provider> provider;
-    if (endpoint.lexical) {
-      provider = make_lexical_provider(genai.lexical_dimensions, stats);
-    } else {
-      bool batching = embed && uses_micro_batching(genai, up.documents.size());
-      // Statements that may share requests meet on their endpoint's loop.
-      auto loop = batching ? state->pick_for(endpoint.uri + endpoint.model) : state->pick();
-      if (!loop) co_return outcome(std::unexpected(unavailable_error()));
-      HttpTarget target{&endpoint, settings, std::move(loop),
-                        static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel};
-      if (batching) {
-        target.batch_window = std::chrono::microseconds(genai.batch_window_us);
-        target.batch_max_documents = static_cast<size_t>(genai.batch_max_documents);
-      }
-      provider = make_http_provider(std::move(target));
-    }
-    if (embed) {
-      auto computed = co_await embed_cached(*state, endpoint, genai, *provider, up.documents);
-      if (!computed) co_return outcome(std::unexpected(computed.error()));
-      embeddings = std::move(*computed);
-    } else {
-      auto computed = co_await provider->rerank(request->query, std::move(up.documents));
-      if (!computed) co_return outcome(std::unexpected(computed.error()));
-      scores = std::move(*computed);
-    }
-  }
+  auto computed_values = co_await compute(*state, settings, embed, request->query, up, context);
+  if (!computed_values) co_return outcome(std::unexpected(computed_values.error()));
+  Embeddings& embeddings = computed_values->embeddings;
+  std::vector<double>& scores = computed_values->scores;
 
   Computed computed{embeddings, scores, up.positions, request->documents.size()};
   if (embed) {
@@ -375,6 +409,85 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   if (rows) co_return outcome(rerank_result_from_sql(std::move(*rows), computed, request->top_n));
   co_return outcome(
       rerank_result(computed, std::move(request->documents), request->top_n, request->columns));
+}
+
+namespace {
+
+// The model a SQL function names, checked against the service's own.
+Result<void> check_model(const std::optional<std::string>& model, const ServiceEndpoint& endpoint,
+                         std::string_view kind) {
+  if (!model || *model == endpoint.model) return {};
+  return std::unexpected(invalid_request(
+      "unknown model '" + *model + "': no " + std::string(kind) + " model has that name (" +
+      (endpoint.model.empty() ? std::string("the default service names no model")
+                              : "the default one is '" + endpoint.model + "'") +
+      ")"));
+}
+
+}  // namespace
+
+// The shared path of embed_values and rerank_values: limits, admission, the
+// provider, and the statement counters.
+static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> state, bool embed,
+                                                  const std::optional<std::string>& model,
+                                                  const std::string& query, Upstream& up,
+                                                  size_t total, const RequestContext& context) {
+  auto& stats = *state->stats;
+  auto started = std::chrono::steady_clock::now();
+  stats.requests_total.fetch_add(1, relaxed);
+  (embed ? stats.embed_requests : stats.rerank_requests).fetch_add(1, relaxed);
+  auto settings = state->settings.load();
+  const GenaiSettings& genai = settings->genai();
+  auto checked = check_model(model, embed ? settings->embedding : settings->rerank,
+                             embed ? "embedding" : "rerank");
+  auto refused = [&](Error e) -> Result<Values> {
+    stats.requests_failed.fetch_add(1, relaxed);
+    stats.count_error(e.code);
+    return std::unexpected(std::move(e));
+  };
+  if (!checked) co_return refused(std::move(checked.error()));
+  if (total > static_cast<size_t>(genai.max_documents)) {
+    co_return refused(
+        invalid_request("too many documents: " + std::to_string(total) +
+                        " (genai-max_documents=" + std::to_string(genai.max_documents) + ")"));
+  }
+  auto admitted = Admission::enter(*state, genai);
+  if (!admitted) co_return refused(std::move(admitted.error()));
+  auto values = co_await compute(*state, settings, embed, query, up, context);
+  stats.observe_latency(std::chrono::steady_clock::now() - started);
+  if (values) {
+    stats.requests_completed.fetch_add(1, relaxed);
+  } else {
+    stats.requests_failed.fetch_add(1, relaxed);
+    stats.count_error(values.error().code);
+  }
+  co_return values;
+}
+
+asio::awaitable<Result<std::vector<std::optional<std::string>>>> Engine::embed_values(
+    Documents documents, std::vector<EmbedFormat> formats, std::optional<std::string> model,
+    RequestContext context) {
+  Upstream up = select_upstream(documents);
+  auto values = co_await sql_values(impl_->state, true, model, {}, up, documents.size(), context);
+  if (!values) co_return std::unexpected(values.error());
+  std::vector<std::optional<std::string>> out(documents.size());
+  for (size_t k = 0; k < up.positions.size(); ++k) {
+    size_t at = up.positions[k];
+    out[at] = format_embedding(values->embeddings, k, formats[at]);
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<std::vector<std::optional<double>>>> Engine::rerank_values(
+    std::string query, Documents documents, std::optional<std::string> model,
+    RequestContext context) {
+  Upstream up = select_upstream(documents);
+  auto values =
+      co_await sql_values(impl_->state, false, model, query, up, documents.size(), context);
+  if (!values) co_return std::unexpected(values.error());
+  std::vector<std::optional<double>> out(documents.size());
+  for (size_t k = 0; k < up.positions.size(); ++k) out[up.positions[k]] = values->scores[k];
+  co_return out;
 }
 
 }  // namespace gp::genai

@@ -9,11 +9,14 @@
 #include <asio/cancellation_signal.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/error.h"
 #include "core/metrics.h"
+#include "genai/request.h"
 #include "mysql/resultset.h"
 
 namespace gp::genai {
@@ -57,6 +60,19 @@ class Engine {
 
   // Runs a whole GENAI: statement, awaited on the caller's executor.
   asio::awaitable<Result<mysql::ResultSet>> run(std::string statement, RequestContext context);
+
+  // The values of AI functions in SQL (SPEC-SQL), computed as GENAI:
+  // statements are: the same services, cache, micro-batching, genai-max_queue,
+  // genai-max_documents and stats. One value per document; std::nullopt for
+  // a NULL or blank one, which is never sent. `model`, when given, must name
+  // the service's model (an unknown name is 9101). Embeddings come as
+  // `formats[i]` says: JSON array text or float32 bytes.
+  asio::awaitable<Result<std::vector<std::optional<std::string>>>> embed_values(
+      Documents documents, std::vector<EmbedFormat> formats, std::optional<std::string> model,
+      RequestContext context);
+  asio::awaitable<Result<std::vector<std::optional<double>>>> rerank_values(
+      std::string query, Documents documents, std::optional<std::string> model,
+      RequestContext context);
 
  private:
   struct Impl;

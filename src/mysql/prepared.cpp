@@ -1,6 +1,7 @@
 #include "mysql/prepared.h"
 
 #include <bit>
+#include <cstring>
 
 #include "mysql/binary_value.h"
 #include "mysql/messages.h"
@@ -247,6 +248,63 @@ Result<LongData> parse_send_long_data(std::string_view payload) {
   auto param = id ? r.int2() : std::nullopt;
   if (!param) return malformed("COM_STMT_SEND_LONG_DATA header truncated");
   return LongData{*id, *param, r.rest()};
+}
+
+std::string encode_execute(uint32_t statement_id, const std::vector<ParamValue>& params) {
+  std::string out;
+  put_int1(out, static_cast<uint8_t>(Command::kStmtExecute));
+  put_int4(out, statement_id);
+  put_int1(out, 0);  // no cursor
+  put_int4(out, 1);  // iterations
+  if (params.empty()) return out;
+  size_t bitmap_at = out.size();
+  out.append((params.size() + 7) / 8, '\0');
+  put_int1(out, 1);  // types follow
+  std::string values;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const ParamValue& v = params[i];
+    ColumnType type = ColumnType::kVarString;
+    uint8_t flag = 0;
+    switch (v.kind) {
+      case ParamValue::Kind::kNull:
+        out[bitmap_at + i / 8] = static_cast<char>(out[bitmap_at + i / 8] | (1 << (i % 8)));
+        type = ColumnType::kNull;
+        break;
+      case ParamValue::Kind::kSigned:
+        type = ColumnType::kLongLong;
+        put_int8(values, static_cast<uint64_t>(v.i));
+        break;
+      case ParamValue::Kind::kUnsigned:
+        type = ColumnType::kLongLong;
+        flag = kUnsignedParamFlag;
+        put_int8(values, v.u);
+        break;
+      case ParamValue::Kind::kDouble: {
+        type = ColumnType::kDouble;
+        uint64_t bits;
+        std::memcpy(&bits, &v.d, sizeof bits);
+        put_int8(values, bits);
+        break;
+      }
+      case ParamValue::Kind::kBytes:
+        type = is_byte_type(v.type) ? v.type : ColumnType::kBlob;
+        put_lenenc_str(values, v.text);
+        break;
+      case ParamValue::Kind::kString:
+        type = v.type == ColumnType::kNewDecimal || v.type == ColumnType::kDecimal
+                   ? ColumnType::kNewDecimal
+                   : ColumnType::kVarString;
+        put_lenenc_str(values, v.text);
+        break;
+      case ParamValue::Kind::kTemporal:
+        put_lenenc_str(values, v.text);
+        break;
+    }
+    put_int1(out, static_cast<uint8_t>(type));
+    put_int1(out, flag);
+  }
+  out += values;
+  return out;
 }
 
 }  // namespace gp::mysql

@@ -98,6 +98,13 @@ Result<ExecuteRequest> parse_execute(std::string_view payload, uint16_t num_para
                                      const std::vector<ParamType>& previous_types,
                                      const std::vector<std::optional<std::string>>& long_data);
 
+// Client side: a COM_STMT_EXECUTE (payload incl. command byte, no cursor,
+// types always sent) for values like those parse_execute returns. Integers
+// go as LONGLONG, doubles as DOUBLE, kBytes with their bound type (BLOB by
+// default), DECIMAL strings as NEWDECIMAL, every other value as a string
+// (VAR_STRING: the server converts temporal text as it converts literals).
+std::string encode_execute(uint32_t statement_id, const std::vector<ParamValue>& params);
+
 // COM_STMT_SEND_LONG_DATA. `data` points into `payload`.
 struct LongData {
   uint32_t statement_id;

@@ -119,6 +119,97 @@ bool is_word(const Token& token, std::string_view keyword);
 bool iequals(std::string_view a, std::string_view b);
 
 // ---------------------------------------------------------------------------
+// AI functions in ordinary SQL (SPEC-SQL, docs/SQL.md): GENAI_EMBED,
+// GENAI_EMBED_BINARY and GENAI_RERANK found in one statement, and what the
+// proxy must compute and replace before the statement reaches a backend.
+
+enum class AiFunction { kEmbed, kEmbedBinary, kRerank };
+std::string_view ai_function_name(AiFunction function);  // "GENAI_EMBED", ...
+
+// Whether `sql` contains "genai_" in any case: statements without it are
+// forwarded without being tokenized.
+bool mentions_ai_functions(std::string_view sql);
+
+struct AiArgument {
+  enum class Kind {
+    kConstant,   // literals ('a' 'b', _utf8mb4'x', X'..', 0x.., numbers) or NULL
+    kParameter,  // `?` of a prepared statement
+    kRow,        // anything else: a column or an expression over the row
+  };
+  Kind kind = Kind::kConstant;
+  std::optional<std::string> value;  // kConstant: the text (utf8mb4), std::nullopt for NULL
+  size_t parameter = 0;              // kParameter: its index among the statement's `?`
+  size_t begin = 0, end = 0;         // byte range in the statement
+};
+
+struct AiCall {
+  AiFunction function = AiFunction::kEmbed;
+  size_t begin = 0, end = 0;  // byte range of the call, name through `)`
+  // GENAI_EMBED*: {text}; GENAI_RERANK: {query, document}.
+  std::vector<AiArgument> arguments;
+  std::optional<std::string> model;  // the optional model argument
+  // Set when the call is a whole item of the top-level select list.
+  bool item = false;
+  size_t item_begin = 0, item_end = 0;  // the item: the call and its alias
+  std::string column_name;              // the alias, or the call as written
+  // The item's result column: its position counted from the first column,
+  // or (after a `*` item) from the last one.
+  size_t column = 0;
+  bool column_from_end = false;
+
+  // A row call is computed on the rows the backend returns.
+  bool row() const;
+};
+
+// The proxy's own ORDER BY <computed column> [ASC|DESC] [LIMIT ...], cut
+// from the forwarded statement.
+struct AiOrder {
+  size_t call = 0;  // index into AiStatement::calls
+  bool descending = false;
+  std::optional<uint64_t> limit;
+  uint64_t offset = 0;
+  size_t begin = 0;  // where the clause starts; it runs to the statement's end
+};
+
+// A select-list item of a statement without FROM (answered by the proxy).
+struct AiLocalItem {
+  std::optional<size_t> call;        // a call, or else a literal:
+  std::optional<std::string> value;  // its value (std::nullopt: NULL)
+  bool number = false;               // a numeric literal
+  std::string column_name;
+};
+
+struct AiStatement {
+  std::vector<AiCall> calls;  // in text order
+  size_t parameters = 0;      // the statement's `?`
+  std::vector<size_t> parameter_offsets;
+  std::optional<AiOrder> order;
+  // A SELECT without FROM whose items are literals and calls of constants:
+  // the proxy answers it without a backend.
+  std::optional<std::vector<AiLocalItem>> local;
+  bool has_row_calls() const;
+};
+
+// Finds the calls of one statement (split multi-statement text first) and
+// checks where they are: a row argument only in an item of the top-level
+// select list, GENAI_RERANK's query a constant or parameter, the model a
+// string constant, no call inside another. Errors are 9101 naming the
+// function and the call's byte offset.
+Result<AiStatement> find_ai_functions(std::string_view sql, LexOptions options = {});
+
+// A literal for a forwarded statement: a JSON vector as a string, float32
+// bytes as X'..', a score as a DOUBLE literal (1.25e0: never read as DECIMAL).
+std::string double_literal(double value);
+std::string hex_literal(std::string_view bytes);
+
+// `sql` with the byte ranges replaced (ranges in increasing order, not overlapping).
+struct Replacement {
+  size_t begin = 0, end = 0;
+  std::string text;
+};
+std::string replace_ranges(std::string_view sql, const std::vector<Replacement>& replacements);
+
+// ---------------------------------------------------------------------------
 // Statements a driver sends at connect time, answered without a server.
 // docs/SESSION_QUERIES.md lists them and the variable table.
 
