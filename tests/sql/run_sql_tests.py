@@ -67,7 +67,7 @@ def parse(path):
             while body and body[0].startswith(("columns:", "params:")):
                 head = body.pop(0)
                 if head.startswith("columns:") and rec.kind == "query":
-                    rec.columns = [c.strip() for c in head[len("columns:"):].split(",")]
+                    rec.columns = split_columns(head[len("columns:"):])
                 elif head.startswith("params:"):
                     text = head[len("params:"):].lstrip(" ")
                     rec.params = [unescape(v) for v in text.split("\t")] if text else []
@@ -81,6 +81,25 @@ def parse(path):
         rec.sql = "\n".join(body)
         records.append(rec)
     return records
+
+
+def split_columns(text):
+    """The names of a columns: line: split at commas outside parentheses and quotes, so that a
+    name such as GENAI_RERANK('q', body) stays whole."""
+    names, depth, quote, current = [], 0, None, ""
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "," and depth == 0:
+            names.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    return names + [current.strip()]
 
 
 def unescape(cell):
