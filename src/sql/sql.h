@@ -271,3 +271,18 @@ Result<std::optional<LocalAnswer>> answer_session_query(std::string_view sql,
                                                         const SessionInfo& info);
 
 }  // namespace gp::sql
+
+// ---------------------------------------------------------------------------
+// Reading a text once without keeping its tokens (for statements of any
+// size on the forwarding path).
+
+#include <functional>
+
+namespace gp::sql {
+
+// Calls `visit` with each token significant_tokens(sql, options) would
+// return, in the same order, without building the vector.
+void for_each_significant_token(std::string_view sql, LexOptions options,
+                                const std::function<void(const Token&)>& visit);
+
+}  // namespace gp::sql
