@@ -1,22 +1,18 @@
 #include "admin/statement.h"
 
 #include <cctype>
+#include <initializer_list>
 
 #include "fmt/format.h"
+#include "sql/sql.h"
 
 namespace gp::admin {
 
 namespace {
 
-bool is_blank(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+using sql::Token;
+using sql::TokenKind;
+using Tokens = std::vector<Token>;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -24,125 +20,160 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// White space and any trailing semicolons go; a semicolon inside the text
-// stays (SQLite rejects a second statement on its own).
-std::string_view strip_statement(std::string_view s) {
-  s = trim(s);
-  while (!s.empty() && s.back() == ';') s = trim(s.substr(0, s.size() - 1));
-  return s;
-}
-
-std::vector<std::string> words(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && is_blank(s[i])) ++i;
-    size_t start = i;
-    while (i < s.size() && !is_blank(s[i])) ++i;
-    if (i > start) out.push_back(upper(s.substr(start, i - start)));
-  }
-  return out;
-}
-
-// Removes the first word and the blanks after it.
-std::string_view after_word(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && !is_blank(s[i])) ++i;
-  return trim(s.substr(i));
-}
-
 std::unexpected<Error> syntax_error(std::string message) {
   return make_error(errc::kParseError, std::move(message));
 }
 
-std::optional<Target> parse_target(const std::string& a, const std::string& b) {
-  if (b == "VARIABLES") {
-    if (a == "GENAI") return Target::kGenaiVariables;
-    if (a == "MYSQL") return Target::kMysqlVariables;
-    if (a == "ADMIN") return Target::kAdminVariables;
+bool is_punct(const Token& t, std::string_view text) {
+  return t.kind == TokenKind::kPunct && t.text == text;
+}
+
+size_t end_of(const Token& t) {
+  return t.offset + t.text.size();
+}
+
+// The text from `first` to the end of `last`, as written.
+std::string_view span(std::string_view sql, const Token& first, const Token& last) {
+  return sql.substr(first.offset, end_of(last) - first.offset);
+}
+
+// The significant tokens of one statement, without the semicolons that end
+// it; a semicolon inside stays (SQLite rejects a second statement on its own).
+Tokens statement_tokens(std::string_view sql) {
+  Tokens tokens = sql::significant_tokens(sql);
+  while (!tokens.empty() && is_punct(tokens.back(), ";")) tokens.pop_back();
+  return tokens;
+}
+
+// `sql` without the white space, comments and semicolons around it: SQLite
+// reads no `#` comment, and gets the statement on its own.
+std::string_view plain_text(std::string_view sql) {
+  auto tokens = sql::tokenize(sql);
+  auto is_code = [](const Token& t) {
+    return t.kind != TokenKind::kWhitespace && t.kind != TokenKind::kComment && !is_punct(t, ";");
+  };
+  size_t first = 0;
+  while (first < tokens.size() && !is_code(tokens[first])) ++first;
+  size_t last = tokens.size();
+  while (last > first && !is_code(tokens[last - 1])) --last;
+  if (last == first) return {};
+  return span(sql, tokens[first], tokens[last - 1]);
+}
+
+// Whether tokens[from, from + words.size()) are exactly these keywords.
+bool words_at(const Tokens& t, size_t from, std::initializer_list<std::string_view> words) {
+  if (t.size() < from + words.size()) return false;
+  for (auto w : words) {
+    if (!sql::is_word(t[from++], w)) return false;
   }
-  if (a == "MYSQL" && b == "USERS") return Target::kMysqlUsers;
-  if (a == "MYSQL" && b == "SERVERS") return Target::kMysqlServers;
+  return true;
+}
+
+// Reads a value as SET accepts it from the tokens [begin, end): one string
+// literal, or bare text as written. nullopt for a quote that never closes or
+// anything after a string.
+std::optional<std::string> read_value(std::string_view sql, const Token* begin, const Token* end) {
+  if (begin == end) return std::string();
+  for (const Token* t = begin; t != end; ++t) {
+    if (t->kind == TokenKind::kUnterminated) return std::nullopt;
+  }
+  if (begin->kind == TokenKind::kString) {
+    if (end - begin != 1) return std::nullopt;
+    return sql::string_value(*begin);
+  }
+  return std::string(span(sql, *begin, *(end - 1)));
+}
+
+std::optional<Target> parse_target(const Tokens& t, size_t i) {
+  if (words_at(t, i, {"GENAI", "VARIABLES"})) return Target::kGenaiVariables;
+  if (words_at(t, i, {"MYSQL", "VARIABLES"})) return Target::kMysqlVariables;
+  if (words_at(t, i, {"ADMIN", "VARIABLES"})) return Target::kAdminVariables;
+  if (words_at(t, i, {"MYSQL", "USERS"})) return Target::kMysqlUsers;
+  if (words_at(t, i, {"MYSQL", "SERVERS"})) return Target::kMysqlServers;
   return std::nullopt;
 }
 
 constexpr std::string_view kTargets =
     "GENAI VARIABLES, MYSQL VARIABLES, ADMIN VARIABLES, MYSQL USERS or MYSQL SERVERS";
 
-Result<AdminStatement> parse_load_save(const std::vector<std::string>& w) {
-  const bool load = w[0] == "LOAD";
+Result<AdminStatement> parse_load_save(const Tokens& t) {
+  const bool load = sql::is_word(t[0], "LOAD");
+  const std::string_view verb = load ? "LOAD" : "SAVE";
   auto usage = [&] {
     return syntax_error(fmt::format(
-        "{} syntax: {} <{}> {}", w[0], w[0], kTargets,
+        "{} syntax: {} <{}> {}", verb, verb, kTargets,
         load ? "TO RUNTIME|TO RUN|FROM MEMORY|FROM MEM|FROM DISK|TO MEMORY|TO MEM|FROM CONFIG"
              : "FROM RUNTIME|FROM RUN|TO MEMORY|TO MEM|TO DISK|FROM MEMORY|FROM MEM"));
   };
-  if (w.size() != 5) return usage();
-  auto target = parse_target(w[1], w[2]);
+  if (t.size() != 5) return usage();
+  auto target = parse_target(t, 1);
   if (!target) return usage();
-  const std::string& dir = w[3];
-  const std::string& where = w[4];
-  bool mem = where == "MEMORY" || where == "MEM";
-  bool run = where == "RUNTIME" || where == "RUN";
+  const bool to = sql::is_word(t[3], "TO");
+  const bool from = sql::is_word(t[3], "FROM");
+  const Token& where = t[4];
+  const bool mem = sql::is_word(where, "MEMORY") || sql::is_word(where, "MEM");
+  const bool run = sql::is_word(where, "RUNTIME") || sql::is_word(where, "RUN");
+  const bool disk = sql::is_word(where, "DISK");
   std::optional<Transfer> transfer;
   if (load) {
-    if ((dir == "TO" && run) || (dir == "FROM" && mem)) transfer = Transfer::kMemoryToRuntime;
-    if ((dir == "FROM" && where == "DISK") || (dir == "TO" && mem)) {
-      transfer = Transfer::kDiskToMemory;
-    }
-    if (dir == "FROM" && where == "CONFIG") transfer = Transfer::kConfigToMemory;
+    if ((to && run) || (from && mem)) transfer = Transfer::kMemoryToRuntime;
+    if ((from && disk) || (to && mem)) transfer = Transfer::kDiskToMemory;
+    if (from && sql::is_word(where, "CONFIG")) transfer = Transfer::kConfigToMemory;
   } else {
-    if ((dir == "FROM" && run) || (dir == "TO" && mem)) transfer = Transfer::kRuntimeToMemory;
-    if ((dir == "TO" && where == "DISK") || (dir == "FROM" && mem)) {
-      transfer = Transfer::kMemoryToDisk;
-    }
+    if ((from && run) || (to && mem)) transfer = Transfer::kRuntimeToMemory;
+    if ((to && disk) || (from && mem)) transfer = Transfer::kMemoryToDisk;
   }
   if (!transfer) return usage();
   return LoadSave{*target, *transfer};
 }
 
-Result<AdminStatement> parse_checksum(const std::vector<std::string>& w) {
+Result<AdminStatement> parse_checksum(const Tokens& t) {
   auto usage = [] {
     return syntax_error(
         fmt::format("CHECKSUM syntax: CHECKSUM [DISK|MEMORY|MEM|RUNTIME] <{}>", kTargets));
   };
   Layer layer = Layer::kDisk;
   size_t i = 1;
-  if (w.size() == 4) {
-    if (w[1] == "DISK") {
+  if (t.size() == 4) {
+    if (sql::is_word(t[1], "DISK")) {
       layer = Layer::kDisk;
-    } else if (w[1] == "MEMORY" || w[1] == "MEM") {
+    } else if (sql::is_word(t[1], "MEMORY") || sql::is_word(t[1], "MEM")) {
       layer = Layer::kMemory;
-    } else if (w[1] == "RUNTIME" || w[1] == "RUN") {
+    } else if (sql::is_word(t[1], "RUNTIME") || sql::is_word(t[1], "RUN")) {
       layer = Layer::kRuntime;
     } else {
       return usage();
     }
     i = 2;
-  } else if (w.size() != 3) {
+  } else if (t.size() != 3) {
     return usage();
   }
-  auto target = parse_target(w[i], w[i + 1]);
+  auto target = parse_target(t, i);
   if (!target) return usage();
   return Checksum{layer, *target};
 }
 
-Result<AdminStatement> parse_set(std::string_view text) {
-  std::string_view rest = after_word(text);
-  // SET GLOBAL x = .. and SET SESSION x = .. name the same variables.
-  auto first = words(rest);
-  if (!first.empty() && (first[0] == "GLOBAL" || first[0] == "SESSION" || first[0] == "LOCAL")) {
-    rest = after_word(rest);
+// A module variable's name is written without spaces but holds `-`, which
+// the tokenizer reads as an operator: the name is the run of tokens that
+// touch each other, up to `=` or `:=`.
+size_t name_end(const Tokens& t, size_t i) {
+  size_t j = i;
+  while (j < t.size() && !is_punct(t[j], "=") && !is_punct(t[j], ":=") &&
+         (j == i || t[j].offset == end_of(t[j - 1]))) {
+    ++j;
   }
-  size_t end = 0;
-  while (end < rest.size() && !is_blank(rest[end]) && rest[end] != '=' && rest[end] != ':') ++end;
-  std::string name = lower(rest.substr(0, end));
+  return j;
+}
+
+Result<AdminStatement> parse_set(std::string_view sql, const Tokens& t) {
+  size_t i = 1;
+  // SET GLOBAL x = .. and SET SESSION x = .. name the same variables.
+  if (i < t.size() && (sql::is_word(t[i], "GLOBAL") || sql::is_word(t[i], "SESSION") ||
+                       sql::is_word(t[i], "LOCAL"))) {
+    ++i;
+  }
+  size_t j = name_end(t, i);
+  std::string name = j > i ? lower(span(sql, t[i], t[j - 1])) : std::string();
   for (std::string_view prefix : {"@@global.", "@@session.", "@@", "global."}) {
     if (name.starts_with(prefix)) {
       name.erase(0, prefix.size());
@@ -152,27 +183,30 @@ Result<AdminStatement> parse_set(std::string_view text) {
   bool module_variable =
       name.starts_with("genai-") || name.starts_with("mysql-") || name.starts_with("admin-");
   if (!module_variable) return SessionSet{};
-  std::string_view value = trim(rest.substr(end));
-  if (value.starts_with(":=")) {
-    value.remove_prefix(2);
-  } else if (value.starts_with("=")) {
-    value.remove_prefix(1);
-  } else {
+  if (j == t.size() || !(is_punct(t[j], "=") || is_punct(t[j], ":="))) {
     return syntax_error(fmt::format("SET syntax: SET {} = value", name));
   }
-  auto unquoted = unquote_value(trim(value));
-  if (!unquoted) {
-    return syntax_error(fmt::format("SET {}: cannot read the value {}", name, trim(value)));
+  const Token* begin = t.data() + j + 1;
+  const Token* end = t.data() + t.size();
+  auto value = read_value(sql, begin, end);
+  if (!value) {
+    return syntax_error(
+        fmt::format("SET {}: cannot read the value {}", name, span(sql, *begin, *(end - 1))));
   }
-  return SetVariable{std::move(name), std::move(*unquoted)};
+  return SetVariable{std::move(name), std::move(*value)};
 }
 
-// @@name, @@session.name, @@global.name, or one of the functions clients ask
-// about on connect.
-std::optional<std::string> select_item(std::string_view item) {
-  std::string l = lower(item);
-  if (l.starts_with("@@")) {
-    std::string name = l.substr(2);
+// @@name, @@session.name, @@global.name (names may hold `-`, written without
+// spaces), or one of the functions clients ask about on connect.
+std::optional<std::string> select_item(std::string_view sql, const Token* begin, const Token* end) {
+  if (begin == end) return std::nullopt;
+  if (begin->kind == TokenKind::kSystemVariable) {
+    for (const Token* t = begin + 1; t != end; ++t) {
+      bool name_part = t->kind == TokenKind::kWord || t->kind == TokenKind::kNumber ||
+                       (t->kind == TokenKind::kPunct && t->text == "-");
+      if (!name_part || t->offset != end_of(*(t - 1))) return std::nullopt;
+    }
+    std::string name = lower(span(sql, *begin, *(end - 1)).substr(2));
     for (std::string_view prefix : {"session.", "global.", "local."}) {
       if (name.starts_with(prefix)) {
         name.erase(0, prefix.size());
@@ -185,69 +219,77 @@ std::optional<std::string> select_item(std::string_view item) {
     }
     return "@@" + name;
   }
-  std::string compact;
-  for (char c : l) {
-    if (!is_blank(c)) compact += c;
+  if (end - begin != 3 || begin->kind != TokenKind::kWord || !is_punct(begin[1], "(") ||
+      !is_punct(begin[2], ")")) {
+    return std::nullopt;
   }
-  if (compact == "database()" || compact == "user()" || compact == "current_user()" ||
-      compact == "version()") {
-    return compact;
+  for (std::string_view function : {"database", "user", "current_user", "version"}) {
+    if (sql::is_word(*begin, function)) return std::string(function) + "()";
   }
   return std::nullopt;
 }
 
-std::optional<SelectVariables> parse_select_variables(std::string_view text) {
-  std::string_view rest = after_word(text);
-  auto w = words(rest);
+std::optional<SelectVariables> parse_select_variables(std::string_view sql, const Tokens& t) {
+  size_t end = t.size();
   // An optional trailing LIMIT n (the mysql CLI sends `limit 1`).
-  if (w.size() >= 2 && w[w.size() - 2] == "LIMIT") {
-    size_t pos = upper(rest).rfind("LIMIT");
-    rest = trim(rest.substr(0, pos));
+  if (end >= 3 && sql::is_word(t[end - 2], "LIMIT") && t[end - 1].kind == TokenKind::kNumber) {
+    end -= 2;
   }
   SelectVariables out;
-  size_t start = 0;
-  while (start <= rest.size()) {
-    size_t comma = rest.find(',', start);
-    std::string_view item =
-        trim(rest.substr(start, comma == std::string_view::npos ? comma : comma - start));
-    auto parsed = select_item(item);
-    if (!parsed) return std::nullopt;
-    out.items.push_back(*parsed);
-    out.labels.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+  size_t start = 1;
+  for (size_t i = 1; i <= end; ++i) {
+    if (i < end && !is_punct(t[i], ",")) continue;
+    auto item = select_item(sql, t.data() + start, t.data() + i);
+    if (!item) return std::nullopt;
+    out.items.push_back(std::move(*item));
+    out.labels.emplace_back(span(sql, t[start], t[i - 1]));
+    start = i + 1;
   }
   if (out.items.empty()) return std::nullopt;
   return out;
 }
 
-Result<AdminStatement> parse_show(std::string_view text, const std::vector<std::string>& w) {
+// A name as SHOW reads it: a word or a quoted identifier, lower case.
+std::optional<std::string> name_at(const Token& t) {
+  if (t.kind != TokenKind::kWord && t.kind != TokenKind::kQuotedIdentifier) return std::nullopt;
+  return lower(sql::identifier_value(t));
+}
+
+Result<AdminStatement> parse_show(std::string_view sql, const Tokens& t) {
   size_t i = 1;
-  if (i < w.size() && (w[i] == "GLOBAL" || w[i] == "SESSION")) ++i;
-  if (i < w.size() && w[i] == "VARIABLES") {
-    if (w.size() == i + 1) return ShowVariables{};
-    if (w.size() >= i + 2 && w[i + 1] == "LIKE") {
-      size_t pos = upper(text).find("LIKE");
-      auto pattern = unquote_value(trim(text.substr(pos + 4)));
+  if (i < t.size() && (sql::is_word(t[i], "GLOBAL") || sql::is_word(t[i], "SESSION"))) ++i;
+  if (words_at(t, i, {"VARIABLES"})) {
+    if (t.size() == i + 1) return ShowVariables{};
+    if (words_at(t, i + 1, {"LIKE"})) {
+      auto pattern = read_value(sql, t.data() + i + 2, t.data() + t.size());
       if (!pattern) return syntax_error("SHOW VARIABLES LIKE needs a quoted pattern");
       return ShowVariables{std::move(*pattern)};
     }
     return syntax_error("SHOW VARIABLES syntax: SHOW VARIABLES [LIKE 'pattern']");
   }
-  if (w.size() >= 2 && w[1] == "TABLES") {
-    if (w.size() == 2) return ShowTables{};
-    if (w.size() == 4 && (w[2] == "FROM" || w[2] == "IN")) {
-      auto words_raw = after_word(after_word(after_word(text)));
-      return ShowTables{lower(trim(words_raw))};
+  if (words_at(t, 1, {"TABLES"})) {
+    if (t.size() == 2) return ShowTables{};
+    if (t.size() == 4 && (sql::is_word(t[2], "FROM") || sql::is_word(t[2], "IN"))) {
+      if (auto schema = name_at(t[3])) return ShowTables{std::move(*schema)};
     }
     return syntax_error("SHOW TABLES syntax: SHOW TABLES [FROM schema]");
   }
-  if (w.size() == 2 && (w[1] == "DATABASES" || w[1] == "SCHEMAS")) return ShowDatabases{};
-  if (w.size() == 2 && (w[1] == "WARNINGS" || w[1] == "ERRORS")) return ShowWarnings{};
-  if (w.size() == 4 && w[1] == "CREATE" && w[2] == "TABLE") {
-    std::string table = lower(after_word(after_word(after_word(text))));
-    std::erase(table, '`');
-    return ShowCreateTable{std::move(table)};
+  if (t.size() == 2 && (sql::is_word(t[1], "DATABASES") || sql::is_word(t[1], "SCHEMAS"))) {
+    return ShowDatabases{};
+  }
+  if (t.size() == 2 && (sql::is_word(t[1], "WARNINGS") || sql::is_word(t[1], "ERRORS"))) {
+    return ShowWarnings{};
+  }
+  if (words_at(t, 1, {"CREATE", "TABLE"})) {
+    std::optional<std::string> table;
+    if (t.size() == 4) {
+      table = name_at(t[3]);
+    } else if (t.size() == 6 && is_punct(t[4], ".")) {
+      auto schema = name_at(t[3]);
+      auto name = name_at(t[5]);
+      if (schema && name) table = *schema + "." + *name;
+    }
+    if (table) return ShowCreateTable{std::move(*table)};
   }
   return syntax_error(
       "unsupported SHOW statement; the admin interface knows SHOW VARIABLES, SHOW TABLES, "
@@ -273,67 +315,31 @@ std::string_view target_name(Target target) {
 }
 
 std::optional<std::string> unquote_value(std::string_view text) {
-  text = trim(text);
-  if (text.empty() || (text.front() != '\'' && text.front() != '"')) return std::string(text);
-  const char quote = text.front();
-  std::string out;
-  size_t i = 1;
-  for (; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\\' && i + 1 < text.size()) {
-      char n = text[++i];
-      switch (n) {
-        case 'n':
-          out += '\n';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case '0':
-          out += '\0';
-          break;
-        default:
-          out += n;
-      }
-      continue;
-    }
-    if (c == quote) {
-      if (i + 1 < text.size() && text[i + 1] == quote) {
-        out += quote;
-        ++i;
-        continue;
-      }
-      break;
-    }
-    out += c;
-  }
-  if (i >= text.size()) return std::nullopt;  // no closing quote
-  if (!trim(text.substr(i + 1)).empty()) return std::nullopt;
-  return out;
+  Tokens tokens = sql::significant_tokens(text);
+  return read_value(text, tokens.data(), tokens.data() + tokens.size());
 }
 
 Result<AdminStatement> parse_statement(std::string_view sql) {
-  std::string_view text = strip_statement(sql);
-  if (text.empty()) return syntax_error("empty statement");
-  auto w = words(text);
-  const std::string& verb = w[0];
-  if (verb == "SET") return parse_set(text);
-  if (verb == "LOAD" || verb == "SAVE") return parse_load_save(w);
-  if (verb == "CHECKSUM") return parse_checksum(w);
-  if (verb == "SHOW") return parse_show(text, w);
-  if (verb == "SELECT") {
-    if (auto vars = parse_select_variables(text)) return *vars;
+  Tokens t = statement_tokens(sql);
+  if (t.empty()) return syntax_error("empty statement");
+  const Token& verb = t[0];
+  if (sql::is_word(verb, "SET")) return parse_set(sql, t);
+  if (sql::is_word(verb, "LOAD") || sql::is_word(verb, "SAVE")) return parse_load_save(t);
+  if (sql::is_word(verb, "CHECKSUM")) return parse_checksum(t);
+  if (sql::is_word(verb, "SHOW")) return parse_show(sql, t);
+  if (sql::is_word(verb, "SELECT")) {
+    if (auto vars = parse_select_variables(sql, t)) return *vars;
   }
-  size_t flush_at = verb == "PROXYSQL" ? 1 : 0;
-  if (w.size() == flush_at + 3 && w[flush_at] == "FLUSH" && w[flush_at + 1] == "GENAI" &&
-      w[flush_at + 2] == "CACHE") {
+  size_t flush_at = sql::is_word(verb, "PROXYSQL") ? 1 : 0;
+  if (t.size() == flush_at + 3 && words_at(t, flush_at, {"FLUSH", "GENAI", "CACHE"})) {
     return FlushGenaiCache{};
   }
-  if (verb == "BEGIN" || verb == "COMMIT" || verb == "ROLLBACK" ||
-      (verb == "START" && w.size() == 2 && w[1] == "TRANSACTION")) {
+  if (sql::is_word(verb, "BEGIN") || sql::is_word(verb, "COMMIT") ||
+      sql::is_word(verb, "ROLLBACK") ||
+      (t.size() == 2 && words_at(t, 0, {"START", "TRANSACTION"}))) {
     return TransactionControl{};
   }
-  return PlainSql{std::string(text)};
+  return PlainSql{std::string(plain_text(sql))};
 }
 
 }  // namespace gp::admin

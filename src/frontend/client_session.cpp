@@ -197,6 +197,10 @@ class ClientSession final : public FunctionHost {
         queue_error(planned.error());
         co_return co_await flush();
       }
+      if (!planned->plan.calls.empty() && !context_.config.current()->genai.enabled) {
+        queue_error(genai::disabled_error());
+        co_return co_await flush();
+      }
       if (!planned->plan.calls.empty()) {
         auto fs = std::make_shared<FunctionStatement>(std::move(*planned));
         bool prepared = false;
@@ -480,10 +484,7 @@ class ClientSession final : public FunctionHost {
   }
   asio::awaitable<bool> relay(std::string packet) override { co_return co_await forward(packet); }
 
-  bool sql_functions_enabled() const {
-    auto config = context_.config.current();
-    return config->genai.enabled && config->genai.sql_functions;
-  }
+  bool sql_functions_enabled() const { return context_.config.current()->genai.sql_functions; }
 
   // How the session's SQL is read: NO_BACKSLASH_ESCAPES as the server
   // reports it, ANSI_QUOTES as far as the proxy knows the session's sql_mode.

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/coroutine_warnings.h"
+#include "genai/errors.h"
 #include "mysql/messages.h"
 #include "mysql/packet.h"
 #include "mysql/protocol.h"
@@ -263,6 +264,9 @@ void queue_error(FunctionHost& host, const Error& e) {
   host.channel().queue(mysql::encode_err(e, host.capabilities()));
 }
 
+// Rows passed through unchanged are written in chunks of about this size.
+constexpr size_t kFlushBytes = 64 * 1024;
+
 size_t batch_size(const GenaiSettings& g) {
   return static_cast<size_t>(std::max(1, g.batch_size > 0 ? g.batch_size : g.batch_max_documents));
 }
@@ -312,6 +316,9 @@ class RowRewriter {
           }
           break;
         case Part::Kind::kRow:
+          if (host_.channel().out().size() >= kFlushBytes) {
+            if (co_await host_.channel().flush()) co_return Ended::kSessionEnds;
+          }
           if (auto ok = row(part->packet); !ok) {
             co_await backend->discard_response();
             queue_error(host_, ok.error());
@@ -384,6 +391,10 @@ class RowRewriter {
   }
 
   Result<void> row(std::string_view payload) {
+    if (targets_.empty()) {
+      host_.channel().queue(payload);
+      return {};
+    }
     if (++rows_seen_ > static_cast<uint64_t>(settings_.max_documents)) {
       const AiCall& call = plan_.calls[targets_.empty() ? 0 : targets_[0].first];
       return make_error(errc::kGenaiInvalidRequest,
@@ -543,10 +554,17 @@ std::optional<Error> parameter_outside_prepare(const AiStatement& plan) {
 }
 
 asio::awaitable<Ended> run_statement(FunctionHost& host, genai::Engine& engine,
-                                     std::string_view text, sql::LexOptions options, bool more) {
-  auto plan = sql::find_ai_functions(text, options);
+                                     std::string_view text, sql::LexOptions options, bool multi,
+                                     bool more) {
+  // Without a backend, a statement of literals alone is answered here too.
+  bool backend_available = host.backend() != nullptr;
+  auto plan = sql::find_ai_functions(text, options, !backend_available);
   if (!plan) {
     queue_error(host, plan.error());
+    co_return Ended::kFailed;
+  }
+  if (!plan->calls.empty() && !host.genai_settings().enabled) {
+    queue_error(host, genai::disabled_error());
     co_return Ended::kFailed;
   }
   auto command = [&](std::string_view sql) {
@@ -573,7 +591,7 @@ asio::awaitable<Ended> run_statement(FunctionHost& host, genai::Engine& engine,
                             host.capabilities(), flags);
     co_return Ended::kDone;
   }
-  if (!host.backend()) {
+  if (!backend_available) {
     queue_error(host, no_backend());
     co_return Ended::kFailed;
   }
@@ -581,7 +599,9 @@ asio::awaitable<Ended> run_statement(FunctionHost& host, genai::Engine& engine,
       plan->calls.empty() ? std::string(text) : backend_text(text, *plan, [&](size_t c) {
         return literal(plan->calls[c], values[c], options);
       });
-  if (!plan->has_row_calls() && !more) {
+  // The relay writes straight to the client: only for a statement alone,
+  // whose packets need no sequence ids after other results.
+  if (!plan->has_row_calls() && !multi) {
     co_return co_await host.relay(command(forwarded)) ? Ended::kDone : Ended::kSessionEnds;
   }
   RowRewriter rewriter(host, engine, *plan, rerank_queries(*plan, text_of), false, more);
@@ -607,7 +627,7 @@ asio::awaitable<bool> run_function_query(FunctionHost& host, genai::Engine& engi
     bool more = i + 1 < pieces.size();
     // A single statement keeps its comments and white space.
     std::string_view text = multi ? pieces[i] : sql;
-    auto ended = co_await run_statement(host, engine, text, options, more);
+    auto ended = co_await run_statement(host, engine, text, options, multi, more);
     if (ended == Ended::kSessionEnds) co_return false;
     if (ended == Ended::kFailed) break;
   }
@@ -702,6 +722,10 @@ asio::awaitable<bool> execute_function_statement(FunctionHost& host, genai::Engi
                                                  const std::vector<mysql::ParamValue>& params) {
   auto& ch = host.channel();
   const AiStatement& plan = statement.plan;
+  if (!host.genai_settings().enabled) {
+    queue_error(host, genai::disabled_error());
+    co_return !co_await ch.flush();
+  }
   ArgumentText text_of = [&](const AiArgument& a) -> std::optional<std::string> {
     if (a.kind == AiArgument::Kind::kParameter) {
       return a.parameter < params.size() ? parameter_text(params[a.parameter]) : std::nullopt;

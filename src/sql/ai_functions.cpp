@@ -183,9 +183,12 @@ struct Parser {
         return std::unexpected(invalid(where(call) + ": the call has no closing ')'"));
       }
       call.end = end_of(close);
-      if (!out.calls.empty() && call.begin < out.calls.back().end) {
-        return std::unexpected(invalid(
-            where(call) + ": a GENAI function cannot be an argument of another GENAI function"));
+      for (size_t k = i + 2; k + 1 < close; ++k) {
+        if (toks[k].kind == TokenKind::kWord && function_named(toks[k].text) &&
+            is_punct(toks[k + 1], "(")) {
+          return std::unexpected(invalid(
+              where(call) + ": a GENAI function cannot be an argument of another GENAI function"));
+        }
       }
       std::vector<std::pair<size_t, size_t>> ranges;
       size_t start = i + 2;
@@ -534,10 +537,12 @@ bool AiStatement::has_row_calls() const {
   return false;
 }
 
-Result<AiStatement> find_ai_functions(std::string_view sql, LexOptions options) {
+Result<AiStatement> find_ai_functions(std::string_view sql, LexOptions options, bool shape_only) {
   Parser p{sql, options, significant_tokens(sql, options), {}, {}};
+  // A statement may end with `;` (one statement sent alone).
+  while (!p.toks.empty() && is_punct(p.toks.back(), ";")) p.toks.pop_back();
   if (auto found = p.find_calls(); !found) return std::unexpected(found.error());
-  if (p.out.calls.empty()) return std::move(p.out);
+  if (p.out.calls.empty() && !shape_only) return std::move(p.out);
   if (auto placed = p.placement(); !placed) return std::unexpected(placed.error());
   return std::move(p.out);
 }

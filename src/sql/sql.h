@@ -195,7 +195,9 @@ struct AiStatement {
 // select list, GENAI_RERANK's query a constant or parameter, the model a
 // string constant, no call inside another. Errors are 9101 naming the
 // function and the call's byte offset.
-Result<AiStatement> find_ai_functions(std::string_view sql, LexOptions options = {});
+// With `shape_only`, a statement without calls is still read for `local`.
+Result<AiStatement> find_ai_functions(std::string_view sql, LexOptions options = {},
+                                      bool shape_only = false);
 
 // A literal for a forwarded statement: a JSON vector as a string, float32
 // bytes as X'..', a score as a DOUBLE literal (1.25e0: never read as DECIMAL).
@@ -269,5 +271,20 @@ struct LocalAnswer {
 Result<std::optional<LocalAnswer>> answer_session_query(std::string_view sql,
                                                         SessionVariables& vars,
                                                         const SessionInfo& info);
+
+}  // namespace gp::sql
+
+// ---------------------------------------------------------------------------
+// Reading a text once without keeping its tokens (for statements of any
+// size on the forwarding path).
+
+#include <functional>
+
+namespace gp::sql {
+
+// Calls `visit` with each token significant_tokens(sql, options) would
+// return, in the same order, without building the vector.
+void for_each_significant_token(std::string_view sql, LexOptions options,
+                                const std::function<void(const Token&)>& visit);
 
 }  // namespace gp::sql

@@ -287,32 +287,11 @@ bool is_significant(TokenKind kind) {
   return kind != TokenKind::kWhitespace && kind != TokenKind::kComment;
 }
 
-void append_executable_content(std::string_view sql, const Token& comment, LexOptions options,
-                               std::vector<Token>& out) {
-  detail::Lexer lexer(sql, options, comment.offset);
-  lexer.skip(lexer.executable_marker(comment.offset));
-  const size_t end = comment.offset + comment.text.size() - 2;  // before `*/`
-  while (lexer.pos() < end) {
-    if (size_t m = lexer.executable_marker(lexer.pos())) {
-      lexer.skip(m);
-      continue;
-    }
-    Token t = lexer.next();
-    if (is_significant(t.kind)) out.push_back(t);
-  }
-}
-
 }  // namespace
 
 std::vector<Token> significant_tokens(std::string_view sql, LexOptions options) {
   std::vector<Token> out;
-  for (const Token& t : tokenize(sql, options)) {
-    if (t.kind == TokenKind::kExecutableComment) {
-      append_executable_content(sql, t, options, out);
-    } else if (is_significant(t.kind)) {
-      out.push_back(t);
-    }
-  }
+  for_each_significant_token(sql, options, [&](const Token& t) { out.push_back(t); });
   return out;
 }
 

@@ -1,7 +1,8 @@
 // The SQL tokenizer under every option combination (the first byte picks
 // them): tokens cover the input exactly and in order, significant tokens are
-// in order and inside the input, literal decoders never crash, and a quoted
-// copy of the input reads back as one string with the input as its value.
+// in order and inside the input (and for_each_significant_token visits the
+// same ones), literal decoders never crash, and a quoted copy of the input
+// reads back as one string with the input as its value.
 // The connect-time statement evaluator runs on the same input: it answers,
 // declines or fails with a well-formed error, never crashes.
 // fuzz-sources: src/sql/*.cpp src/mysql/*.cpp
@@ -28,7 +29,17 @@ void check(std::string_view sql, gp::sql::LexOptions options) {
   if (at != sql.size()) __builtin_trap();
 
   size_t last_end = 0;
-  for (const auto& t : gp::sql::significant_tokens(sql, options)) {
+  auto significant = gp::sql::significant_tokens(sql, options);
+  size_t visited = 0;
+  gp::sql::for_each_significant_token(sql, options, [&](const gp::sql::Token& t) {
+    if (visited >= significant.size() || significant[visited].offset != t.offset ||
+        significant[visited].text.size() != t.text.size() || significant[visited].kind != t.kind) {
+      __builtin_trap();
+    }
+    ++visited;
+  });
+  if (visited != significant.size()) __builtin_trap();
+  for (const auto& t : significant) {
     if (t.offset < last_end || t.text.empty() || t.offset + t.text.size() > sql.size()) {
       __builtin_trap();
     }

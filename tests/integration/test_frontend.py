@@ -1,4 +1,5 @@
-"""The client interface: authentication, commands, local answers, shutdown."""
+"""The client interface: authentication, commands, local answers, shutdown. Statement -> rows/error
+behaviour without a backend is in tests/sql/client_without_backend.test."""
 import os
 import signal
 import socket
@@ -54,22 +55,13 @@ class FrontendTest(unittest.TestCase):
         self.assertEqual(lines[1].split("\t")[0], "1")
         self.assertEqual(lines[1].split("\t")[2], "a red apple")
 
-    def test_ping_init_db_and_session_set_without_backend(self):
+    def test_ping_and_init_db_without_backend(self):
+        # Statements without a backend are in tests/sql/client_without_backend.test; these are
+        # protocol commands.
         conn = self.proxy.client()
         conn.ping(reconnect=False)
         conn.select_db("somedb")
-        harness.query(conn, "SET NAMES utf8mb4")
-        harness.query(conn, "SET autocommit=1")
-        conn.close()
-
-    def test_sql_without_backend_is_a_clear_error_and_session_stays_usable(self):
-        conn = self.proxy.client()
-        with self.assertRaises(pymysql.err.OperationalError) as ctx:
-            harness.query(conn, "SELECT * FROM t")
-        self.assertEqual(ctx.exception.args[0], 9001)
-        self.assertIn("no MySQL server in hostgroup 0", ctx.exception.args[1])
-        rows = harness.query(conn, 'GENAI: {"type":"embed","documents":["still here"]}')
-        self.assertEqual(len(rows), 1)
+        conn.ping(reconnect=False)
         conn.close()
 
     def test_unknown_command_gets_an_error(self):

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import re
+import struct
 import sys
 import time
 
@@ -16,17 +17,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import pymysql  # noqa: E402
-from pymysql.constants import FIELD_TYPE  # noqa: E402
+from pymysql.constants import CLIENT, FIELD_TYPE, FLAG  # noqa: E402
+from pymysql.protocol import FieldDescriptorPacket  # noqa: E402
 
 import harness  # noqa: E402
 from mariadb import MariaDB  # noqa: E402
 
-# Who each connection name logs in as (the proxy's users are configured in main()).
+# Who each connection name logs in as (the proxy's users are configured in main()), and whether
+# it announces CLIENT_MULTI_STATEMENTS.
 CONNECTIONS = {
-    "client": ("client_port", "app", "secret"),
-    "genai": ("client_port", "genai", "genai-pw"),
-    "admin": ("admin_port", "admin", "admin"),
+    "client": ("client_port", "app", "secret", False),
+    "genai": ("client_port", "genai", "genai-pw", False),
+    "admin": ("admin_port", "admin", "admin", False),
+    "client-multi": ("client_port", "app", "secret", True),
+    "genai-multi": ("client_port", "genai", "genai-pw", True),
 }
+COM_STMT_PREPARE, COM_STMT_EXECUTE, COM_STMT_CLOSE = 0x16, 0x17, 0x19
 INTEGER_TYPES = {FIELD_TYPE.TINY, FIELD_TYPE.SHORT, FIELD_TYPE.LONG, FIELD_TYPE.LONGLONG,
                  FIELD_TYPE.INT24, FIELD_TYPE.YEAR}
 REAL_TYPES = {FIELD_TYPE.FLOAT, FIELD_TYPE.DOUBLE, FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL}
@@ -36,6 +42,7 @@ class Record:
     def __init__(self, line, kind, args):
         self.line, self.kind, self.args = line, kind, args
         self.sql, self.columns, self.expected, self.options = "", None, None, []
+        self.params = None  # a list (maybe empty): run with COM_STMT_PREPARE / COM_STMT_EXECUTE
 
 
 def parse(path):
@@ -56,8 +63,16 @@ def parse(path):
         body = [b for b in block[1:] if not b.startswith("#")]
         if rec.kind == "query":
             rec.options = words[2:]
-            if body and body[0].startswith("columns:"):
-                rec.columns = [c.strip() for c in body.pop(0)[len("columns:"):].split(",")]
+        if rec.kind in ("query", "statement"):
+            while body and body[0].startswith(("columns:", "params:")):
+                head = body.pop(0)
+                if head.startswith("columns:") and rec.kind == "query":
+                    rec.columns = split_columns(head[len("columns:"):])
+                elif head.startswith("params:"):
+                    text = head[len("params:"):].lstrip(" ")
+                    rec.params = [unescape(v) for v in text.split("\t")] if text else []
+                else:
+                    raise SyntaxError(f"{path}:{start}: columns: is for query records")
         elif rec.kind not in ("statement", "connection", "reconnect", "require"):
             raise SyntaxError(f"{path}:{start}: unknown directive {rec.kind!r}")
         if rec.kind in ("query", "statement") and "----" in body:
@@ -66,6 +81,35 @@ def parse(path):
         rec.sql = "\n".join(body)
         records.append(rec)
     return records
+
+
+def split_columns(text):
+    """The names of a columns: line: split at commas outside parentheses and quotes, so that a
+    name such as GENAI_RERANK('q', body) stays whole."""
+    names, depth, quote, current = [], 0, None, ""
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "," and depth == 0:
+            names.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    return names + [current.strip()]
+
+
+def unescape(cell):
+    """A parameter as written in a .test file: NULL, (empty), or text with \\t \\n \\r \\\\."""
+    if cell == "NULL":
+        return None
+    if cell == "(empty)":
+        return ""
+    return re.sub(r"\\([tnr\\])", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), "\\"),
+                  cell)
 
 
 def escape(text):
@@ -81,7 +125,7 @@ def shown(value):
         try:
             value = bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            return f"<{len(value)} bytes>"
+            return "0x" + bytes(value).hex().upper()
     return "(empty)" if value == "" else escape(str(value))
 
 
@@ -140,18 +184,26 @@ class FileRun:
         if fresh and name in self.conns:
             self.conns.pop(name).close()
         if name not in self.conns:
-            port, user, password = CONNECTIONS[name]
+            port, user, password, multi = CONNECTIONS[name]
             # conv={}: every value as the server sent it (text, or bytes for binary columns).
             self.conns[name] = pymysql.connect(host="127.0.0.1", port=getattr(self.proxy, port),
                                                user=user, password=password, autocommit=True,
-                                               conv={}, charset="utf8mb4")
+                                               conv={}, charset="utf8mb4",
+                                               client_flag=CLIENT.MULTI_STATEMENTS if multi else 0)
         return self.conns[name]
 
-    def execute(self, sql):
+    def execute(self, rec):
+        """[(description, rows)]: one entry per result (several for a multi-statement query)."""
         conn = self.connection(self.current or "client")
+        if rec.params is not None:
+            return [prepared(conn, rec.sql, rec.params)]
+        results = []
         with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.description or (), [list(r) for r in cur.fetchall()]
+            cur.execute(rec.sql)
+            while True:
+                results.append((cur.description or (), [list(r) for r in cur.fetchall()]))
+                if not cur.nextset():
+                    return results
 
     def run(self):
         for rec in parse(self.path):
@@ -170,7 +222,7 @@ class FileRun:
 
     def statement(self, rec):
         try:
-            description, _ = self.execute(rec.sql)
+            results = self.execute(rec)
         except pymysql.err.MySQLError as e:
             code, message = (e.args + ("",))[:2]
             if rec.args[0] != "error":
@@ -182,18 +234,23 @@ class FileRun:
             return
         if rec.args[0] == "error":
             self.fail(rec, f"expected error {' '.join(rec.args[1:])}, but it succeeded")
-        elif description:
+        elif any(description for description, _ in results):
             self.fail(rec, "expected an OK answer, got a result set (use query)")
 
     def query(self, rec):
         try:
-            description, rows = self.execute(rec.sql)
+            results = self.execute(rec)
         except pymysql.err.MySQLError as e:
             self.fail(rec, f"query failed: {e.args[0]}: {e.args[1] if len(e.args) > 1 else ''}")
             return
         spec = rec.args[0] if rec.args else ""
-        types = "".join(type_letter(d[1]) for d in description)
-        names = [d[0] for d in description]
+        # Several results (multi-statements): their types joined by ",", "-" for an OK answer;
+        # their rows one after the other.
+        types = ",".join("".join(type_letter(d[1]) for d in description) or "-"
+                         for description, _ in results) if len(results) > 1 else \
+            "".join(type_letter(d[1]) for d in results[0][0])
+        names = [d[0] for description, _ in results for d in description]
+        rows = [row for _, result_rows in results for row in result_rows]
         actual = ["\t".join(shown(v) for v in row) for row in rows]
         if "rowsort" in rec.options:
             order = sorted(range(len(rows)), key=lambda k: actual[k])
@@ -226,6 +283,79 @@ class FileRun:
     def row_matches(expected_line, row):
         cells = expected_line.split("\t")
         return len(cells) == len(row) and all(cell_matches(c, v) for c, v in zip(cells, row))
+
+
+def read_columns(conn, count):
+    columns = [conn._read_packet(FieldDescriptorPacket) for _ in range(count)]
+    if count:
+        conn._read_packet()  # EOF: PyMySQL does not announce CLIENT_DEPRECATE_EOF
+    return columns
+
+
+def binary_value(packet, column):
+    """One value of a binary-protocol row, as the text protocol would show it (bytes for strings)."""
+    unsigned = column.flags & FLAG.UNSIGNED
+    sizes = {FIELD_TYPE.TINY: "b", FIELD_TYPE.SHORT: "h", FIELD_TYPE.YEAR: "h",
+             FIELD_TYPE.INT24: "i", FIELD_TYPE.LONG: "i", FIELD_TYPE.LONGLONG: "q"}
+    if column.type_code in sizes:
+        fmt = sizes[column.type_code]
+        return str(packet.read_struct("<" + (fmt.upper() if unsigned else fmt))[0])
+    if column.type_code in (FIELD_TYPE.FLOAT, FIELD_TYPE.DOUBLE):
+        value = packet.read_struct("<f" if column.type_code == FIELD_TYPE.FLOAT else "<d")[0]
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if column.type_code in (FIELD_TYPE.DATE, FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP,
+                            FIELD_TYPE.TIME):
+        return packet.read(packet.read_uint8()).hex()  # not needed by any file so far
+    return packet.read_length_coded_string()
+
+
+def prepared(conn, sql, params):
+    """COM_STMT_PREPARE, COM_STMT_EXECUTE with params as strings (NULL for None), COM_STMT_CLOSE.
+
+    A parameter count other than len(params) is reported as an error of the record."""
+    conn._execute_command(COM_STMT_PREPARE, sql)
+    ok = conn._read_packet()
+    ok.advance(1)
+    stmt_id, column_count, param_count = ok.read_struct("<IHH")
+    read_columns(conn, param_count)
+    read_columns(conn, column_count)
+    try:
+        if param_count != len(params):
+            raise pymysql.err.ProgrammingError(
+                0, f"the statement has {param_count} parameters, the record gives {len(params)}")
+        body = struct.pack("<IBI", stmt_id, 0, 1)
+        if params:
+            nulls = bytearray((len(params) + 7) // 8)
+            for i, value in enumerate(params):
+                if value is None:
+                    nulls[i // 8] |= 1 << (i % 8)
+            body += bytes(nulls) + b"\x01"
+            body += b"".join(bytes([FIELD_TYPE.NULL if v is None else FIELD_TYPE.VAR_STRING, 0])
+                             for v in params)
+            for value in params:
+                if value is not None:
+                    data = value.encode("utf-8")
+                    assert len(data) < 1 << 24
+                    body += (bytes([len(data)]) if len(data) < 251
+                             else b"\xfc" + struct.pack("<H", len(data)) if len(data) < 1 << 16
+                             else b"\xfd" + struct.pack("<I", len(data))[:3]) + data
+        conn._execute_command(COM_STMT_EXECUTE, body)
+        first = conn._read_packet()
+        if first.is_ok_packet():
+            return (), []
+        columns = read_columns(conn, first.read_length_encoded_integer())
+        rows = []
+        while True:
+            packet = conn._read_packet()
+            if packet.is_eof_packet():
+                break
+            packet.advance(1)
+            nulls = packet.read((len(columns) + 9) // 8)
+            rows.append([None if nulls[(i + 2) // 8] & (1 << ((i + 2) % 8))
+                         else binary_value(packet, c) for i, c in enumerate(columns)])
+        return [(c.name, c.type_code) for c in columns], rows
+    finally:
+        conn._execute_command(COM_STMT_CLOSE, struct.pack("<I", stmt_id))
 
 
 def start_stack():

@@ -193,6 +193,87 @@ TEST(StatementTest, UnquoteValue) {
   EXPECT_EQ(unquote_value("'x\\ny'"), "x\ny");
   EXPECT_FALSE(unquote_value("'abc").has_value());
   EXPECT_FALSE(unquote_value("'a' junk").has_value());
+  EXPECT_EQ(unquote_value("'a' -- why"), "a");
+  EXPECT_EQ(unquote_value("_utf8mb4'x'"), "x");
+  EXPECT_EQ(unquote_value("  "), "");
+  EXPECT_FALSE(unquote_value("it's").has_value());
+}
+
+TEST(StatementTest, CommentsBeforeAndAfterTheVerb) {
+  auto ls = parse_as<LoadSave>("/* deploy */ LOAD GENAI VARIABLES TO RUNTIME");
+  EXPECT_EQ(ls.transfer, Transfer::kMemoryToRuntime);
+  parse_as<ShowTables>("-- list\nSHOW TABLES");
+  parse_as<ShowDatabases>("# list\nSHOW DATABASES # all of them");
+  parse_as<LoadSave>("SAVE MYSQL USERS TO DISK -- now");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-threads = 8 -- eight").value, "8");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-threads = 8 # eight").value, "8");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-threads = /* n */ 8").value, "8");
+  // `--` without white space after it is two minus signs, not a comment.
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model = a--b").value, "a--b");
+  EXPECT_EQ(parse_as<PlainSql>("SELECT 1 # why\n;").sql, "SELECT 1");
+  EXPECT_EQ(parse_as<PlainSql>("SELECT 2--1").sql, "SELECT 2--1");
+}
+
+TEST(StatementTest, ExecutableCommentsAreCode) {
+  parse_as<SessionSet>("/*!40101 SET NAMES utf8 */");
+  parse_as<SessionSet>("/*!50700 SET SESSION sql_mode = '' */;");
+  auto s = parse_as<SetVariable>("/*! SET genai-threads = 3 */");
+  EXPECT_EQ(s.name, "genai-threads");
+  EXPECT_EQ(s.value, "3");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-threads = /*!50700 4 */").value, "4");
+  parse_as<ShowWarnings>("/*M!100100 SHOW WARNINGS */");
+}
+
+TEST(StatementTest, StringsHoldWhatLooksLikeSyntax) {
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model='LOAD; -- x'").value, "LOAD; -- x");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model='a#b /* c */'").value, "a#b /* c */");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model=\"it's\";").value, "it's");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model=\"a\"\"b\"").value, "a\"b");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model='a\\tb\\\\'").value, "a\tb\\");
+  EXPECT_EQ(parse_as<PlainSql>("SELECT ';' ;").sql, "SELECT ';'");
+  EXPECT_EQ(parse_as<PlainSql>("SELECT 'LOAD GENAI VARIABLES TO RUNTIME'").sql,
+            "SELECT 'LOAD GENAI VARIABLES TO RUNTIME'");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model='a' -- 'b").value, "a");
+  expect_syntax_error("SET genai-embedding_model='a' --'b'");
+}
+
+TEST(StatementTest, IntroducersAndNationalStrings) {
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model=_utf8mb4'm1'").value, "m1");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model = _latin1 'm2'").value, "m2");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model=N'm3'").value, "m3");
+  EXPECT_EQ(parse_as<ShowVariables>("SHOW VARIABLES LIKE _utf8mb4'genai-%'").like, "genai-%");
+  // Hex and bit literals are not strings: the value is kept as written.
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-embedding_model=X'0A'").value, "X'0A'");
+  EXPECT_EQ(parse_as<SetVariable>("SET genai-threads=0x10").value, "0x10");
+}
+
+TEST(StatementTest, LikePatternKeepsItsEscapes) {
+  // The pattern reaches LIKE ... ESCAPE '\': `\_` stays a literal underscore.
+  EXPECT_EQ(parse_as<ShowVariables>("SHOW VARIABLES LIKE 'genai-embedding\\_uri'").like,
+            "genai-embedding\\_uri");
+}
+
+TEST(StatementTest, QuotedNamesInShow) {
+  EXPECT_EQ(parse_as<ShowTables>("SHOW TABLES FROM `Stats`").schema, "stats");
+  EXPECT_EQ(parse_as<ShowCreateTable>("SHOW CREATE TABLE `stats`.`stats_genai_global`").table,
+            "stats.stats_genai_global");
+  EXPECT_EQ(parse_as<ShowCreateTable>("show create table main . `mysql_users`").table,
+            "main.mysql_users");
+  expect_syntax_error("SHOW TABLES FROM 'stats'");
+  expect_syntax_error("SHOW CREATE TABLE a.b.c");
+}
+
+TEST(StatementTest, SelectItemsAreTokens) {
+  auto s = parse_as<SelectVariables>("SELECT @@genai-threads /* n */, DATABASE ( ) LIMIT 1");
+  ASSERT_EQ(s.items.size(), 2u);
+  EXPECT_EQ(s.items[0], "@@genai-threads");
+  EXPECT_EQ(s.labels[0], "@@genai-threads");
+  EXPECT_EQ(s.items[1], "database()");
+  EXPECT_EQ(s.labels[1], "DATABASE ( )");
+  // A name with spaces in it is an expression, for SQLite to read.
+  parse_as<PlainSql>("SELECT @@genai - threads");
+  parse_as<PlainSql>("SELECT @@genai-threads, ','");
+  parse_as<PlainSql>("SELECT @@`genai-threads`");
 }
 
 }  // namespace

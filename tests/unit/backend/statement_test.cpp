@@ -82,5 +82,70 @@ TEST(ClassifyStatement, UnterminatedOrEmptyQuotedSchemaIsNotAName) {
   EXPECT_EQ(*t.use_schema, "a`b");
 }
 
+// Comments follow the server's rules: `-- ` needs white space or a control
+// character after it, `#` runs to the end of the line, and markers inside
+// strings are not comments.
+TEST(ClassifyStatement, CommentsFollowTheServersRules) {
+  for (const char* sql : {"SELECT 1 --\x01@x", "SELECT 1 # SET @x=1\n", "SELECT 1 -- @x",
+                          "SELECT '-- ' 'x' /* @y */", "SELECT 1 /* SET @x */ -- \n"}) {
+    EXPECT_FALSE(classify_statement(sql).pins) << sql;
+  }
+  for (const char* sql :
+       {"SELECT 2--@x", "SELECT '#', @x", "SELECT '/*', @x, '*/'", "SELECT 1 # c\n, @x"}) {
+    EXPECT_TRUE(classify_statement(sql).pins) << sql;
+  }
+}
+
+TEST(ClassifyStatement, ExecutableCommentsAreCode) {
+  for (const char* sql :
+       {"/*!50700 SET SESSION sql_mode='' */", "/*M!100100 SET @x=1 */", "SELECT 1 /*!, @x */",
+        "/*!50001 CREATE TEMPORARY TABLE t (a INT) */", "/*!999999 LOCK TABLES t READ */",
+        "SELECT 1; /*!40101 SET NAMES utf8 */;"}) {
+    EXPECT_TRUE(classify_statement(sql).pins) << sql;
+  }
+  auto t = classify_statement("/*!40101 USE shop */");
+  EXPECT_FALSE(t.pins);
+  ASSERT_TRUE(t.use_schema);
+  EXPECT_EQ(*t.use_schema, "shop");
+  // A quote inside one is a string: its `*/` does not end the comment.
+  EXPECT_TRUE(classify_statement("/*! SELECT '*/', @x */").pins);
+  EXPECT_FALSE(classify_statement("/* SELECT '*/ SELECT 1").pins);
+}
+
+TEST(ClassifyStatement, LiteralsHideWhatTheyHold) {
+  for (const char* sql :
+       {"SELECT 'a;SET @x=1'", "SELECT _utf8mb4'@x'", "SELECT _latin1 'LOCK'", "SELECT N'SET @x'",
+        "SELECT X'40', x'4C4F434B', B'01', 0x40", "SELECT `TEMPORARY`, 'GET_LOCK('",
+        "INSERT INTO t VALUES ('FOUND_ROWS')"}) {
+    EXPECT_FALSE(classify_statement(sql).pins) << sql;
+  }
+  auto t = classify_statement("SELECT ';USE x'; USE shop");
+  EXPECT_FALSE(t.pins);
+  ASSERT_TRUE(t.use_schema);
+  EXPECT_EQ(*t.use_schema, "shop");
+}
+
+// The session's sql_mode is unknown here: a backslash that ends a string
+// under NO_BACKSLASH_ESCAPES (or a "..." identifier under ANSI_QUOTES) can
+// expose a user variable that the default reading keeps inside a string.
+TEST(ClassifyStatement, EveryReadingOfBackslashesIsConsidered) {
+  EXPECT_TRUE(classify_statement("SELECT 'a\\', @x := 1, 'b'").pins);
+  EXPECT_TRUE(classify_statement("SELECT \"a\\\", @x := 1, \"b\"").pins);
+  EXPECT_TRUE(classify_statement("SELECT 'a\\'; SET autocommit = 0; SELECT '").pins);
+  EXPECT_FALSE(classify_statement("SELECT 'a\\\\', 'b\\'c'").pins);
+  // Schemas the readings disagree on are not taken.
+  auto t = classify_statement("USE shop; SELECT 'a\\'; USE other; SELECT '");
+  EXPECT_FALSE(t.use_schema);
+  EXPECT_TRUE(t.pins);
+  t = classify_statement("SELECT 'a\\\\'; USE shop");
+  ASSERT_TRUE(t.use_schema);
+  EXPECT_EQ(*t.use_schema, "shop");
+  EXPECT_FALSE(t.pins);
+  // "db" is a string unless ANSI_QUOTES: not a name that can be trusted.
+  t = classify_statement("USE \"shop\"");
+  EXPECT_TRUE(t.pins);
+  EXPECT_FALSE(t.use_schema);
+}
+
 }  // namespace
 }  // namespace gp::backend

@@ -654,5 +654,40 @@ TEST(BinaryValue, TimeTextForms) {
   EXPECT_TRUE(parsed->negative);
 }
 
+TEST(Execute, EncodedExecuteParsesBackToItsValues) {
+  std::vector<ParamValue> params(6);
+  params[0].kind = ParamValue::Kind::kNull;
+  params[1].kind = ParamValue::Kind::kSigned;
+  params[1].i = -7;
+  params[2].kind = ParamValue::Kind::kUnsigned;
+  params[2].u = 18446744073709551615ull;
+  params[3].kind = ParamValue::Kind::kDouble;
+  params[3].d = 0.25;
+  params[4].kind = ParamValue::Kind::kString;
+  params[4].text = "[0.5,1]";
+  params[5].kind = ParamValue::Kind::kBytes;
+  params[5].type = ColumnType::kBlob;
+  params[5].text = std::string("\0\x01\xff", 3);
+  std::string packet = encode_execute(42, params);
+  auto parsed = parse_execute(packet, 6, {}, {});
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ(parsed->statement_id, 42u);
+  EXPECT_EQ(parsed->flags, 0);
+  ASSERT_EQ(parsed->params.size(), 6u);
+  EXPECT_EQ(parsed->params[0].kind, ParamValue::Kind::kNull);
+  EXPECT_EQ(parsed->params[1].i, -7);
+  EXPECT_EQ(parsed->params[2].u, 18446744073709551615ull);
+  EXPECT_TRUE(parsed->types[2].is_unsigned);
+  EXPECT_EQ(parsed->params[3].d, 0.25);
+  EXPECT_EQ(parsed->params[4].text, "[0.5,1]");
+  EXPECT_EQ(parsed->params[5].kind, ParamValue::Kind::kBytes);
+  EXPECT_EQ(parsed->params[5].text, params[5].text);
+}
+
+TEST(Execute, NoParametersIsTheBareHeader) {
+  EXPECT_EQ(encode_execute(1, {}).size(), 10u);
+  EXPECT_TRUE(parse_execute(encode_execute(1, {}), 0, {}, {}).has_value());
+}
+
 }  // namespace
 }  // namespace gp::mysql

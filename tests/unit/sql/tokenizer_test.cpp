@@ -281,5 +281,85 @@ TEST(IsWord, IgnoresAsciiCase) {
   EXPECT_FALSE(is_word(one("selects"), "select"));
 }
 
+TEST(Tokenize, QuotesUnderEveryMode) {
+  const LexOptions nbe{.no_backslash_escapes = true};
+  const LexOptions ansi{.ansi_quotes = true};
+  const LexOptions both{true, true};
+  // NO_BACKSLASH_ESCAPES applies to "..." strings too.
+  EXPECT_EQ(sig("\"a\\\" x", nbe), "string:\"a\\\" word:x");
+  EXPECT_EQ(sig("\"a\"\"b\\\"", nbe), "string:\"a\"\"b\\\"");
+  // ANSI_QUOTES leaves '...' strings with their escapes.
+  EXPECT_EQ(sig("'a\\'b' \"c\\\"", ansi), "string:'a\\'b' qident:\"c\\\"");
+  EXPECT_EQ(sig("'a\\' \"b\\\"", both), "string:'a\\' qident:\"b\\\"");
+  EXPECT_EQ(sig("@\"a\\\" x", nbe), "uvar:@\"a\\\" word:x");
+  EXPECT_EQ(all("\"open", ansi), "unterminated:\"open");
+  EXPECT_EQ(string_value(one("\"a\\\"\"\"", nbe), nbe), "a\\\"");
+}
+
+TEST(Tokenize, CommentMarkersInsideQuotesAreText) {
+  EXPECT_EQ(sig("'-- a' \"# b\" `/* c */` '*/'"),
+            "string:'-- a' string:\"# b\" qident:`/* c */` string:'*/'");
+  EXPECT_EQ(sig("\"-- a\" x", {.ansi_quotes = true}), "qident:\"-- a\" word:x");
+  EXPECT_EQ(sig("'/*!50700 a */'"), "string:'/*!50700 a */'");
+}
+
+TEST(Tokenize, ExecutableCommentsUnderTheModes) {
+  // Escapes inside one follow the session's mode like anywhere else.
+  EXPECT_EQ(all("/*! 'a\\' */", {.no_backslash_escapes = true}), "exec:/*! 'a\\' */");
+  EXPECT_EQ(all("/*! 'a\\' */"), "unterminated:/*! 'a\\' */");
+  EXPECT_EQ(sig("/*!50700 \"*/\" */", {.ansi_quotes = true}), "qident:\"*/\"");
+  EXPECT_EQ(sig("/*!50700 SET @x = 1 */"), "word:SET uvar:@x punct:= number:1");
+  EXPECT_EQ(sig("/*!99999 a */ /*!00000 b */"), "word:a word:b");
+  EXPECT_EQ(sig("/*!5070 a */"), "number:5070 word:a");
+  EXPECT_EQ(sig("/*M!50700 a */ /*M!*/"), "word:a");
+  EXPECT_EQ(sig("/*!40101 a */ -- c\n b"), "word:a word:b");
+  EXPECT_EQ(sig("/*!40101 a -- c\n */"), "word:a");
+}
+
+TEST(Tokenize, IntroducersBeforeOtherLiterals) {
+  // An introducer makes one token only with a quoted string; before a hex or
+  // bit literal the server reads it as a separate token.
+  EXPECT_EQ(sig("_binary X'41'"), "word:_binary hex:X'41'");
+  EXPECT_EQ(sig("_utf8mb4 b'1'"), "word:_utf8mb4 bit:b'1'");
+  EXPECT_EQ(sig("_utf8mb4\n\t'x'"), "string:_utf8mb4\n\t'x'");
+  EXPECT_EQ(sig("_utf8mb4'a\\'b'", {.no_backslash_escapes = true}),
+            "string:_utf8mb4'a\\' unterminated:b'");
+  EXPECT_EQ(string_value(one("_latin1'a\\nb'")), "a\nb");
+  EXPECT_EQ(string_value(one("_latin1'a\\nb'", {.no_backslash_escapes = true}),
+                         {.no_backslash_escapes = true}),
+            "a\\nb");
+}
+
+TEST(Tokenize, EmptyAndUnusualHexAndBitLiterals) {
+  EXPECT_EQ(sig("X'' B'' x'ABC'"), "hex:X'' bit:B'' hex:x'ABC'");
+  EXPECT_EQ(sig("X'\\' 'y'"), "hex:X'\\' string:'y'");  // no escapes in a hex literal
+  EXPECT_EQ(sig("0x0A'b'"), "hex:0x0A string:'b'");
+  EXPECT_EQ(sig("0b2 b'2'"), "word:0b2 bit:b'2'");
+  EXPECT_EQ(all("B'01"), "unterminated:B'01");
+}
+
+TEST(SplitStatements, FollowsTheModes) {
+  EXPECT_EQ(split_statements("SELECT 'a\\'; SELECT 2").size(), 1u);
+  EXPECT_EQ(split_statements("SELECT 'a\\'; SELECT 2", {.no_backslash_escapes = true}).size(), 2u);
+  auto parts = split_statements("SELECT \"a;b\"; SELECT `c;d` # ;\n", {.ansi_quotes = true});
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], "SELECT \"a;b\"");
+  EXPECT_EQ(parts[1], "SELECT `c;d`");
+  EXPECT_EQ(split_statements("SELECT 1 --;\n").size(), 1u);
+  EXPECT_EQ(split_statements("SELECT 1 --; SELECT 2").size(), 2u);
+}
+
+TEST(ForEachSignificantToken, VisitsWhatSignificantTokensReturns) {
+  for (std::string_view s :
+       {"SELECT 1", "/*!40101 SET x=1 */; /*M!100100 a /*! b */ c */ d", "/*! open 'x", "'open",
+        "a -- c\n#d\n/* e */ f", "t.1e5 /*!t.1e5*/", ""}) {
+    for (LexOptions o : {LexOptions{}, LexOptions{true, true}}) {
+      std::vector<Token> visited;
+      for_each_significant_token(s, o, [&](const Token& t) { visited.push_back(t); });
+      EXPECT_EQ(render(visited), render(significant_tokens(s, o))) << s;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gp::sql
