@@ -1,6 +1,7 @@
 #include "genai/engine.h"
 
 #include <curl/curl.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <mutex>
@@ -446,6 +447,18 @@ static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> s
     return std::unexpected(std::move(e));
   };
   if (!checked) co_return refused(std::move(checked.error()));
+  // Services take JSON, and JSON text is UTF-8: a text in another character
+  // set is refused here, clearly, rather than garbled upstream.
+  if (!simdjson::validate_utf8(query.data(), query.size())) {
+    co_return refused(invalid_request("the query is not valid utf8mb4 text; send utf8mb4"));
+  }
+  for (size_t k = 0; k < up.documents.size(); ++k) {
+    const auto& d = up.documents[k];
+    if (!simdjson::validate_utf8(d.data(), d.size())) {
+      co_return refused(invalid_request("the text of row " + std::to_string(up.positions[k] + 1) +
+                                        " is not valid utf8mb4; send utf8mb4 text"));
+    }
+  }
   if (total > static_cast<size_t>(genai.max_documents)) {
     co_return refused(
         invalid_request("too many documents: " + std::to_string(total) +
