@@ -35,6 +35,7 @@ RERANK_LIKE = "%fruit%"
 RERANK_TOP = ["red fruit salad with red cherries", "an apple is a red fruit", "fruit flies love fruit"]
 MYSQL_TYPE_DOUBLE = 5
 MYSQL_TYPE_BLOB = 252
+CLIENT_MULTI_STATEMENTS = 1 << 16
 
 
 class Failure(Exception):
@@ -53,7 +54,7 @@ def text(v):
 class Suite:
     def __init__(self, stack, connect, error_code):
         self.stack = stack
-        self.connect = connect          # connect(port, user, password, database=None) -> DB-API connection
+        self.connect = connect          # connect(port, user, password, database=None, client_flag=0) -> DB-API connection
         self.error_code = error_code    # error_code(exception) -> int or None
         self.failed = 0
         self.table = f"drv_{stack}"
@@ -168,6 +169,7 @@ class Suite:
         self.case("sql_error_keeps_transaction_interpolated", self.sql_error_keeps_transaction)
         self.drop_table()
         self.case("sql_embed_no_backend", self.sql_embed_no_backend)
+        self.case("sql_multi_statement", self.sql_multi_statement)
         return 1 if self.failed else 0
 
     def app(self):
@@ -419,5 +421,25 @@ class Suite:
             check(self.count_rows(conn, 3) == 1, "the row inserted before the failing statement is gone")
             conn.rollback()
             check(self.count_rows(conn, 3) == 0, "after rollback() the row is still there")
+        finally:
+            conn.close()
+
+    def sql_multi_statement(self):
+        """Statements of one multi-statement text, with and without calls, answer in order."""
+        conn = self.connect(PORT, "app", "secret", "gp_test", client_flag=CLIENT_MULTI_STATEMENTS)
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT GENAI_EMBED('hello world') AS a; SELECT 2 AS b; SELECT LENGTH(GENAI_EMBED('x')) > 2 AS c")
+            results = []
+            while True:
+                results.append(([d[0] for d in cur.description], list(cur.fetchall())))
+                if not cur.nextset():
+                    break
+            cur.close()
+            check([r[0] for r in results] == [["a"], ["b"], ["c"]], f"result sets {[r[0] for r in results]}, expected a, b, c")
+            self.embedding(results[0][1][0][0], "a")
+            check(int(results[1][1][0][0]) == 2 and int(results[2][1][0][0]) == 1, f"rows {[r[1] for r in results[1:]]}")
+            _, rows = self.query(conn, "SELECT 'after'")
+            check([tuple(text(v) for v in r) for r in rows] == [("after",)], f"the next statement got {rows}")
         finally:
             conn.close()

@@ -6,9 +6,9 @@ import MySQLdb
 from cases import HOST, Suite
 
 
-def connect(port, user, password, database=None):
+def connect(port, user, password, database=None, client_flag=0):
     kw = {"host": HOST, "port": port, "user": user, "password": password, "charset": "utf8mb4",
-          "connect_timeout": 10, "read_timeout": 60}
+          "connect_timeout": 10, "read_timeout": 60, "client_flag": client_flag}
     if database:
         kw["database"] = database
     return MySQLdb.connect(**kw)

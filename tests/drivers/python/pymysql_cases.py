@@ -6,9 +6,10 @@ import pymysql
 from cases import HOST, Suite
 
 
-def connect(port, user, password, database=None):
+def connect(port, user, password, database=None, client_flag=0):
     return pymysql.connect(host=HOST, port=port, user=user, password=password, database=database,
-                           charset="utf8mb4", connect_timeout=10, read_timeout=60)
+                           charset="utf8mb4", connect_timeout=10, read_timeout=60,
+                           client_flag=client_flag)
 
 
 def error_code(e):
