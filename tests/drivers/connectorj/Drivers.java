@@ -495,6 +495,22 @@ public class Drivers {
         });
 
         sqlFunctionCases(SERVER_PREPARES, "prepared");
+        runCase("sql_embed_long_data_prepared", () -> {
+            // A server-side statement sends a Reader's text with COM_STMT_SEND_LONG_DATA.
+            try (Connection c = app(SERVER_PREPARES);
+                 PreparedStatement ps = c.prepareStatement("SELECT GENAI_EMBED(?) AS v")) {
+                check(ps.getClass().getSimpleName().startsWith("ServerSide"), "prepared by a " + ps.getClass().getSimpleName());
+                ps.setCharacterStream(1, new java.io.StringReader("hello world"));
+                String got;
+                try (ResultSet rs = ps.executeQuery()) {
+                    check(rs.next(), "no row");
+                    got = rs.getString(1);
+                }
+                embedding(got, "v");
+                check(got.equals(single(text(c, "SELECT GENAI_EMBED('hello world') AS v"))),
+                      "the text sent as long data gave another vector than the same text as a constant");
+            }
+        });
         sqlFunctionCases("", "interpolated");
         runCase("sql_embed_no_backend", () -> {
             // Constants only, as the user whose hostgroup has no server: the proxy answers.

@@ -114,6 +114,23 @@ sql_function_cases([
     'params' => 'prepared',
 ]);
 
+// COM_STMT_SEND_LONG_DATA: the text arrives in pieces before COM_STMT_EXECUTE.
+run_case('sql_embed_long_data_prepared', function () {
+    $m = app();
+    $stmt = $m->prepare('SELECT GENAI_EMBED(?) AS v');
+    $none = null;
+    $stmt->bind_param('b', $none);
+    $stmt->send_long_data(0, 'hello ');
+    $stmt->send_long_data(0, 'world');
+    $stmt->execute();
+    [$columns, $rows] = rows_of($stmt->get_result());
+    $stmt->close();
+    check($columns === ['v'], 'columns ' . json_encode($columns));
+    embedding($rows[0][0], 'v');
+    $want = q($m, "SELECT GENAI_EMBED('hello world') AS v")[1][0][0];
+    check($rows[0][0] === $want, 'the text sent in pieces gave another vector than the same text as a constant');
+});
+
 run_case('bad_statement', function () {
     $m = app();
     $code = null;
