@@ -9,7 +9,9 @@
 #              SYSBENCH_THREADS (default "1 16 64"),
 #              SYSBENCH_TESTS (default "oltp_point_select oltp_read_only"),
 #              SYSBENCH_PS_MODE (auto: prepared statements, as sysbench does by
-#              default; disable: text protocol only).
+#              default; disable: text protocol only),
+#              SYSBENCH_BASELINE (another genaiproxy binary, e.g. the previous
+#              release: run too, cell by cell, and compared in a second table).
 set -euo pipefail
 
 BUILD_DIR=$(realpath "${1:-${BUILD_DIR:-build}}")
@@ -20,6 +22,7 @@ TIME=${SYSBENCH_TIME:-5}
 THREADS=${SYSBENCH_THREADS:-"1 16 64"}
 TESTS=${SYSBENCH_TESTS:-"oltp_point_select oltp_read_only"}
 PS_MODE=${SYSBENCH_PS_MODE:-auto}
+BASELINE=${SYSBENCH_BASELINE:-}
 TABLE_SIZE=10000
 
 for tool in sysbench haproxy mariadbd; do
@@ -29,10 +32,12 @@ done
 
 work=$(mktemp -d /tmp/gp-sysbench-XXXXXX)
 proxy_pid=""
+baseline_pid=""
 haproxy_pid=""
 cleanup() {
   set +e
   [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
+  [ -n "$baseline_pid" ] && kill "$baseline_pid" 2>/dev/null && wait "$baseline_pid" 2>/dev/null
   [ -n "$haproxy_pid" ] && kill "$haproxy_pid" 2>/dev/null && wait "$haproxy_pid" 2>/dev/null
   "$PYTHON" "$SOURCE_DIR/tests/integration/mariadb.py" stop "$work/mariadb" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -54,19 +59,21 @@ wait_port() {
 db_port=$("$PYTHON" "$SOURCE_DIR/tests/integration/mariadb.py" start "$work/mariadb")
 mariadb --no-defaults -h127.0.0.1 -P"$db_port" -uapp -psecret -e "CREATE DATABASE IF NOT EXISTS sbtest"
 
-proxy_port=$(free_port)
-admin_port=$(free_port)
-cat >"$work/genaiproxy.cnf" <<CNF
-datadir="$work/proxy"
+start_proxy() {  # start_proxy BINARY NAME: prints the client port; the pid is in $work/NAME.pid
+  local port admin
+  port=$(free_port)
+  admin=$(free_port)
+  cat >"$work/$2.cnf" <<CNF
+datadir="$work/$2"
 admin_variables =
 {
     admin_credentials = "admin:admin"
-    mysql_ifaces = "127.0.0.1:$admin_port"
+    mysql_ifaces = "127.0.0.1:$admin"
 }
 mysql_variables =
 {
     threads = 2
-    interfaces = "127.0.0.1:$proxy_port"
+    interfaces = "127.0.0.1:$port"
 }
 genai_variables =
 {
@@ -82,10 +89,18 @@ mysql_servers =
     { address = "127.0.0.1", port = $db_port, hostgroup = 0, max_connections = 500 }
 )
 CNF
-mkdir -p "$work/proxy"
-"$BINARY" --config "$work/genaiproxy.cnf" --datadir "$work/proxy" --initial >"$work/proxy.log" 2>&1 &
-proxy_pid=$!
-wait_port "$proxy_port"
+  mkdir -p "$work/$2"
+  "$1" --config "$work/$2.cnf" --datadir "$work/$2" --initial >"$work/$2.log" 2>&1 &
+  echo $! >"$work/$2.pid"
+  wait_port "$port"
+  echo "$port"
+}
+proxy_port=$(start_proxy "$BINARY" proxy)
+proxy_pid=$(cat "$work/proxy.pid")
+if [ -n "$BASELINE" ]; then
+  baseline_port=$(start_proxy "$BASELINE" baseline)
+  baseline_pid=$(cat "$work/baseline.pid")
+fi
 
 haproxy_port=$(free_port)
 cat >"$work/haproxy.cfg" <<CFG
@@ -117,10 +132,19 @@ sb oltp_point_select "$db_port" 1 prepare >/dev/null
 
 printf '%-18s %7s %12s %12s %12s %9s %9s %14s\n' test threads direct_tps proxy_tps haproxy_tps proxy/dir hapx/dir proxy/haproxy
 status=0
+baseline_table=""
 for test in $TESTS; do
   for t in $THREADS; do
     direct=$(sb "$test" "$db_port" "$t" run | tps)
     proxy=$(sb "$test" "$proxy_port" "$t" run | tps)
+    if [ -n "$BASELINE" ]; then
+      base=$(sb "$test" "$baseline_port" "$t" run | tps)
+      again=$(sb "$test" "$proxy_port" "$t" run | tps)
+      baseline_table+=$(awk -v b="$base" -v p="$proxy" -v a="$again" -v test="$test" -v t="$t" 'BEGIN {
+        if (b == "" || b == 0) { printf "%-18s %7s n/a\n", test, t; exit }
+        printf "%-18s %7s %12s %12s %12s %9.3f %9.3f\n", test, t, b, p, a, p / b, a / b }')
+      baseline_table+=$'\n'
+    fi
     hap=$(sb "$test" "$haproxy_port" "$t" run | tps)
     line=$(awk -v d="$direct" -v p="$proxy" -v h="$hap" 'BEGIN {
       if (d == "" || p == "" || h == "" || d == 0 || h == 0) { print "n/a n/a n/a"; exit }
@@ -132,6 +156,12 @@ for test in $TESTS; do
   done
 done
 echo "target: proxy/haproxy >= 0.90 (HAProxy relays bytes only; the proxy parses every response)"
+if [ -n "$BASELINE" ]; then
+  echo
+  echo "against the baseline $BASELINE (this binary run before and after it):"
+  printf '%-18s %7s %12s %12s %12s %9s %9s\n' test threads baseline_tps proxy_tps proxy_again before/b after/b
+  printf '%s' "$baseline_table"
+fi
 if [ $status -ne 0 ]; then
   echo "sysbench.bench: a run produced no figure; proxy log tail:" >&2
   tail -20 "$work/proxy.log" >&2

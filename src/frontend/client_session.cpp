@@ -162,7 +162,10 @@ class ClientSession final : public FunctionHost {
       co_return co_await genai(std::move(statement));
     }
     if (sql::mentions_ai_functions(sql) && sql_functions_enabled()) {
-      co_return co_await run_function_query(*this, context_.engine, sql, lex_options());
+      start_disconnect_watch();
+      bool goes_on = co_await run_function_query(*this, context_.engine, sql, lex_options());
+      stop_disconnect_watch();
+      co_return goes_on;
     }
     bool backend_available = has_backend();
     // Forwarded statements pay only for the banner check.
@@ -293,8 +296,11 @@ class ClientSession final : public FunctionHost {
     if (statement->functions) {
       // Kept alive by this reference even if a pipelined CLOSE comes first.
       auto functions = statement->functions;
-      co_return co_await execute_function_statement(*this, context_.engine, *functions,
-                                                    request->params);
+      start_disconnect_watch();
+      bool goes_on =
+          co_await execute_function_statement(*this, context_.engine, *functions, request->params);
+      stop_disconnect_watch();
+      co_return goes_on;
     }
     auto bound = genai::bind_genai_template(*statement->genai, request->params);
     if (!bound) {
@@ -476,7 +482,34 @@ class ClientSession final : public FunctionHost {
     genai::RequestContext c;
     c.username = client_.username;
     c.default_hostgroup = user_.default_hostgroup;
+    c.cancel = function_cancel_;
     return c;
+  }
+
+  // While a statement with AI functions runs, a client that goes away
+  // cancels its upstream requests (as for GENAI: statements): one wait for
+  // the socket to become readable, ended with the statement.
+  void start_disconnect_watch() {
+    function_cancel_ = std::make_shared<genai::Cancellation>();
+    watching_ = std::make_shared<bool>(true);
+    channel_.socket().async_wait(
+        asio::ip::tcp::socket::wait_read,
+        [this, cancel = function_cancel_, watching = watching_](std::error_code ec) {
+          if (ec || !*watching) return;
+          *watching = false;
+          if (peer_still_open()) return;  // pipelined input: answered in turn
+          cancel->requested = true;
+          cancel->signal.emit(asio::cancellation_type::terminal);
+        });
+  }
+  void stop_disconnect_watch() {
+    if (watching_ && *watching_) {
+      *watching_ = false;
+      std::error_code ignored;
+      channel_.socket().cancel(ignored);  // nothing else is pending between statements
+    }
+    watching_.reset();
+    function_cancel_.reset();
   }
   const GenaiSettings& genai_settings() const override {
     statement_config_ = context_.config.current();
@@ -613,6 +646,8 @@ class ClientSession final : public FunctionHost {
   AuthenticatedClient client_;
   MysqlUser user_;
   std::shared_ptr<backend::BackendSession> backend_;
+  std::shared_ptr<genai::Cancellation> function_cancel_;
+  std::shared_ptr<bool> watching_;
   StatementRegistry statements_;
   std::string greeting_version_;
   std::optional<sql::SessionVariables> variables_;

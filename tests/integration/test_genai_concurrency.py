@@ -1,4 +1,5 @@
 """Many clients at once, clients that vanish mid-request, and runtime reconfiguration."""
+import json
 import socket
 import threading
 import time
@@ -129,6 +130,46 @@ class CancelTest(GenaiTestCase):
             self.assertTrue(wait_for(lambda: self.service.stats()["cancelled"] == 1, timeout=2.0))
             self.assertLess(time.monotonic() - disconnected, 2.5)
         self.assert_usable()
+
+    def test_client_disconnect_cancels_a_sql_function(self):
+        with self.proxy.admin() as admin:
+            before = genai_stats(admin)
+            self.service.reset_stats()
+            conn = self.proxy.client()
+            conn._execute_command(COMMAND.COM_QUERY,
+                                  "SELECT GENAI_EMBED('__delay_ms=3000__') AS v")
+            self.assertTrue(wait_for(lambda: self.service.stats()["in_flight"] == 1),
+                            "the request never reached the service")
+            conn._sock.shutdown(socket.SHUT_RDWR)
+            conn._sock.close()
+            disconnected = time.monotonic()
+
+            def cancelled():
+                now = genai_stats(admin)
+                return (now["requests_cancelled"] > before["requests_cancelled"]
+                        and now["requests_in_flight"] == 0)
+            self.assertTrue(wait_for(cancelled, timeout=2.0), genai_stats(admin))
+            self.assertTrue(wait_for(lambda: self.service.stats()["cancelled"] == 1, timeout=2.0))
+            self.assertLess(time.monotonic() - disconnected, 2.5)
+        self.assert_usable()
+
+    def test_pipelined_statement_after_a_sql_function_is_answered(self):
+        conn = self.proxy.client()
+        try:
+            # Both statements leave before the first answer: the second is
+            # input waiting its turn, not a client going away.
+            conn._execute_command(COMMAND.COM_QUERY,
+                                  "SELECT GENAI_EMBED('__delay_ms=300__ pipelined') AS v")
+            conn._next_seq_id = 0
+            conn._execute_command(COMMAND.COM_QUERY, "SELECT GENAI_EMBED('second') AS w")
+            self.assertEqual(conn._read_query_result(), 1)
+            self.assertEqual(json.loads(conn._result.rows[0][0]),
+                             fake_model.embedding("__delay_ms=300__ pipelined"))
+            conn._next_seq_id = 1  # the second answer's sequence starts after its command
+            self.assertEqual(conn._read_query_result(), 1)
+            self.assertEqual(json.loads(conn._result.rows[0][0]), fake_model.embedding("second"))
+        finally:
+            conn.close()
 
     def test_many_disconnects_leave_nothing_in_flight(self):
         conns = []
