@@ -11,8 +11,8 @@
 #include <asio/write.hpp>
 
 #include "backend/auth_client.h"
-#include "core/coroutine_warnings.h"
 #include "backend/server_pool.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/handshake.h"
 #include "mysql/messages.h"
 #include "mysql/packet.h"
