@@ -185,6 +185,13 @@ void IdleConnection::close() {
   }
 }
 
+bool BackendConnection::idle_alive() {
+  if (!usable() || has_unread_bytes()) return false;
+  char byte;
+  ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 bool IdleConnection::alive() const {
   char byte;
   ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -123,6 +123,9 @@ class BackendConnection {
   Deadline& deadline() { return deadline_; }
   ConnectionState& state() { return state_; }
   bool usable() const { return socket_.is_open() && !broken_; }
+  // For a connection nobody is using: the server has not closed it or sent
+  // anything unasked (a KILL, wait_timeout). One non-blocking peek.
+  bool idle_alive();
   void mark_broken() { broken_ = true; }
   // Checked out of its server's pool: counted in ConnUsed until released.
   void set_checked_out(bool v) { checked_out_ = v; }
