@@ -54,6 +54,18 @@ struct ClientInfo {
   std::string database;  // current schema (CONNECT_WITH_DB or COM_INIT_DB)
 };
 
+// A client's prepared statement as its backend session runs it: prepared on
+// whichever connection executes it, and again on a connection that has not
+// seen its text, so that prepared statements do not pin a connection.
+struct PreparedText {
+  std::string text;  // what the backend prepares
+  uint16_t params = 0;
+  std::string types;  // the parameter-types block (2 bytes each) the client last bound
+  // COM_STMT_SEND_LONG_DATA payloads since the last execute or reset, sent
+  // to the executing connection just before the execute.
+  std::vector<std::string> long_data;
+};
+
 // One per client session, used only from that session's executor. Holds the
 // backend connection while session state requires it (transaction, temporary
 // tables, user variables, locks...); otherwise returns it to the pool after
@@ -74,11 +86,24 @@ class BackendSession {
 
   // COM_STMT_PREPARE: forwards like forward(), and relays the answer with the
   // statement id replaced by `client_statement_id` (clients see the proxy's
-  // ids, so that GENAI and backend statements share one id space). Returns
-  // the backend's id, or nothing when the server refused the statement.
-  asio::awaitable<Result<std::optional<uint32_t>>> prepare(std::string_view command,
-                                                           uint32_t client_statement_id,
-                                                           asio::ip::tcp::socket& client);
+  // ids, so that GENAI and backend statements share one id space). On
+  // success (the server prepared it) `statement` holds its text and
+  // parameter count; the session stays free to change connections.
+  asio::awaitable<Result<void>> prepare(std::string_view command, uint32_t client_statement_id,
+                                        asio::ip::tcp::socket& client, PreparedText& statement);
+
+  // COM_STMT_EXECUTE of `statement` (the client's packet, any statement id):
+  // runs it on the connection that serves this statement, prepared there
+  // first when that connection has not seen it (a re-prepare), with the
+  // parameter types the client bound before and its long data; the answer
+  // is relayed as forward() does.
+  asio::awaitable<Result<void>> execute(PreparedText& statement, std::string packet,
+                                        asio::ip::tcp::socket& client);
+
+  // The id of `statement` on the connection this session now holds (taking
+  // one first), prepared there if needed: for a COM_STMT_EXECUTE the caller
+  // then sends with send() and reads with read_part().
+  asio::awaitable<Result<uint32_t>> statement_id(PreparedText& statement);
 
   // Runs one statement and collects its (first) result set, for
   // document_from_sql. Backend errors keep their code and SQLSTATE.
@@ -102,9 +127,9 @@ class BackendSession {
   asio::awaitable<Result<ResponsePart>> read_part();
   asio::awaitable<void> discard_response();
 
-  // COM_STMT_PREPARE whose answer the proxy rewrites before the client sees
-  // it: the backend's answer as parts (the session stays pinned, as with
-  // prepare()).
+  // COM_STMT_PREPARE of `statement.text` whose answer the proxy rewrites
+  // before the client sees it: the backend's answer as parts. On success the
+  // statement is known to this connection's cache.
   struct PrepareAnswer {
     std::optional<std::string> error;  // the server's ERR payload
     uint32_t statement_id = 0;
@@ -112,7 +137,7 @@ class BackendSession {
     std::vector<std::string> columns;  // definition payloads
     uint16_t warnings = 0;
   };
-  asio::awaitable<Result<PrepareAnswer>> prepare_answer(std::string_view command);
+  asio::awaitable<Result<PrepareAnswer>> prepare_answer(PreparedText& statement);
 
   // Whether this session currently pins a backend connection.
   bool pinned() const;

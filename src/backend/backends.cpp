@@ -10,9 +10,9 @@
 #include <fstream>
 #include <random>
 
-#include "core/coroutine_warnings.h"
 #include "backend/version_probe.h"
 #include "backend/warm_cache.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/messages.h"
 #include "mysql/protocol.h"
 

@@ -39,6 +39,8 @@ struct GlobalCounters {
   std::atomic<uint64_t> query_timeouts{0};
   std::atomic<uint64_t> backend_lost{0};
   std::atomic<uint64_t> sessions_pinned{0};
+  std::atomic<uint64_t> state_applies{0};  // SETs that gave a connection a client's settings
+  std::atomic<uint64_t> reprepares{0};     // statements prepared again on another connection
 };
 
 // How long a pooled connection may stay idle before it is closed.

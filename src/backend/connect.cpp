@@ -7,8 +7,8 @@
 
 #include "backend/auth_client.h"
 #include "backend/connection.h"
-#include "core/coroutine_warnings.h"
 #include "backend/server_pool.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/auth.h"
 #include "mysql/handshake.h"
 #include "mysql/messages.h"

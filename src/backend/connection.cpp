@@ -11,8 +11,8 @@
 #include <asio/write.hpp>
 
 #include "backend/auth_client.h"
-#include "core/coroutine_warnings.h"
 #include "backend/server_pool.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/handshake.h"
 #include "mysql/messages.h"
 #include "mysql/packet.h"
@@ -183,6 +183,13 @@ void IdleConnection::close() {
     state_.server->on_closed();
     state_.server.reset();
   }
+}
+
+bool BackendConnection::idle_alive() {
+  if (!usable() || has_unread_bytes()) return false;
+  char byte;
+  ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 bool IdleConnection::alive() const {

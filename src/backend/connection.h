@@ -12,9 +12,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "backend/deadline.h"
+#include "backend/session_state.h"
 #include "core/error.h"
 
 namespace gp::backend {
@@ -31,6 +33,14 @@ struct ConnectionKey {
   bool operator==(const ConnectionKey&) const = default;
 };
 
+// A statement prepared on a connection, found again by its text.
+struct CachedStatement {
+  uint32_t id = 0;
+  uint16_t params = 0;
+  bool typed = false;  // an execute has sent it parameter types
+  uint64_t last_used = 0;
+};
+
 // Everything about a connection except its socket.
 struct ConnectionState {
   std::shared_ptr<ServerPool> server;
@@ -41,6 +51,14 @@ struct ConnectionState {
   std::string schema;
   bool schema_known = true;  // false after COM_RESET_CONNECTION
   uint16_t status_flags = 0;
+  TrackedState settings;  // tracked session settings made on it (empty: its handshake's)
+  std::unordered_map<std::string, CachedStatement> statements;
+  uint64_t statement_clock = 0;
+  std::vector<uint32_t> pending_close;
+  // The session that last used it, and whether that session had autocommit
+  // off (a read may have left a snapshot open without IN_TRANS).
+  uint64_t last_session = 0;
+  bool read_view = false;  // evicted from `statements`, closed before the next command
   Clock::time_point created;
   Clock::time_point last_used;
 };
@@ -105,6 +123,9 @@ class BackendConnection {
   Deadline& deadline() { return deadline_; }
   ConnectionState& state() { return state_; }
   bool usable() const { return socket_.is_open() && !broken_; }
+  // For a connection nobody is using: the server has not closed it or sent
+  // anything unasked (a KILL, wait_timeout). One non-blocking peek.
+  bool idle_alive();
   void mark_broken() { broken_ = true; }
   // Checked out of its server's pool: counted in ConnUsed until released.
   void set_checked_out(bool v) { checked_out_ = v; }

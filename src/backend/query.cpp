@@ -1,7 +1,7 @@
 // BackendSession::query: one statement whose first result set is collected
 // as values (document_from_sql), on the session's backend connection.
-#include "core/coroutine_warnings.h"
 #include "backend/session_impl.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/messages.h"
 #include "mysql/protocol.h"
 #include "mysql/resultset.h"

@@ -2,8 +2,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-#include "core/coroutine_warnings.h"
 #include "backend/session_impl.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/prepared.h"
 
 namespace gp::backend {
@@ -49,6 +49,7 @@ asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTra
         std::string first = head.substr(4, kPrepareIdEnd - 4);
         if (auto header = mysql::parse_prepare_ok_header(first)) {
           result.backend_statement_id = header->statement_id;
+          result.backend_statement_params = header->num_params;
           mysql::set_prepare_ok_statement_id(first, *client_statement_id);
           head.replace(4, first.size(), first);
         }

@@ -3,7 +3,6 @@
 #include "backend/session_impl.h"
 #include "core/coroutine_warnings.h"
 #include "mysql/messages.h"
-#include "mysql/prepared.h"
 #include "mysql/protocol.h"
 #include "mysql/resultset.h"
 
@@ -171,55 +170,6 @@ asio::awaitable<void> BackendSession::discard_response() {
     auto part = co_await read_part();
     if (!part) co_return;
   }
-}
-
-asio::awaitable<Result<BackendSession::PrepareAnswer>> BackendSession::prepare_answer(
-    std::string_view command) {
-  auto& s = *impl_;
-  if (auto sent = co_await send(command); !sent) co_return std::unexpected(sent.error());
-  auto& conn = *s.conn;
-  auto& r = *s.reading;
-  uint32_t caps = conn.state().capabilities;
-  auto fail = [&](Error err) -> Result<PrepareAnswer> {
-    conn.deadline().disarm();
-    s.reading.reset();
-    s.connection_failed();
-    return std::unexpected(std::move(err));
-  };
-  PrepareAnswer answer;
-  auto first = co_await conn.read_packet(r.seq);
-  if (!first) co_return fail(first.error());
-  StatementOutcome outcome;
-  if (!first->empty() && static_cast<uint8_t>((*first)[0]) == 0xff) {
-    answer.error = std::move(*first);
-    outcome.ok = false;
-  } else {
-    auto header = mysql::parse_prepare_ok_header(*first);
-    if (!header) {
-      co_return fail(Error::make(errc::kBackendMalformedPacket,
-                                 "Malformed packet from backend: " + header.error().message));
-    }
-    answer.statement_id = header->statement_id;
-    answer.warnings = header->warnings;
-    for (auto [count, into] : {std::pair{header->num_params, &answer.params},
-                               std::pair{header->num_columns, &answer.columns}}) {
-      if (count == 0) continue;
-      for (uint16_t i = 0; i < count; ++i) {
-        auto def = co_await conn.read_packet(r.seq);
-        if (!def) co_return fail(def.error());
-        into->push_back(std::move(*def));
-      }
-      if (!(caps & mysql::cap::kDeprecateEof)) {
-        auto eof = co_await conn.read_packet(r.seq);
-        if (!eof) co_return fail(eof.error());
-      }
-    }
-  }
-  conn.deadline().disarm();
-  auto reading = std::move(*s.reading);
-  s.reading.reset();
-  s.after_statement(static_cast<uint8_t>(Command::kStmtPrepare), {}, reading.traits, outcome);
-  co_return answer;
 }
 
 }  // namespace gp::backend

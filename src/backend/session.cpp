@@ -1,14 +1,16 @@
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-#include "core/coroutine_warnings.h"
 #include "backend/session_impl.h"
+#include "core/coroutine_warnings.h"
 #include "mysql/messages.h"
 #include "mysql/packet.h"
 #include "mysql/protocol.h"
+#include "sql/sql.h"
 
 namespace gp::backend {
 
@@ -33,6 +35,9 @@ asio::awaitable<void> reset_and_release(std::shared_ptr<Backends> backends,
   if (!answer || !mysql::is_ok_packet(*answer)) co_return;  // the connection closes
   auto ok = mysql::parse_ok(*answer, conn->state().capabilities);
   conn->state().status_flags = ok ? ok->status_flags : status::kAutocommit;
+  // The reset dropped the session's settings and prepared statements.
+  conn->state().settings.clear();
+  conn->state().statements.clear();
   // Servers differ on whether a reset keeps the current schema: the next
   // user switches it explicitly.
   conn->state().schema_known = false;
@@ -45,6 +50,8 @@ asio::awaitable<void> reset_and_release(std::shared_ptr<Backends> backends,
 BackendSession::BackendSession(BackendManager& manager, asio::any_io_executor executor,
                                const MysqlUser& user, ClientInfo client)
     : impl_(std::make_unique<Impl>()) {
+  static std::atomic<uint64_t> next_id{1};
+  impl_->id = next_id.fetch_add(1, std::memory_order_relaxed);
   impl_->backends = manager.impl().backends;
   impl_->executor = std::move(executor);
   impl_->user = user;
@@ -88,7 +95,80 @@ asio::awaitable<Result<void>> BackendSession::Impl::ensure_connection() {
   auto acquired = co_await backends->acquire(executor, user, client, schema);
   if (!acquired) co_return std::unexpected(acquired.error());
   conn = std::move(*acquired);
+  bool end_read_view = conn->state().read_view && conn->state().last_session != id;
+  conn->state().last_session = id;
+  conn->state().read_view = false;
+  if (tracked.empty() && conn->state().settings.empty()) co_return Result<void>{};
+  std::string set = apply_statement(conn->state().settings, tracked,
+                                    handshake_names(client.charset).value_or(""), end_read_view);
+  if (set.empty()) co_return Result<void>{};
+  backends->counters().state_applies.fetch_add(1);
+  std::string command = std::string(1, static_cast<char>(Command::kQuery)) + set;
+  conn->deadline().arm(query_timeout(), conn->socket());
+  auto answer = co_await conn->simple_command(command);
+  conn->deadline().disarm();
+  if (!answer) {
+    conn->mark_broken();
+    conn.reset();
+    co_return make_error(errc::kBackendUnavailable,
+                         "Lost connection to a backend server while applying the session's "
+                         "settings: " +
+                             answer.error().message);
+  }
+  if (!mysql::is_ok_packet(*answer)) {
+    auto err = mysql::parse_err(*answer, conn->state().capabilities);
+    // The settings are unknown now: the connection cannot serve anyone.
+    conn->mark_broken();
+    conn.reset();
+    co_return std::unexpected(err ? *err : err.error());
+  }
+  conn->state().settings = tracked;
   co_return Result<void>{};
+}
+
+bool BackendSession::Impl::mariadb() const {
+  return conn && conn->state().server_version.find("MariaDB") != std::string::npos;
+}
+
+asio::awaitable<bool> BackendSession::Impl::record_settings(
+    const std::vector<TrackedAssignment>& assignments) {
+  std::vector<TrackedAssignment> values = assignments;
+  std::string select;
+  for (const auto& a : values) {
+    if (a.readback.empty()) continue;
+    select += select.empty() ? "SELECT " : ", ";
+    select += "@@session." + a.readback;
+  }
+  if (!select.empty()) {
+    std::string command = std::string(1, static_cast<char>(Command::kQuery)) + select;
+    conn->deadline().arm(query_timeout(), conn->socket());
+    auto send_error = co_await conn->send_command(command);
+    if (send_error) {
+      conn->deadline().disarm();
+      conn->mark_broken();
+      co_return false;
+    }
+    auto read = co_await collect_result(*conn);
+    conn->deadline().disarm();
+    if (!read) {
+      conn->mark_broken();
+      co_return false;
+    }
+    if (read->server_error || read->result.rows.size() != 1) co_return false;
+    const auto& row = read->result.rows[0];
+    size_t readbacks = std::count_if(values.begin(), values.end(),
+                                     [](const auto& a) { return !a.readback.empty(); });
+    if (row.size() != readbacks) co_return false;
+    size_t k = 0;
+    for (auto& a : values) {
+      if (a.readback.empty()) continue;
+      const auto& v = row[k++];
+      a.assignment = a.readback + " = " + (v ? sql::quote_string(*v) : std::string("NULL"));
+    }
+  }
+  for (const auto& a : values) record(tracked, a);
+  conn->state().settings = tracked;
+  co_return true;
 }
 
 void BackendSession::Impl::connection_failed() {
@@ -105,7 +185,7 @@ void BackendSession::Impl::connection_failed() {
 
 void BackendSession::Impl::after_statement(uint8_t command, std::string_view argument,
                                            const StatementTraits& traits,
-                                           const StatementOutcome& outcome) {
+                                           const StatementOutcome& outcome, bool tracked_set) {
   auto& state = conn->state();
   if (outcome.status) {
     state.status_flags = *outcome.status;
@@ -126,18 +206,30 @@ void BackendSession::Impl::after_statement(uint8_t command, std::string_view arg
       state.schema = schema;
       state.schema_known = true;
     }
-    if (is(command, Command::kResetConnection)) pinned = false;
+    if (is(command, Command::kResetConnection)) {
+      pinned = false;
+      tracked.clear();
+      state.settings.clear();
+      state.statements.clear();
+    }
   }
   bool state_changed = outcome.status && (*outcome.status & status::kSessionStateChanged);
-  bool pin = traits.pins || is(command, Command::kStmtPrepare) ||
-             is(command, Command::kSetOption) || outcome.last_insert_id != 0 ||
-             outcome.warnings > 0 || (state_changed && !schema_change) ||
-             (outcome.status && !(*outcome.status & status::kAutocommit));
+  // Autocommit off is a tracked setting; found off otherwise (a procedure
+  // turned it off), the connection stays with the client.
+  bool autocommit_tracked =
+      std::any_of(tracked.begin(), tracked.end(),
+                  [](const TrackedSetting& t) { return t.key == "autocommit"; });
+  bool pin = traits.pins || is(command, Command::kSetOption) || outcome.last_insert_id != 0 ||
+             outcome.warnings > 0 || (state_changed && !schema_change && !tracked_set) ||
+             (outcome.status && !(*outcome.status & status::kAutocommit) && !autocommit_tracked);
   if (pin && !pinned && !is(command, Command::kResetConnection)) {
     pinned = true;
     backends->counters().sessions_pinned.fetch_add(1);
   }
-  if (!pinned && !(state.status_flags & status::kInTrans)) backends->release(std::move(conn));
+  if (!pinned && !(state.status_flags & status::kInTrans)) {
+    state.read_view = !(state.status_flags & status::kAutocommit);
+    backends->release(std::move(conn));
+  }
 }
 
 asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
@@ -160,11 +252,12 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
     co_return make_error(errc::kUnknownCommand,
                          "Command " + std::to_string(cmd) + " is not supported by genaiproxy");
   }
-  bool statement_command = is(cmd, Command::kStmtExecute) || is(cmd, Command::kStmtFetch) ||
-                           is(cmd, Command::kStmtClose) || is(cmd, Command::kStmtReset) ||
-                           is(cmd, Command::kStmtSendLongData);
-  if (statement_command && !s.pinned) {
-    // No prepared statement exists on any connection this client could use.
+  // Statements are executed through execute(), which finds or prepares the
+  // statement on the connection; the other COM_STMT_* are the client
+  // session's business.
+  bool statement_command = is(cmd, Command::kStmtFetch) || is(cmd, Command::kStmtClose) ||
+                           is(cmd, Command::kStmtReset) || is(cmd, Command::kStmtSendLongData);
+  if (statement_command || (is(cmd, Command::kStmtExecute) && !s.conn)) {
     if (*shape == ResponseShape::kNone) co_return Result<void>{};
     co_return make_error(errc::kUnknownStatementHandler,
                          "Unknown prepared statement handler given to genaiproxy");
@@ -178,6 +271,16 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   if (is(cmd, Command::kQuery)) traits = classify_statement(command.substr(1));
 
   if (auto ready = co_await s.ensure_connection(); !ready) co_return ready;
+  // A SET of tracked settings only: recorded instead of pinning (when the
+  // character set could be put back on the connection afterwards).
+  std::optional<std::vector<TrackedAssignment>> tracked_set;
+  if (traits.pins && is(cmd, Command::kQuery) && !s.pinned) {
+    tracked_set = parse_tracked_set(command.substr(1), s.mariadb());
+    bool names = tracked_set && std::any_of(tracked_set->begin(), tracked_set->end(),
+                                            [](const auto& a) { return a.key == "names"; });
+    if (names && !handshake_names(s.client.charset)) tracked_set.reset();
+    if (tracked_set) traits.pins = false;
+  }
   auto& conn = *s.conn;
   auto& counters = s.backends->counters();
   auto server = conn.state().server;
@@ -201,6 +304,11 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   ResponseTracker tracker(*shape, conn.state().capabilities);
   auto relay = co_await relay_response(conn, tracker, client, s.client_statement_id);
   s.backend_statement_id = relay.backend_statement_id;
+  s.backend_statement_params = relay.backend_statement_params;
+  if (relay.backend_statement_id && is(cmd, Command::kStmtPrepare)) {
+    remember_statement(conn.state(), std::string(command.substr(1)),
+                       {*relay.backend_statement_id, relay.backend_statement_params});
+  }
   conn.deadline().disarm();
   auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started);
   counters.backend_query_time_nsec.fetch_add(static_cast<uint64_t>(elapsed.count()));
@@ -251,19 +359,34 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   }
   outcome.last_insert_id = tracker.last_insert_id();
   outcome.warnings = tracker.warnings();
-  s.after_statement(cmd, command.substr(1), traits, outcome);
+  if (tracked_set && outcome.ok) {
+    if (!co_await s.record_settings(*tracked_set)) {
+      traits.pins = true;
+      if (!s.conn->usable()) {
+        s.connection_failed();
+        co_return Result<void>{};
+      }
+    }
+  }
+  s.after_statement(cmd, command.substr(1), traits, outcome, tracked_set.has_value());
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<std::optional<uint32_t>>> BackendSession::prepare(
-    std::string_view command, uint32_t client_statement_id, asio::ip::tcp::socket& client) {
+asio::awaitable<Result<void>> BackendSession::prepare(std::string_view command,
+                                                      uint32_t client_statement_id,
+                                                      asio::ip::tcp::socket& client,
+                                                      PreparedText& statement) {
   auto& s = *impl_;
   s.client_statement_id = client_statement_id;
   s.backend_statement_id.reset();
   auto relayed = co_await forward(command, client);
   s.client_statement_id.reset();
   if (!relayed) co_return std::unexpected(relayed.error());
-  co_return s.backend_statement_id;
+  if (s.backend_statement_id) {
+    statement.text = std::string(command.substr(1));
+    statement.params = s.backend_statement_params;
+  }
+  co_return Result<void>{};
 }
 
 // When the client can go on (nothing relayed, no session state lost), the

@@ -30,6 +30,7 @@ struct RelayResult {
   bool relayed = false;           // some bytes reached the client
   uint64_t bytes = 0;             // bytes received from the backend
   std::optional<uint32_t> backend_statement_id;  // of a COM_STMT_PREPARE answer
+  uint16_t backend_statement_params = 0;
 };
 
 // Relays the response `tracker` follows from `conn` to `client`, chunk by
@@ -48,6 +49,12 @@ struct CollectedResult {
 };
 asio::awaitable<Result<CollectedResult>> collect_result(BackendConnection& conn);
 
+// Prepared statements a connection keeps, by text, most recently used kept.
+inline constexpr size_t kStatementsPerConnection = 128;
+// Records a statement prepared on the connection; past the limit the least
+// recently used one is queued for COM_STMT_CLOSE (`pending_close`).
+void remember_statement(ConnectionState& state, std::string text, CachedStatement statement);
+
 struct BackendSession::Impl {
   std::shared_ptr<Backends> backends;
   asio::any_io_executor executor;
@@ -61,6 +68,11 @@ struct BackendSession::Impl {
   // and the backend's id once the answer has been relayed.
   std::optional<uint32_t> client_statement_id;
   std::optional<uint32_t> backend_statement_id;
+  uint16_t backend_statement_params = 0;
+  // The tracked session settings the client made (session_state.h): every
+  // connection that serves it gets them first.
+  TrackedState tracked;
+  uint64_t id = 0;  // unique per session, for ConnectionState::last_session
   // The response send() started and read_part() follows.
   struct Reading {
     uint8_t command = 0;
@@ -75,11 +87,22 @@ struct BackendSession::Impl {
   // client would have lost its connection, so every later statement fails.
   std::optional<Error> lost;
 
+  // Takes a connection when none is held, and gives it the client's tracked
+  // settings (one SET of what differs).
   asio::awaitable<Result<void>> ensure_connection();
+  // A prepared statement on the held connection: from its cache, or
+  // prepared there now (`answer` receives the definitions when asked for).
+  asio::awaitable<Result<uint32_t>> statement_on_connection(
+      PreparedText& statement, BackendSession::PrepareAnswer* answer = nullptr);
+  // After a tracked SET succeeded on the held connection: reads back the
+  // values the server computed and records the settings. False when they
+  // could not be read (the session then keeps the connection).
+  asio::awaitable<bool> record_settings(const std::vector<TrackedAssignment>& assignments);
+  bool mariadb() const;
   // Updates schema, pinning and transaction state after a statement, and
   // returns the connection to the pool when nothing ties it to this client.
   void after_statement(uint8_t command, std::string_view argument, const StatementTraits& traits,
-                       const StatementOutcome& outcome);
+                       const StatementOutcome& outcome, bool tracked_set = false);
   // Answers a LOCAL INFILE request of the server (see session.cpp).
   asio::awaitable<Result<void>> refuse_local_infile(ResponseTracker& tracker, bool relayed,
                                                     asio::ip::tcp::socket& client_socket);

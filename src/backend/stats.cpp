@@ -61,6 +61,9 @@ StatsTable Backends::global_table() const {
   add("Backend_query_timeouts", c.query_timeouts.load());
   add("Backend_connections_lost", c.backend_lost.load());
   add("Client_sessions_pinned", c.sessions_pinned.load());
+  add("Backend_session_state_applies", c.state_applies.load());
+  add("Backend_statement_reprepares", c.reprepares.load());
+  add("ConnPool_connections_in_use", connected - std::min(connected, free));
   return t;
 }
 

@@ -51,6 +51,11 @@ std::unique_ptr<BackendConnection> WarmCache::take(
                  !s.server->selectable(now);
     bool match = !stale && s.server.get() == server && s.key == key && s.schema_known &&
                  s.schema == schema && conns_[i]->socket().get_executor() == executor;
+    if (match && !conns_[i]->idle_alive()) {
+      // Killed, or timed out by the server, while it waited here.
+      stale = true;
+      match = false;
+    }
     if (!stale && !match) continue;
     s.server->on_unwarm();
     (stale ? expired.emplace_back() : found) = std::move(conns_[i]);

@@ -224,11 +224,12 @@ class ClientSession final : public FunctionHost {
       }
       auto ex = co_await asio::this_coro::executor;
       auto backend = backend_session(ex);
-      auto prepared = co_await backend->prepare(packet, id, channel_.socket());
+      auto text = std::make_shared<backend::PreparedText>();
+      auto prepared = co_await backend->prepare(packet, id, channel_.socket(), *text);
       if (!prepared) co_return co_await backend_failed(prepared.error());
-      if (*prepared) {
+      if (!text->text.empty()) {
         PreparedStatement statement;
-        statement.backend_id = **prepared;
+        statement.backend = std::move(text);
         statements_.add(id, std::move(statement));
       }
       co_return true;
@@ -275,9 +276,10 @@ class ClientSession final : public FunctionHost {
       queue_error(unknown_statement_error(id ? *id : 0, "mysqld_stmt_execute"));
       co_return co_await flush();
     }
-    if (!statement->genai && !statement->functions) {
-      mysql::set_statement_id(packet, statement->backend_id);
-      co_return co_await forward(packet);
+    if (statement->backend) {
+      // Kept alive by this reference even if a pipelined CLOSE comes first.
+      auto text = statement->backend;
+      co_return co_await execute_on_backend(*text, std::move(packet));
     }
     auto request = mysql::parse_execute(packet, statement->param_count, statement->types,
                                         statement->long_data);
@@ -323,29 +325,38 @@ class ClientSession final : public FunctionHost {
                                                             : "mysqld_stmt_fetch"));
       co_return co_await flush();
     }
+    if (statement->backend) {
+      // The backend's statement lives on whichever connection runs it: long
+      // data waits here for the execute, and a reset has nothing to reset
+      // there (no cursors).
+      switch (command) {
+        case Command::kStmtSendLongData:
+          statement->backend->long_data.push_back(packet);
+          co_return true;
+        case Command::kStmtClose:
+          statements_.erase(*id);
+          co_return true;
+        case Command::kStmtReset:
+          statement->backend->long_data.clear();
+          co_return co_await send_ok();
+        default:
+          queue_error(Error::make(errc::kNotSupported,
+                                  "COM_STMT_FETCH: cursors are not supported by genaiproxy"));
+          co_return co_await flush();
+      }
+    }
     if (statement->functions && command != Command::kStmtSendLongData) {
-      // Long data is the client's parameters' (kept here and bound at
-      // execute); the backend's statement is closed and reset with it.
-      bool on_backend = !statement->functions->plan.local;
-      uint32_t backend_id = statement->functions->backend_id;
       if (command == Command::kStmtReset) statement->clear_long_data();
-      if (command == Command::kStmtClose) statements_.erase(*id);
+      if (command == Command::kStmtClose) {
+        statements_.erase(*id);
+        co_return true;
+      }
       if (command == Command::kStmtFetch) {
         queue_error(Error::make(errc::kNotSupported,
                                 "COM_STMT_FETCH: statements with GENAI functions have no cursor"));
         co_return co_await flush();
       }
-      if (on_backend) {
-        mysql::set_statement_id(packet, backend_id);
-        co_return co_await forward(packet);
-      }
-      if (command == Command::kStmtClose) co_return true;
       co_return co_await send_ok();
-    }
-    if (!statement->genai && !statement->functions) {
-      mysql::set_statement_id(packet, statement->backend_id);
-      if (command == Command::kStmtClose) statements_.erase(*id);
-      co_return co_await forward(packet);
     }
     switch (command) {
       case Command::kStmtSendLongData:
@@ -516,6 +527,14 @@ class ClientSession final : public FunctionHost {
     return statement_config_->genai;
   }
   asio::awaitable<bool> relay(std::string packet) override { co_return co_await forward(packet); }
+  asio::awaitable<bool> execute_on_backend(backend::PreparedText& statement,
+                                           std::string packet) override {
+    auto ex = co_await asio::this_coro::executor;
+    auto backend = backend_session(ex);
+    auto result = co_await backend->execute(statement, std::move(packet), channel_.socket());
+    if (result) co_return true;
+    co_return co_await backend_failed(result.error());
+  }
 
   bool sql_functions_enabled() const { return context_.config.current()->genai.sql_functions; }
 

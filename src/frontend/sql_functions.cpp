@@ -286,8 +286,18 @@ class RowRewriter {
         more_(more),
         settings_(host.genai_settings()) {}
 
-  asio::awaitable<Ended> run(std::string command) {
+  // `statement`: the command is an execute of it (its id on the connection
+  // is filled in).
+  asio::awaitable<Ended> run(std::string command, backend::PreparedText* statement = nullptr) {
     auto backend = host_.backend();
+    if (statement) {
+      auto id = co_await backend->statement_id(*statement);
+      if (!id) {
+        queue_error(host_, id.error());
+        co_return Ended::kFailed;
+      }
+      mysql::set_statement_id(command, *id);
+    }
     auto sent = co_await backend->send(command);
     if (!sent) {
       queue_error(host_, sent.error());
@@ -641,7 +651,7 @@ Result<FunctionStatement> plan_prepared(std::string_view sql, sql::LexOptions op
   if (!plan) return std::unexpected(plan.error());
   fs.plan = std::move(*plan);
   if (fs.plan.calls.empty()) return fs;
-  fs.backend_text = backend_text(fs.text, fs.plan, [](size_t) { return std::string("?"); });
+  fs.backend.text = backend_text(fs.text, fs.plan, [](size_t) { return std::string("?"); });
   // The backend's `?` in text order: the client's own outside calls, and one
   // per call computed at execute.
   size_t cut = fs.plan.order ? fs.plan.order->begin : fs.text.size();
@@ -686,9 +696,7 @@ asio::awaitable<bool> prepare_function_statement(FunctionHost& host, FunctionSta
     queue_error(host, no_backend());
     co_return !co_await ch.flush();
   }
-  std::string command =
-      std::string(1, static_cast<char>(mysql::Command::kStmtPrepare)) + statement.backend_text;
-  auto answer = co_await backend->prepare_answer(command);
+  auto answer = co_await backend->prepare_answer(statement.backend);
   if (!answer) {
     queue_error(host, answer.error());
     co_return !co_await ch.flush();
@@ -697,8 +705,6 @@ asio::awaitable<bool> prepare_function_statement(FunctionHost& host, FunctionSta
     ch.queue(*answer->error);
     co_return !co_await ch.flush();
   }
-  statement.backend_id = answer->statement_id;
-  statement.backend_columns = answer->columns;
   ok.warnings = answer->warnings;
   auto located = row_columns(statement.plan, answer->columns.size());
   for (const auto& def : answer->columns) {
@@ -718,7 +724,7 @@ asio::awaitable<bool> prepare_function_statement(FunctionHost& host, FunctionSta
 }
 
 asio::awaitable<bool> execute_function_statement(FunctionHost& host, genai::Engine& engine,
-                                                 const FunctionStatement& statement,
+                                                 FunctionStatement& statement,
                                                  const std::vector<mysql::ParamValue>& params) {
   auto& ch = host.channel();
   const AiStatement& plan = statement.plan;
@@ -776,10 +782,12 @@ asio::awaitable<bool> execute_function_statement(FunctionHost& host, genai::Engi
     }
     bound.push_back(std::move(p));
   }
-  std::string command = mysql::encode_execute(statement.backend_id, bound);
-  if (!plan.has_row_calls()) co_return co_await host.relay(std::move(command));
+  std::string command = mysql::encode_execute(0, bound);
+  if (!plan.has_row_calls()) {
+    co_return co_await host.execute_on_backend(statement.backend, std::move(command));
+  }
   RowRewriter rewriter(host, engine, plan, rerank_queries(plan, text_of), true, false);
-  auto ended = co_await rewriter.run(std::move(command));
+  auto ended = co_await rewriter.run(std::move(command), &statement.backend);
   if (ended == Ended::kSessionEnds) co_return false;
   co_return !co_await ch.flush();
 }

@@ -34,6 +34,10 @@ class FunctionHost {
   virtual const GenaiSettings& genai_settings() const = 0;
   // Relays a command's response unchanged; false when the session must end.
   virtual asio::awaitable<bool> relay(std::string packet) = 0;
+  // Relays the answer to COM_STMT_EXECUTE of `statement` (see
+  // BackendSession::execute); false when the session must end.
+  virtual asio::awaitable<bool> execute_on_backend(backend::PreparedText& statement,
+                                                   std::string packet) = 0;
 };
 
 // A prepared statement with calls: where each of the backend's parameters
@@ -41,14 +45,12 @@ class FunctionHost {
 struct FunctionStatement {
   std::string text;  // the client's statement; the plan's offsets point into it
   sql::AiStatement plan;
-  std::string backend_text;  // what the backend prepares
+  backend::PreparedText backend;  // what the backend prepares (its text)
   struct Source {
     bool call = false;  // the value of plan.calls[index], or client parameter `index`
     size_t index = 0;
   };
   std::vector<Source> backend_params;
-  uint32_t backend_id = 0;
-  std::vector<std::string> backend_columns;  // definitions of the backend's prepare answer
 };
 
 // The plan of a prepared statement (pure). An error is 9101 as for COM_QUERY.
@@ -67,7 +69,7 @@ asio::awaitable<bool> prepare_function_statement(FunctionHost& host, FunctionSta
 
 // COM_STMT_EXECUTE of such a statement, with the client's bound values.
 asio::awaitable<bool> execute_function_statement(FunctionHost& host, genai::Engine& engine,
-                                                 const FunctionStatement& statement,
+                                                 FunctionStatement& statement,
                                                  const std::vector<mysql::ParamValue>& params);
 
 }  // namespace gp::frontend

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backend/backend.h"
 #include "genai/parameters.h"
 #include "mysql/prepared.h"
 
@@ -19,13 +20,14 @@ namespace gp::frontend {
 struct FunctionStatement;  // frontend/sql_functions.h
 
 struct PreparedStatement {
-  // Set for a GENAI statement; otherwise the statement lives on the backend
-  // under `backend_id`.
+  // Set for a GENAI statement.
   std::optional<genai::GenaiTemplate> genai;
+  // Set for a statement of the backend's: its text, prepared on whichever
+  // connection executes it.
+  std::shared_ptr<backend::PreparedText> backend;
   // Set for a statement with AI functions in SQL (prepared on the backend
-  // under the plan's backend_id, unless the proxy answers it alone).
+  // as its plan's backend text, unless the proxy answers it alone).
   std::shared_ptr<FunctionStatement> functions;
-  uint32_t backend_id = 0;
   // On the admin interface: the text, bound and run at each execute.
   std::string text;
   uint16_t param_count = 0;

@@ -9,7 +9,7 @@ TEST(PlanPrepared, CallsBecomeOneBackendParameterEach) {
   auto fs =
       plan_prepared("INSERT INTO t (a, b, c) VALUES (?, GENAI_EMBED(?), GENAI_RERANK(?, ?))", {});
   ASSERT_TRUE(fs.has_value()) << fs.error().message;
-  EXPECT_EQ(fs->backend_text, "INSERT INTO t (a, b, c) VALUES (?, ?, ?)");
+  EXPECT_EQ(fs->backend.text, "INSERT INTO t (a, b, c) VALUES (?, ?, ?)");
   EXPECT_EQ(fs->plan.parameters, 4u);
   ASSERT_EQ(fs->backend_params.size(), 3u);
   EXPECT_FALSE(fs->backend_params[0].call);
@@ -25,7 +25,7 @@ TEST(PlanPrepared, RowItemsForwardTheirArgumentAndTheProxyOrders) {
       "SELECT id, GENAI_RERANK(?, body) AS score FROM t WHERE lang = ? ORDER BY score DESC LIMIT 3",
       {});
   ASSERT_TRUE(fs.has_value()) << fs.error().message;
-  EXPECT_EQ(fs->backend_text, "SELECT id, body AS `score` FROM t WHERE lang = ? ");
+  EXPECT_EQ(fs->backend.text, "SELECT id, body AS `score` FROM t WHERE lang = ? ");
   ASSERT_EQ(fs->backend_params.size(), 1u);
   EXPECT_FALSE(fs->backend_params[0].call);
   EXPECT_EQ(fs->backend_params[0].index, 1u);
@@ -34,7 +34,7 @@ TEST(PlanPrepared, RowItemsForwardTheirArgumentAndTheProxyOrders) {
 TEST(PlanPrepared, ConstantCallsAreComputedAtExecuteToo) {
   auto fs = plan_prepared("SELECT id FROM t WHERE emb = GENAI_EMBED('x') AND id > ?", {});
   ASSERT_TRUE(fs.has_value());
-  EXPECT_EQ(fs->backend_text, "SELECT id FROM t WHERE emb = ? AND id > ?");
+  EXPECT_EQ(fs->backend.text, "SELECT id FROM t WHERE emb = ? AND id > ?");
   ASSERT_EQ(fs->backend_params.size(), 2u);
   EXPECT_TRUE(fs->backend_params[0].call);
   EXPECT_FALSE(fs->backend_params[1].call);
