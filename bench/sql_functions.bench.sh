@@ -73,7 +73,11 @@ read -r ZERO_PORT MODEL_PORT ADMIN_PORT CLIENT_PORT < <("$PYTHON" -c \
   'import harness; print(*(harness.free_port() for _ in range(4)))')
 wait_ports() { "$PYTHON" -c "import harness, sys; [harness.wait_port(int(p)) for p in sys.argv[1:]]" "$@"; }
 
-DB_PORT=$("$PYTHON" "$SOURCE_DIR/tests/integration/mariadb.py" start "$WORK/mariadb")
+# MariaDB's temporary tables (the derived table of (c)) go to TMPDIR: a private one, so that a job
+# that cleans /tmp cannot remove them underneath a cell (it did, during the first runs). The
+# private TMPDIR also makes mariadb.py install a fresh template datadir there (a few seconds).
+mkdir -p "$WORK/dbtmp"
+DB_PORT=$(TMPDIR="$WORK/dbtmp" "$PYTHON" "$SOURCE_DIR/tests/integration/mariadb.py" start "$WORK/mariadb")
 db() { mariadb --no-defaults -h127.0.0.1 -P"$DB_PORT" -uapp -psecret -N -B gp_test -e "$1"; }
 
 # --- the near-zero embedding service
