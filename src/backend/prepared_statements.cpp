@@ -44,7 +44,12 @@ void prepare_packet(std::string& packet, PreparedText& statement, CachedStatemen
 
 void remember_statement(ConnectionState& state, std::string text, CachedStatement statement) {
   statement.last_used = ++state.statement_clock;
-  state.statements[std::move(text)] = statement;
+  auto [at, added] = state.statements.try_emplace(std::move(text), statement);
+  if (!added) {
+    // Prepared again (a prepare the client sees): the older one is closed.
+    if (at->second.id != statement.id) state.pending_close.push_back(at->second.id);
+    at->second = statement;
+  }
   if (state.statements.size() <= kStatementsPerConnection) return;
   auto oldest = std::min_element(
       state.statements.begin(), state.statements.end(),

@@ -64,6 +64,8 @@ StatsTable Backends::global_table() const {
   add("Backend_session_state_applies", c.state_applies.load());
   add("Backend_statement_reprepares", c.reprepares.load());
   add("ConnPool_connections_in_use", connected - std::min(connected, free));
+  uint64_t created = c.connections_created.load();
+  add("Backend_statements_per_connection", created ? c.questions.load() / created : 0);
   return t;
 }
 

@@ -63,6 +63,21 @@ genai::EmbedFormat format_of(AiFunction f) {
   return f == AiFunction::kEmbedBinary ? genai::EmbedFormat::kBinary : genai::EmbedFormat::kJson;
 }
 
+// The message of a failed request names the function and where its (first)
+// call is, and how many calls shared the request.
+Error located(Error e, const AiStatement& plan, const std::vector<size_t>& calls) {
+  if (calls.empty() || e.message.find(" at byte ") != std::string::npos) return e;
+  const AiCall& call = plan.calls[calls[0]];
+  std::string where = std::string(sql::ai_function_name(call.function)) + " at byte " +
+                      std::to_string(call.begin);
+  if (calls.size() > 1) {
+    where += " (and " + std::to_string(calls.size() - 1) + " more call" +
+             (calls.size() > 2 ? "s" : "") + " in the same request)";
+  }
+  e.message = where + ": " + e.message;
+  return e;
+}
+
 // The calls of `calls` whose arguments are known (constants or parameters),
 // computed together: one engine request per embedding model, and one per
 // rerank model and query.
@@ -92,7 +107,7 @@ asio::awaitable<Result<std::vector<CallValue>>> compute_calls(genai::Engine& eng
       formats.push_back(format_of(plan.calls[c].function));
     }
     auto got = co_await engine.embed_values(std::move(docs), std::move(formats), model, context);
-    if (!got) co_return std::unexpected(got.error());
+    if (!got) co_return std::unexpected(located(got.error(), plan, calls));
     for (size_t k = 0; k < calls.size(); ++k) {
       if (!(*got)[k]) continue;
       values[calls[k]].null = false;
@@ -103,7 +118,7 @@ asio::awaitable<Result<std::vector<CallValue>>> compute_calls(genai::Engine& eng
     genai::Documents docs;
     for (size_t c : calls) docs.push_back(text_of(plan.calls[c].arguments[1]));
     auto got = co_await engine.rerank_values(key.second, std::move(docs), key.first, context);
-    if (!got) co_return std::unexpected(got.error());
+    if (!got) co_return std::unexpected(located(got.error(), plan, calls));
     for (size_t k = 0; k < calls.size(); ++k) {
       if (!(*got)[k]) continue;
       values[calls[k]].null = false;
@@ -111,18 +126,6 @@ asio::awaitable<Result<std::vector<CallValue>>> compute_calls(genai::Engine& eng
     }
   }
   co_return values;
-}
-
-// The message of a failed call names the function and where it is.
-Error located(Error e, const AiStatement& plan) {
-  if (plan.calls.size() == 1 && e.message.find(" at byte ") == std::string::npos) {
-    const AiCall& call = plan.calls[0];
-    e.message = std::string(sql::ai_function_name(call.function)) + " at byte " +
-                std::to_string(call.begin) + ": " + e.message;
-  } else if (e.message.find(" at byte ") == std::string::npos) {
-    e.message = "GENAI functions of this statement: " + e.message;
-  }
-  return e;
 }
 
 std::string quote_identifier(std::string_view name) {
@@ -589,7 +592,7 @@ asio::awaitable<Ended> run_statement(FunctionHost& host, genai::Engine& engine,
   if (!plan->calls.empty()) {
     auto computed = co_await compute_calls(engine, host.request_context(), *plan, text_of);
     if (!computed) {
-      queue_error(host, located(computed.error(), *plan));
+      queue_error(host, computed.error());
       co_return Ended::kFailed;
     }
     values = std::move(*computed);
@@ -740,7 +743,7 @@ asio::awaitable<bool> execute_function_statement(FunctionHost& host, genai::Engi
   };
   auto computed = co_await compute_calls(engine, host.request_context(), plan, text_of);
   if (!computed) {
-    queue_error(host, located(computed.error(), plan));
+    queue_error(host, computed.error());
     co_return !co_await ch.flush();
   }
   if (plan.local) {
