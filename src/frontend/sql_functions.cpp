@@ -68,8 +68,8 @@ genai::EmbedFormat format_of(AiFunction f) {
 Error located(Error e, const AiStatement& plan, const std::vector<size_t>& calls) {
   if (calls.empty() || e.message.find(" at byte ") != std::string::npos) return e;
   const AiCall& call = plan.calls[calls[0]];
-  std::string where = std::string(sql::ai_function_name(call.function)) + " at byte " +
-                      std::to_string(call.begin);
+  std::string where =
+      std::string(sql::ai_function_name(call.function)) + " at byte " + std::to_string(call.begin);
   if (calls.size() > 1) {
     where += " (and " + std::to_string(calls.size() - 1) + " more call" +
              (calls.size() > 2 ? "s" : "") + " in the same request)";
@@ -169,11 +169,22 @@ std::string backend_text(std::string_view sql, const AiStatement& plan,
     if (call.begin >= cut) continue;
     if (call.row()) {
       replacements.push_back({call.item_begin, call.item_end, row_item(sql, call)});
+    } else if (call.item && call.item_end == call.end) {
+      // An unaliased item keeps the call as its column name, not the value's text.
+      replacements.push_back(
+          {call.begin, call.end, constant(c) + " AS " + quote_identifier(call.column_name)});
     } else {
       replacements.push_back({call.begin, call.end, constant(c)});
     }
   }
+  for (auto [begin, end] : plan.unaliased_items) {
+    if (end <= cut) {
+      replacements.push_back({end, end, " AS " + quote_identifier(sql.substr(begin, end - begin))});
+    }
+  }
   if (plan.order) replacements.push_back({cut, sql.size(), ""});
+  std::stable_sort(replacements.begin(), replacements.end(),
+                   [](const auto& a, const auto& b) { return a.begin < b.begin; });
   return sql::replace_ranges(sql, replacements);
 }
 

@@ -392,6 +392,15 @@ struct Parser {
       } else {
         local = false;
       }
+      if (!whole_call && !alias && a < b) {
+        size_t begin = toks[a].offset, end = end_of(b - 1);
+        for (const auto& call : out.calls) {
+          if (call.begin >= begin && call.end <= end) {
+            out.unaliased_items.emplace_back(begin, end);
+            break;
+          }
+        }
+      }
       local_items.push_back(std::move(local_item));
     }
     if (local) out.local = std::move(local_items);

@@ -187,6 +187,10 @@ struct AiStatement {
   // A SELECT without FROM whose items are literals and calls of constants:
   // the proxy answers it without a backend.
   std::optional<std::vector<AiLocalItem>> local;
+  // Unaliased items of the top-level select list that contain a call but
+  // are more than the call (`emb = GENAI_EMBED('x')`): byte ranges, so that
+  // the forwarded item keeps its text as its column name.
+  std::vector<std::pair<size_t, size_t>> unaliased_items;
   bool has_row_calls() const;
 };
 
