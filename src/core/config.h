@@ -82,12 +82,56 @@ struct MysqlServer {
   std::string comment;
 };
 
+// Named models (SPEC-MODELS.md, docs/MODELS.md): the admin tables
+// genai_models, genai_endpoints, genai_credentials and genai_model_grants.
+struct GenaiModel {
+  std::string name;
+  std::string kind = "embed";  // "embed" or "rerank"
+  std::string provider_model;  // sent upstream as "model"
+  std::string format = "auto";
+  std::string credential;  // a GenaiCredential name, or empty
+  int dimensions = 0;      // 0: learnt from the first answer
+  int max_batch_documents = 0;
+  int64_t max_batch_bytes = 0;
+  int timeout_ms = 0;  // 0: the genai-*_timeout_ms default
+  int max_retries = 0;
+  int hedge_after_ms = 0;
+  int cache_ttl_s = 0;
+  bool is_default = false;
+  std::string comment;
+};
+
+struct GenaiModelEndpoint {
+  std::string model_name;
+  std::string uri;
+  int priority = 0;  // lower first
+  int weight = 1;
+  int max_concurrency = 0;  // 0: genai-endpoint_concurrency
+  std::string comment;
+};
+
+struct GenaiCredential {
+  std::string name;
+  std::string secret;  // resolved at LOAD (literal, env:NAME, file:PATH); never shown
+};
+
+struct GenaiModelGrant {
+  std::string username;
+  std::string model_name;
+  int64_t max_requests_per_minute = 0;  // 0: unlimited
+  int64_t max_documents_per_day = 0;
+};
+
 struct RuntimeConfig {
   GenaiSettings genai;
   MysqlSettings mysql;
   AdminSettings admin;
   std::vector<MysqlUser> users;
   std::vector<MysqlServer> servers;
+  std::vector<GenaiModel> models;
+  std::vector<GenaiModelEndpoint> model_endpoints;
+  std::vector<GenaiCredential> credentials;
+  std::vector<GenaiModelGrant> model_grants;
 };
 
 // Holds the current snapshot. Thread-safe.

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 #include "genai/embedding_adapter.h"
 
 namespace gp::genai {
@@ -68,12 +70,94 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
     std::shared_ptr<const RuntimeConfig> config) {
   auto s = std::make_shared<EngineSettings>();
   const auto& g = config->genai;
-  s->embedding = make_endpoint("embedding", g.embedding_uri, g.embedding_model, g.embedding_api_key,
-                               g.embedding_timeout_ms);
-  s->rerank =
-      make_endpoint("rerank", g.rerank_uri, g.rerank_model, g.rerank_api_key, g.rerank_timeout_ms);
+  for (const auto& m : config->models) {
+    auto model = std::make_shared<ModelRuntime>();
+    model->name = m.name;
+    model->embed = m.kind != "rerank";
+    std::string service = model->embed ? "embedding" : "rerank";
+    std::string key;
+    for (const auto& c : config->credentials) {
+      if (c.name == m.credential) key = c.secret;
+    }
+    int timeout = m.timeout_ms > 0 ? m.timeout_ms
+                                   : (model->embed ? g.embedding_timeout_ms : g.rerank_timeout_ms);
+    std::vector<const GenaiModelEndpoint*> endpoints;
+    for (const auto& e : config->model_endpoints) {
+      if (e.model_name == m.name) endpoints.push_back(&e);
+    }
+    std::stable_sort(endpoints.begin(), endpoints.end(),
+                     [](auto* a, auto* b) { return a->priority < b->priority; });
+    for (const auto* e : endpoints) {
+      auto ep = make_endpoint(service, e->uri, m.provider_model, key, timeout);
+      ep.timeout_variable = "timeout_ms of model '" + m.name + "'";
+      if (m.format == "tei") ep.tei_inputs = model->embed;
+      model->endpoints.push_back(std::move(ep));
+      model->priorities.push_back(e->priority);
+      model->weights.push_back(e->weight);
+    }
+    model->dimensions = m.dimensions;
+    model->max_batch_documents = static_cast<size_t>(std::max(0, m.max_batch_documents));
+    model->max_retries = m.max_retries;
+    model->hedge_after_ms = m.hedge_after_ms;
+    model->cache_ttl_s = m.cache_ttl_s;
+    if (m.is_default) (model->embed ? s->default_embed : s->default_rerank) = model;
+    s->models[m.name] = std::move(model);
+  }
+  // Without a default model of a kind, the genai-* variables define it.
+  auto implicit = [&](bool embed) {
+    auto model = std::make_shared<ModelRuntime>();
+    model->embed = embed;
+    model->endpoints.push_back(
+        embed ? make_endpoint("embedding", g.embedding_uri, g.embedding_model, g.embedding_api_key,
+                              g.embedding_timeout_ms)
+              : make_endpoint("rerank", g.rerank_uri, g.rerank_model, g.rerank_api_key,
+                              g.rerank_timeout_ms));
+    model->priorities.push_back(0);
+    model->weights.push_back(1);
+    model->name = model->endpoints[0].model;
+    if (!model->name.empty() && !s->models.contains(model->name)) s->models[model->name] = model;
+    return model;
+  };
+  if (!s->default_embed || s->default_embed->endpoints.empty()) s->default_embed = implicit(true);
+  if (!s->default_rerank || s->default_rerank->endpoints.empty()) {
+    s->default_rerank = implicit(false);
+  }
+  s->embedding = s->default_embed->endpoints.front();
+  s->rerank = s->default_rerank->endpoints.front();
   s->config = std::move(config);
   return s;
+}
+
+Result<const ModelRuntime*> EngineSettings::model(const std::optional<std::string>& name,
+                                                  bool embed) const {
+  const ModelRuntime* found = nullptr;
+  if (!name) {
+    found = (embed ? default_embed : default_rerank).get();
+  } else {
+    auto it = models.find(*name);
+    if (it == models.end()) {
+      std::string known;
+      for (const auto& [n, m] : models) {
+        if (m->embed != embed) continue;
+        known += (known.empty() ? "" : ", ") + ("'" + n + "'");
+      }
+      return make_error(errc::kGenaiInvalidRequest,
+                        "unknown model '" + *name + "': genai_models has no " +
+                            (embed ? "embedding" : "rerank") + " model of that name" +
+                            (known.empty() ? std::string() : " (known: " + known + ")"));
+    }
+    found = it->second.get();
+    if (found->embed != embed) {
+      return make_error(errc::kGenaiInvalidRequest,
+                        "model '" + *name + "' is " + (found->embed ? "an embedding" : "a rerank") +
+                            " model, not " + (embed ? "an embedding" : "a rerank") + " model");
+    }
+  }
+  if (found->endpoints.empty()) {
+    return make_error(errc::kGenaiInvalidRequest,
+                      "model '" + found->name + "' has no endpoint in genai_endpoints");
+  }
+  return found;
 }
 
 }  // namespace gp::genai

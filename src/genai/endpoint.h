@@ -2,11 +2,15 @@
 // snapshot so that submit() does no string work.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
 #include "core/config.h"
+#include "core/error.h"
 
 namespace gp::genai {
 
@@ -22,10 +26,33 @@ struct ServiceEndpoint {
   bool tei_inputs = false;
 };
 
+// A named model as statements use it (genai_models and its endpoints, or
+// the implicit default of the genai-* variables).
+struct ModelRuntime {
+  std::string name;
+  bool embed = true;
+  std::vector<ServiceEndpoint> endpoints;  // lowest priority first
+  std::vector<int> priorities;             // of each endpoint
+  std::vector<int> weights;
+  int dimensions = 0;
+  size_t max_batch_documents = 0;  // 0: genai-batch_size
+  int max_retries = 0;
+  int hedge_after_ms = 0;
+  int cache_ttl_s = -1;  // -1: genai-cache_ttl_s
+};
+
 struct EngineSettings {
   std::shared_ptr<const RuntimeConfig> config;
+  // The default models' first endpoints.
   ServiceEndpoint embedding;
   ServiceEndpoint rerank;
+  std::map<std::string, std::shared_ptr<const ModelRuntime>> models;
+  std::shared_ptr<const ModelRuntime> default_embed;
+  std::shared_ptr<const ModelRuntime> default_rerank;
+
+  // The model a statement names (or the default of its kind); an unknown
+  // name or a model of the other kind is 9101 naming it.
+  Result<const ModelRuntime*> model(const std::optional<std::string>& name, bool embed) const;
 
   const GenaiSettings& genai() const { return config->genai; }
 };

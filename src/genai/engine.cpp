@@ -313,14 +313,16 @@ struct Values {
 
 static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
                                                std::shared_ptr<const EngineSettings> shared,
-                                               bool embed, const std::string& query, Upstream& up,
+                                               const ModelRuntime& model,
+                                               const std::string& query, Upstream& up,
                                                const RequestContext& context) {
+  bool embed = model.embed;
   EngineState* state = &state_ref;
   auto& stats = *state->stats;
   const EngineSettings& settings = *shared;
   const GenaiSettings& genai = settings.genai();
   stats.documents_processed.fetch_add(up.documents.size(), relaxed);
-  const ServiceEndpoint& endpoint = embed ? settings.embedding : settings.rerank;
+  const ServiceEndpoint& endpoint = model.endpoints.front();
   Values values;
   if (up.documents.empty()) co_return values;
   std::unique_ptr<Provider> provider;
@@ -363,6 +365,8 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   if (!request) co_return state->fail(std::move(request.error()));
   bool embed = request->type == RequestType::kEmbed;
   (embed ? stats.embed_requests : stats.rerank_requests).fetch_add(1, relaxed);
+  auto model = settings->model(request->model, embed);
+  if (!model) co_return state->fail(std::move(model.error()));
   auto admitted = Admission::enter(*state, genai);
   if (!admitted) co_return state->fail(std::move(admitted.error()));
 
@@ -397,7 +401,7 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   }
 
   Upstream up = select_upstream(request->documents);
-  auto computed_values = co_await compute(*state, settings, embed, request->query, up, context);
+  auto computed_values = co_await compute(*state, settings, **model, request->query, up, context);
   if (!computed_values) co_return outcome(std::unexpected(computed_values.error()));
   Embeddings& embeddings = computed_values->embeddings;
   std::vector<double>& scores = computed_values->scores;
@@ -412,20 +416,6 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
       rerank_result(computed, std::move(request->documents), request->top_n, request->columns));
 }
 
-namespace {
-
-// The model a SQL function names, checked against the service's own.
-Result<void> check_model(const std::optional<std::string>& model, const ServiceEndpoint& endpoint,
-                         std::string_view kind) {
-  if (!model || *model == endpoint.model) return {};
-  return std::unexpected(invalid_request(
-      "unknown model '" + *model + "': no " + std::string(kind) + " model has that name (" +
-      (endpoint.model.empty() ? std::string("the default service names no model")
-                              : "the default one is '" + endpoint.model + "'") +
-      ")"));
-}
-
-}  // namespace
 
 // The shared path of embed_values and rerank_values: limits, admission, the
 // provider, and the statement counters.
@@ -439,14 +429,13 @@ static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> s
   (embed ? stats.embed_requests : stats.rerank_requests).fetch_add(1, relaxed);
   auto settings = state->settings.load();
   const GenaiSettings& genai = settings->genai();
-  auto checked = check_model(model, embed ? settings->embedding : settings->rerank,
-                             embed ? "embedding" : "rerank");
+  auto resolved = settings->model(model, embed);
   auto refused = [&](Error e) -> Result<Values> {
     stats.requests_failed.fetch_add(1, relaxed);
     stats.count_error(e.code);
     return std::unexpected(std::move(e));
   };
-  if (!checked) co_return refused(std::move(checked.error()));
+  if (!resolved) co_return refused(std::move(resolved.error()));
   // Services take JSON, and JSON text is UTF-8: a text in another character
   // set is refused here, clearly, rather than garbled upstream.
   if (!simdjson::validate_utf8(query.data(), query.size())) {
@@ -466,7 +455,7 @@ static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> s
   }
   auto admitted = Admission::enter(*state, genai);
   if (!admitted) co_return refused(std::move(admitted.error()));
-  auto values = co_await compute(*state, settings, embed, query, up, context);
+  auto values = co_await compute(*state, settings, **resolved, query, up, context);
   stats.observe_latency(std::chrono::steady_clock::now() - started);
   if (values) {
     stats.requests_completed.fetch_add(1, relaxed);

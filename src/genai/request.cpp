@@ -88,12 +88,14 @@ Error json_error(std::string_view json, simdjson::error_code code) {
   return invalid_request(std::string("invalid JSON: ") + simdjson::error_message(code));
 }
 
-constexpr std::string_view kEmbedKeys = "type, documents, document_from_sql, format";
+constexpr std::string_view kEmbedKeys = "type, model, documents, document_from_sql, format";
 constexpr std::string_view kRerankKeys =
-    "type, query, documents, document_from_sql, top_n, columns";
+    "type, model, query, documents, document_from_sql, top_n, columns";
 
 bool accepted(RequestType type, std::string_view key) {
-  if (key == "type" || key == "documents" || key == "document_from_sql") return true;
+  if (key == "type" || key == "model" || key == "documents" || key == "document_from_sql") {
+    return true;
+  }
   if (type == RequestType::kEmbed) return key == "format";
   return key == "query" || key == "top_n" || key == "columns";
 }
@@ -246,6 +248,10 @@ Result<GenaiRequest> from_object(simdjson::dom::object object, const GenaiSettin
       auto sql = non_empty_string(key, field.value);
       if (!sql) return std::unexpected(sql.error());
       req.document_from_sql = std::move(*sql);
+    } else if (key == "model") {
+      auto model = non_empty_string(key, field.value);
+      if (!model) return std::unexpected(model.error());
+      req.model = std::move(*model);
     } else if (key == "format") {
       auto format = embed_format(field.value);
       if (!format) return std::unexpected(format.error());

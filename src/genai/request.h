@@ -22,6 +22,7 @@ bool is_blank_document(const std::optional<std::string>& document);
 
 struct GenaiRequest {
   RequestType type = RequestType::kEmbed;
+  std::optional<std::string> model;              // a genai_models name; none: the default
   Documents documents;                           // empty when document_from_sql is set
   std::optional<std::string> document_from_sql;  // SPEC-GENAI §5
   EmbedFormat format = EmbedFormat::kCsv;        // embed only
