@@ -3,66 +3,16 @@
 #include <algorithm>
 #include <libconfig.h++>
 
+#include "admin/columns.h"
 #include "fmt/format.h"
 
 namespace gp::admin {
 
 namespace {
 
-struct ColumnRule {
-  const char* column;
-  std::vector<const char*> keys;  // accepted keys; the first is the column name
-  bool is_int;
-  int64_t min = 0;
-  int64_t max = 0;
-  bool required = false;
-  std::vector<const char*> choices = {};
-};
-
-constexpr int64_t kIntMax = 2147483647;
-
-const std::vector<ColumnRule>& user_rules() {
-  static const std::vector<ColumnRule> rules = {
-      {"username", {"username"}, false, 0, 0, true},
-      {"password", {"password"}, false},
-      {"active", {"active"}, true, 0, 1},
-      {"use_ssl", {"use_ssl"}, true, 0, 1},
-      {"default_hostgroup", {"default_hostgroup"}, true, 0, kIntMax},
-      {"default_schema", {"default_schema"}, false},
-      {"schema_locked", {"schema_locked"}, true, 0, 1},
-      {"transaction_persistent", {"transaction_persistent"}, true, 0, 1},
-      {"fast_forward", {"fast_forward"}, true, 0, 1},
-      {"backend", {"backend"}, true, 0, 1},
-      {"frontend", {"frontend"}, true, 0, 1},
-      {"max_connections", {"max_connections"}, true, 0, kIntMax},
-      {"attributes", {"attributes"}, false},
-      {"comment", {"comment"}, false},
-  };
-  return rules;
-}
-
-const std::vector<ColumnRule>& server_rules() {
-  static const std::vector<ColumnRule> rules = {
-      {"hostgroup_id", {"hostgroup_id", "hostgroup"}, true, 0, kIntMax},
-      {"hostname", {"hostname", "address"}, false, 0, 0, true},
-      {"port", {"port"}, true, 0, 65535},
-      {"gtid_port", {"gtid_port"}, true, 0, 65535},
-      {"status",
-       {"status"},
-       false,
-       0,
-       0,
-       false,
-       {"ONLINE", "SHUNNED", "OFFLINE_SOFT", "OFFLINE_HARD"}},
-      {"weight", {"weight"}, true, 0, 10000000},
-      {"compression", {"compression"}, true, 0, 102400},
-      {"max_connections", {"max_connections"}, true, 0, kIntMax},
-      {"max_replication_lag", {"max_replication_lag"}, true, 0, 126144000},
-      {"use_ssl", {"use_ssl"}, true, 0, 1},
-      {"max_latency_ms", {"max_latency_ms"}, true, 0, kIntMax},
-      {"comment", {"comment"}, false},
-  };
-  return rules;
+// A key of a row group names its column, or is the column's alias.
+bool names(const Column& column, std::string_view key) {
+  return key == column.name || (!column.alias.empty() && key == column.alias);
 }
 
 class Reader {
@@ -135,23 +85,25 @@ class Reader {
   }
 
   Result<TableRow> read_row(const libconfig::Setting& group,
-                            const std::vector<ColumnRule>& rules) const {
+                            const std::vector<Column>& rules) const {
     if (!group.isGroup()) return std::unexpected(error(group, "expected a group { ... }"));
     TableRow row;
     for (int i = 0; i < group.getLength(); ++i) {
       const libconfig::Setting& s = group[i];
       std::string key = s.getName();
-      auto rule = std::find_if(rules.begin(), rules.end(), [&](const ColumnRule& r) {
-        return std::any_of(r.keys.begin(), r.keys.end(), [&](const char* k) { return key == k; });
-      });
+      auto rule =
+          std::find_if(rules.begin(), rules.end(), [&](const Column& r) { return names(r, key); });
       if (rule == rules.end()) {
-        std::vector<std::string> accepted;
-        for (auto& r : rules) accepted.insert(accepted.end(), r.keys.begin(), r.keys.end());
+        std::vector<std::string_view> accepted;
+        for (auto& r : rules) {
+          accepted.push_back(r.name);
+          if (!r.alias.empty()) accepted.push_back(r.alias);
+        }
         return std::unexpected(
             error(s, fmt::format("unknown key; accepted: {}", fmt::join(accepted, ", "))));
       }
-      if (std::any_of(row.begin(), row.end(), [&](auto& c) { return c.first == rule->column; })) {
-        return std::unexpected(error(s, fmt::format("{} given twice", rule->column)));
+      if (std::any_of(row.begin(), row.end(), [&](auto& c) { return c.first == rule->name; })) {
+        return std::unexpected(error(s, fmt::format("{} given twice", rule->name)));
       }
       auto text = scalar_text(s);
       if (!text) return std::unexpected(text.error());
@@ -159,12 +111,11 @@ class Reader {
         auto n = parse_int(*text);
         if (!n && (*text == "true" || *text == "false")) n = *text == "true" ? 1 : 0;
         if (!n || *n < rule->min || *n > rule->max) {
-          return std::unexpected(
-              error(s, fmt::format("'{}' is not valid: expected an integer in {}..{}",
-                                   rule->column == std::string("password") ? "********" : *text,
-                                   rule->min, rule->max)));
+          return std::unexpected(error(
+              s, fmt::format("'{}' is not valid: expected an integer in {}..{}",
+                             rule->name == "password" ? "********" : *text, rule->min, rule->max)));
         }
-        row.emplace_back(rule->column, *n);
+        row.emplace_back(std::string(rule->name), *n);
         continue;
       }
       if (!rule->choices.empty()) {
@@ -175,19 +126,19 @@ class Reader {
         }
       }
       if (rule->required && text->empty()) return std::unexpected(error(s, "must not be empty"));
-      row.emplace_back(rule->column, std::move(*text));
+      row.emplace_back(std::string(rule->name), std::move(*text));
     }
     for (auto& r : rules) {
       if (!r.required) continue;
-      if (std::none_of(row.begin(), row.end(), [&](auto& c) { return c.first == r.column; })) {
-        return std::unexpected(error(group, fmt::format("missing {}", r.keys.back())));
+      if (std::none_of(row.begin(), row.end(), [&](auto& c) { return c.first == r.name; })) {
+        return std::unexpected(
+            error(group, fmt::format("missing {}", r.alias.empty() ? r.name : r.alias)));
       }
     }
     return row;
   }
 
-  std::optional<Error> read_rows(const libconfig::Setting& list,
-                                 const std::vector<ColumnRule>& rules,
+  std::optional<Error> read_rows(const libconfig::Setting& list, const std::vector<Column>& rules,
                                  std::vector<TableRow>& out) const {
     if (!list.isList() && !list.isArray()) return error(list, "expected a list ( {...}, {...} )");
     for (int i = 0; i < list.getLength(); ++i) {
@@ -217,9 +168,9 @@ class Reader {
       } else if (key == "genai_variables") {
         r = read_variables(s, VarModule::kGenai, out);
       } else if (key == "mysql_users") {
-        r = read_rows(s, user_rules(), out.users);
+        r = read_rows(s, mysql_users_table(), out.users);
       } else if (key == "mysql_servers") {
-        r = read_rows(s, server_rules(), out.servers);
+        r = read_rows(s, mysql_servers_table(), out.servers);
       } else {
         out.warnings.push_back(fmt::format("{}: line {}: {}: unknown section, ignored", name_,
                                            s.getSourceLine(), key));

@@ -84,22 +84,14 @@ Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
       auto values = validate_module(module, *raw, &unknown);
       if (!values) return std::unexpected(values.error());
       for (auto& name : unknown) spdlog::warn("admin: ignoring unknown variable {}", name);
-      switch (module) {
-        case VarModule::kGenai: {
-          auto genai = build_genai(*values);
-          if (!genai) return std::unexpected(genai.error());
-          next->genai = std::move(*genai);
-          for (auto name : {"genai-embedding_api_key", "genai-rerank_api_key"}) {
-            key_text[name] = values->at(name);
-          }
-          break;
+      auto built = build_module(module, *values, *next);
+      if (!built) return std::unexpected(built.error());
+      // The runtime keeps the resolved secret; the configured text (env:NAME)
+      // is what SAVE and the runtime tables show.
+      for (auto& spec : all_variables()) {
+        if (spec.module == module && spec.type == VarType::kSecret) {
+          key_text[spec.name] = values->at(spec.name);
         }
-        case VarModule::kMysql:
-          next->mysql = build_mysql(*values);
-          break;
-        case VarModule::kAdmin:
-          next->admin = build_admin(*values);
-          break;
       }
     } else if (target == Target::kMysqlUsers) {
       auto rows = store_.read_rows("main", kMysqlUsers);
@@ -124,11 +116,10 @@ Result<void> AdminImpl::save_from_runtime(Target target) {
   auto snapshot = config_.current();
   switch (target) {
     case Target::kGenaiVariables:
-      return store_.upsert_variables("main", render_genai(snapshot->genai, runtime_key_text_));
     case Target::kMysqlVariables:
-      return store_.upsert_variables("main", render_mysql(snapshot->mysql));
     case Target::kAdminVariables:
-      return store_.upsert_variables("main", render_admin(snapshot->admin));
+      return store_.upsert_variables(
+          "main", render_module(target_module(target), *snapshot, runtime_key_text_));
     case Target::kMysqlUsers:
       return store_.replace_rows("main", kMysqlUsers, rows_from_users(snapshot->users));
     case Target::kMysqlServers:

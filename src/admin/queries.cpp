@@ -95,9 +95,10 @@ Result<mysql::QueryResult> AdminImpl::select_variables(const SelectVariables& se
 
 Result<std::vector<TextRow>> AdminImpl::runtime_variable_rows(bool masked) {
   auto snapshot = config_.current();
-  VariableMap all = render_genai(snapshot->genai, runtime_key_text_);
-  all.merge(render_mysql(snapshot->mysql));
-  all.merge(render_admin(snapshot->admin));
+  VariableMap all;
+  for (auto module : {VarModule::kGenai, VarModule::kMysql, VarModule::kAdmin}) {
+    all.merge(render_module(module, *snapshot, runtime_key_text_));
+  }
   std::vector<TextRow> rows;
   for (auto& [name, value] : all) rows.push_back({name, masked ? shown(name, value) : value});
   return rows;

@@ -6,43 +6,27 @@ namespace gp::admin {
 
 namespace {
 
-// Table bodies follow ProxySQL's column names, types and keys so that its
-// documentation and habits apply.
 constexpr std::string_view kGlobalVariablesBody =
     "(variable_name VARCHAR NOT NULL PRIMARY KEY, variable_value VARCHAR NOT NULL)";
 
-constexpr std::string_view kMysqlUsersBody =
-    "(username VARCHAR NOT NULL, password VARCHAR, "
-    "active INT CHECK (active IN (0,1)) NOT NULL DEFAULT 1, "
-    "use_ssl INT CHECK (use_ssl IN (0,1)) NOT NULL DEFAULT 0, "
-    "default_hostgroup INT NOT NULL DEFAULT 0, default_schema VARCHAR, "
-    "schema_locked INT CHECK (schema_locked IN (0,1)) NOT NULL DEFAULT 0, "
-    "transaction_persistent INT CHECK (transaction_persistent IN (0,1)) NOT NULL DEFAULT 1, "
-    "fast_forward INT CHECK (fast_forward IN (0,1)) NOT NULL DEFAULT 0, "
-    "backend INT CHECK (backend IN (0,1)) NOT NULL DEFAULT 1, "
-    "frontend INT CHECK (frontend IN (0,1)) NOT NULL DEFAULT 1, "
-    "max_connections INT CHECK (max_connections >= 0) NOT NULL DEFAULT 10000, "
-    "attributes VARCHAR CHECK (JSON_VALID(attributes) OR attributes = '') NOT NULL DEFAULT '', "
-    "comment VARCHAR NOT NULL DEFAULT '', "
-    "PRIMARY KEY (username, backend), UNIQUE (username, frontend))";
+// "(column sql, ..., <keys>)"
+std::string table_body(const std::vector<Column>& columns, std::string_view keys) {
+  std::string body = "(";
+  for (const auto& c : columns) body += fmt::format("{} {}, ", c.name, c.sql);
+  return body + std::string(keys) + ")";
+}
 
-constexpr std::string_view kMysqlServersBody =
-    "(hostgroup_id INT CHECK (hostgroup_id >= 0) NOT NULL DEFAULT 0, "
-    "hostname VARCHAR NOT NULL, "
-    "port INT CHECK (port >= 0 AND port <= 65535) NOT NULL DEFAULT 3306, "
-    "gtid_port INT CHECK ((gtid_port <> port OR gtid_port = 0) AND gtid_port >= 0 AND "
-    "gtid_port <= 65535) NOT NULL DEFAULT 0, "
-    "status VARCHAR CHECK (UPPER(status) IN ('ONLINE','SHUNNED','OFFLINE_SOFT','OFFLINE_HARD')) "
-    "NOT NULL DEFAULT 'ONLINE', "
-    "weight INT CHECK (weight >= 0 AND weight <= 10000000) NOT NULL DEFAULT 1, "
-    "compression INT CHECK (compression >= 0 AND compression <= 102400) NOT NULL DEFAULT 0, "
-    "max_connections INT CHECK (max_connections >= 0) NOT NULL DEFAULT 1000, "
-    "max_replication_lag INT CHECK (max_replication_lag >= 0 AND max_replication_lag <= "
-    "126144000) NOT NULL DEFAULT 0, "
-    "use_ssl INT CHECK (use_ssl IN (0,1)) NOT NULL DEFAULT 0, "
-    "max_latency_ms INT UNSIGNED CHECK (max_latency_ms >= 0) NOT NULL DEFAULT 0, "
-    "comment VARCHAR NOT NULL DEFAULT '', "
-    "PRIMARY KEY (hostgroup_id, hostname, port))";
+const std::string& mysql_users_body() {
+  static const std::string body = table_body(
+      mysql_users_table(), "PRIMARY KEY (username, backend), UNIQUE (username, frontend)");
+  return body;
+}
+
+const std::string& mysql_servers_body() {
+  static const std::string body =
+      table_body(mysql_servers_table(), "PRIMARY KEY (hostgroup_id, hostname, port)");
+  return body;
+}
 
 // Moves a literal API key written to global_variables into global_secrets and
 // masks it. Empty values and env:NAME references are not secret and stay.
@@ -78,31 +62,13 @@ END;
 
 }  // namespace
 
-const std::vector<std::string>& mysql_users_columns() {
-  static const std::vector<std::string> columns = {
-      "username",          "password",       "active",        "use_ssl",
-      "default_hostgroup", "default_schema", "schema_locked", "transaction_persistent",
-      "fast_forward",      "backend",        "frontend",      "max_connections",
-      "attributes",        "comment"};
-  return columns;
-}
-
-const std::vector<std::string>& mysql_servers_columns() {
-  static const std::vector<std::string> columns = {
-      "hostgroup_id", "hostname",        "port",
-      "gtid_port",    "status",          "weight",
-      "compression",  "max_connections", "max_replication_lag",
-      "use_ssl",      "max_latency_ms",  "comment"};
-  return columns;
-}
-
 Result<void> create_config_tables(Database& db, std::string_view schema) {
   std::string script = fmt::format(
       "CREATE TABLE IF NOT EXISTS {0}.global_variables {1};"
       "CREATE TABLE IF NOT EXISTS {0}.global_secrets {1};"
       "CREATE TABLE IF NOT EXISTS {0}.mysql_users {2};"
       "CREATE TABLE IF NOT EXISTS {0}.mysql_servers {3};",
-      schema, kGlobalVariablesBody, kMysqlUsersBody, kMysqlServersBody);
+      schema, kGlobalVariablesBody, mysql_users_body(), mysql_servers_body());
   script += fmt::format(fmt::runtime(kSecretTriggers), schema);
   return db.exec_script(script);
 }
@@ -112,7 +78,7 @@ Result<void> create_runtime_tables(Database& db) {
       "CREATE TABLE IF NOT EXISTS main.runtime_global_variables {};"
       "CREATE TABLE IF NOT EXISTS main.runtime_mysql_users {};"
       "CREATE TABLE IF NOT EXISTS main.runtime_mysql_servers {};",
-      kGlobalVariablesBody, kMysqlUsersBody, kMysqlServersBody);
+      kGlobalVariablesBody, mysql_users_body(), mysql_servers_body());
   return db.exec_script(script);
 }
 

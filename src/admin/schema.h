@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/columns.h"
 #include "admin/sqlite_db.h"
 #include "core/error.h"
 
@@ -20,10 +21,6 @@ inline constexpr std::string_view kMysqlServers = "mysql_servers";
 // leaves "********" in global_variables.
 inline constexpr std::string_view kSecretsTable = "global_secrets";
 inline constexpr std::string_view kSecretTriggerPrefix = "gp_secret_";
-
-// Column names of the two row tables, in table order.
-const std::vector<std::string>& mysql_users_columns();
-const std::vector<std::string>& mysql_servers_columns();
 
 // Creates the configuration tables and secret triggers in `schema` (main or
 // disk) when missing.

@@ -1,5 +1,5 @@
 // Typed settings from validated variables, and back. Pure except for reading
-// the environment when an API key is given as env:NAME.
+// the environment when a secret is given as env:NAME.
 #pragma once
 
 #include "admin/variables.h"
@@ -15,17 +15,15 @@ namespace gp::admin {
 Result<VariableMap> validate_module(VarModule module, const VariableMap& values,
                                     std::vector<std::string>* unknown = nullptr);
 
-// `values` must come from validate_module. API keys given as env:NAME are
-// resolved here; an unset variable is an error.
-Result<GenaiSettings> build_genai(const VariableMap& values);
-MysqlSettings build_mysql(const VariableMap& values);
-AdminSettings build_admin(const VariableMap& values);
+// Sets the settings of `module` in `config` from `values`, which must come
+// from validate_module. Secrets given as env:NAME are resolved here; an unset
+// variable is an error, and then `config` is unchanged.
+Result<void> build_module(VarModule module, const VariableMap& values, RuntimeConfig& config);
 
-// The variables of published settings, as text. API keys are taken from
+// The variables of `module` in `config`, as text. Secrets are taken from
 // `configured` (the text that was loaded, e.g. env:NAME) rather than the
-// resolved secret.
-VariableMap render_genai(const GenaiSettings& s, const VariableMap& configured);
-VariableMap render_mysql(const MysqlSettings& s);
-VariableMap render_admin(const AdminSettings& s);
+// resolved value when it has them.
+VariableMap render_module(VarModule module, const RuntimeConfig& config,
+                          const VariableMap& configured = {});
 
 }  // namespace gp::admin

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <type_traits>
 
 #include "fmt/format.h"
 
@@ -15,96 +16,171 @@ namespace gp::admin {
 
 namespace {
 
-VariableSpec int_var(std::string name, VarModule m, int64_t def, int64_t min, int64_t max,
-                     std::string help) {
-  return VariableSpec{std::move(name), m,     VarType::kInt,  std::to_string(def), min, max, {},
-                      false,           false, std::move(help)};
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+template <class S>
+constexpr VarModule module_of_settings() {
+  if constexpr (std::is_same_v<S, GenaiSettings>) return VarModule::kGenai;
+  if constexpr (std::is_same_v<S, MysqlSettings>) return VarModule::kMysql;
+  if constexpr (std::is_same_v<S, AdminSettings>) return VarModule::kAdmin;
 }
 
-VariableSpec typed_var(std::string name, VarModule m, VarType type, std::string def,
-                       std::string help, bool required = false) {
-  return VariableSpec{std::move(name), m,     type,           std::move(def), 0, 0, {},
-                      required,        false, std::move(help)};
+// `Config` is RuntimeConfig or const RuntimeConfig; the constness carries over.
+template <class S, class Config>
+auto& settings_of(Config& config) {
+  if constexpr (std::is_same_v<S, GenaiSettings>) return config.genai;
+  if constexpr (std::is_same_v<S, MysqlSettings>) return config.mysql;
+  if constexpr (std::is_same_v<S, AdminSettings>) return config.admin;
 }
 
+template <class T>
+std::string text_of(const T& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return value ? "true" : "false";
+  } else if constexpr (std::is_integral_v<T>) {
+    return std::to_string(value);
+  } else {
+    return value;
+  }
+}
+
+// A variable bound to a settings member: its module is the struct's, its
+// default the member's initializer.
+template <class S, class T>
+VariableSpec bound(std::string name, T S::*member, VarType type, std::string help) {
+  VariableSpec spec;
+  spec.name = std::move(name);
+  spec.module = module_of_settings<S>();
+  spec.type = type;
+  spec.default_value = text_of(S{}.*member);
+  spec.help = std::move(help);
+  spec.member = member;
+  return spec;
+}
+
+template <class S, class Int>
+requires std::is_same_v<Int, int> || std::is_same_v<Int, int64_t> VariableSpec
+integer(std::string name, Int S::*member, int64_t min, int64_t max, std::string help) {
+  VariableSpec spec = bound(std::move(name), member, VarType::kInt, std::move(help));
+  spec.min = min;
+  spec.max = max;
+  return spec;
+}
+
+template <class S>
+VariableSpec boolean(std::string name, bool S::*member, std::string help) {
+  return bound(std::move(name), member, VarType::kBool, std::move(help));
+}
+
+// `type` says which text the member accepts: kString, kUri, kAddressList,
+// kCredentials or kSecret.
+template <class S>
+VariableSpec text(std::string name, std::string S::*member, VarType type, std::string help,
+                  bool required = false) {
+  VariableSpec spec = bound(std::move(name), member, type, std::move(help));
+  spec.required = required;
+  return spec;
+}
+
+// Every variable is one row below, and everything else follows from the rows:
+// validation, LOAD ... TO RUNTIME (assign), runtime_global_variables and SHOW
+// VARIABLES (value_in, display_value), the configuration file, and the docs
+// tables (tests/unit/admin/variables_docs_test.cpp checks them). A row names
+// the settings member the variable fills by a pointer to member, so the C++
+// type and the default are those of the member's declaration in core/config.h
+// and are not written again; the row adds what a struct cannot say: the name,
+// the text accepted, the range and the doc line. Pointers to members rather
+// than an X-macro: the rows stay ordinary typed C++ (a range cannot be given
+// to a string member, a misspelt member does not compile), and config.h stays
+// the plain structs that every subsystem and test default-constructs.
 std::vector<VariableSpec> build_registry() {
-  using enum VarModule;
+  using enum VarType;
+  using G = GenaiSettings;
+  using M = MysqlSettings;
+  using A = AdminSettings;
   std::vector<VariableSpec> v = {
       // GENAI
-      typed_var("genai-enabled", kGenai, VarType::kBool, "true",
-                "false answers every GENAI statement with 9106 (module disabled)"),
-      typed_var("genai-sql_functions", kGenai, VarType::kBool, "true",
-                "false stops recognising GENAI_EMBED, GENAI_EMBED_BINARY and GENAI_RERANK in SQL"),
-      int_var("genai-threads", kGenai, 4, 1, 256, "HTTP engine threads"),
-      typed_var("genai-embedding_uri", kGenai, VarType::kUri, "http://127.0.0.1:8013/embedding",
-                "embedding service endpoint, or lexical: for the built-in provider"),
-      typed_var("genai-rerank_uri", kGenai, VarType::kUri, "http://127.0.0.1:8012/rerank",
-                "rerank service endpoint, or lexical: for the built-in provider"),
-      int_var("genai-embedding_timeout_ms", kGenai, 30000, 100, 300000,
+      boolean("genai-enabled", &G::enabled,
+              "false answers every GENAI statement with 9106 (module disabled)"),
+      boolean("genai-sql_functions", &G::sql_functions,
+              "false stops recognising GENAI_EMBED, GENAI_EMBED_BINARY and GENAI_RERANK in SQL"),
+      integer("genai-threads", &G::threads, 1, 256, "HTTP engine threads"),
+      text("genai-embedding_uri", &G::embedding_uri, kUri,
+           "embedding service endpoint, or lexical: for the built-in provider"),
+      text("genai-rerank_uri", &G::rerank_uri, kUri,
+           "rerank service endpoint, or lexical: for the built-in provider"),
+      integer("genai-embedding_timeout_ms", &G::embedding_timeout_ms, 100, 300000,
               "embedding request timeout"),
-      int_var("genai-rerank_timeout_ms", kGenai, 30000, 100, 300000, "rerank request timeout"),
-      typed_var("genai-embedding_model", kGenai, VarType::kString, "",
-                "sent as \"model\" to the embedding service when set"),
-      typed_var("genai-rerank_model", kGenai, VarType::kString, "",
-                "sent as \"model\" to the rerank service when set"),
-      typed_var("genai-embedding_api_key", kGenai, VarType::kSecret, "",
-                "bearer token for the embedding service: a literal or env:NAME"),
-      typed_var("genai-rerank_api_key", kGenai, VarType::kSecret, "",
-                "bearer token for the rerank service: a literal or env:NAME"),
-      int_var("genai-max_documents", kGenai, 10000, 1, 1000000, "documents per statement"),
-      int_var("genai-lexical_dimensions", kGenai, 384, 8, 4096,
+      integer("genai-rerank_timeout_ms", &G::rerank_timeout_ms, 100, 300000,
+              "rerank request timeout"),
+      text("genai-embedding_model", &G::embedding_model, kString,
+           "sent as \"model\" to the embedding service when set"),
+      text("genai-rerank_model", &G::rerank_model, kString,
+           "sent as \"model\" to the rerank service when set"),
+      text("genai-embedding_api_key", &G::embedding_api_key, kSecret,
+           "bearer token for the embedding service: a literal or env:NAME"),
+      text("genai-rerank_api_key", &G::rerank_api_key, kSecret,
+           "bearer token for the rerank service: a literal or env:NAME"),
+      integer("genai-max_documents", &G::max_documents, 1, 1000000, "documents per statement"),
+      integer("genai-lexical_dimensions", &G::lexical_dimensions, 8, 4096,
               "vector dimension of the built-in lexical provider"),
-      int_var("genai-max_queue", kGenai, 10000, 1, 1000000,
+      integer("genai-max_queue", &G::max_queue, 1, 1000000,
               "requests admitted at once; beyond this the module answers overloaded"),
-      int_var("genai-endpoint_concurrency", kGenai, 64, 1, 10000,
+      integer("genai-endpoint_concurrency", &G::endpoint_concurrency, 1, 10000,
               "HTTP requests in flight per service endpoint"),
-      int_var("genai-cache_max_bytes", kGenai, 268435456, 0, 1099511627776,
+      integer("genai-cache_max_bytes", &G::cache_max_bytes, 0, 1099511627776,
               "bytes of embeddings the cache may hold (LRU beyond)"),
-      int_var("genai-cache_ttl_s", kGenai, 0, 0, 31536000,
+      integer("genai-cache_ttl_s", &G::cache_ttl_s, 0, 31536000,
               "seconds an embedding stays cached; 0 turns the cache off"),
-      int_var("genai-batch_window_us", kGenai, 0, 0, 1000000,
+      integer("genai-batch_window_us", &G::batch_window_us, 0, 1000000,
               "microseconds an embed statement may wait to share an upstream request that "
               "others are sending; 0 turns micro-batching off"),
-      int_var("genai-batch_max_documents", kGenai, 64, 1, 100000,
+      integer("genai-batch_max_documents", &G::batch_max_documents, 1, 100000,
               "documents per shared upstream request; larger statements go alone"),
-      int_var("genai-batch_size", kGenai, 0, 0, 100000,
+      integer("genai-batch_size", &G::batch_size, 0, 100000,
               "documents per upstream request; 0 sends one request per statement"),
       // MYSQL
-      int_var("mysql-threads", kMysql, 4, 1, 256, "network threads of the client interface"),
-      typed_var("mysql-interfaces", kMysql, VarType::kAddressList, "0.0.0.0:6033",
-                "client listeners, host:port separated by ;"),
-      typed_var("mysql-server_version", kMysql, VarType::kString, "auto",
-                "server version announced to clients; auto = the backends' own (8.0.36 until "
-                "one is known)",
-                true),
-      int_var("mysql-max_connections", kMysql, 10000, 1, 1000000, "client connections"),
-      int_var("mysql-connect_timeout_server", kMysql, 3000, 10, 120000,
+      integer("mysql-threads", &M::threads, 1, 256, "network threads of the client interface"),
+      text("mysql-interfaces", &M::interfaces, kAddressList,
+           "client listeners, host:port separated by ;"),
+      text("mysql-server_version", &M::server_version, kString,
+           "server version announced to clients; auto = the backends' own (8.0.36 until one is "
+           "known)",
+           true),
+      integer("mysql-max_connections", &M::max_connections, 1, 1000000, "client connections"),
+      integer("mysql-connect_timeout_server", &M::connect_timeout_server_ms, 10, 120000,
               "backend connect timeout in milliseconds"),
-      int_var("mysql-connect_timeout_client", kMysql, 10000, 100, 3600000,
+      integer("mysql-connect_timeout_client", &M::connect_timeout_client_ms, 100, 3600000,
               "milliseconds a client has to complete its login"),
-      int_var("mysql-default_query_timeout", kMysql, 36000000, 1000, 1728000000,
+      integer("mysql-default_query_timeout", &M::default_query_timeout_ms, 1000, 1728000000,
               "backend query timeout in milliseconds"),
-      int_var("mysql-shun_recovery_time_sec", kMysql, 10, 0, 31536000,
+      integer("mysql-shun_recovery_time_sec", &M::shun_recovery_time_sec, 0, 31536000,
               "seconds before a shunned server is tried again"),
-      int_var("mysql-connection_max_age_ms", kMysql, 0, 0, 86400000,
+      integer("mysql-connection_max_age_ms", &M::connection_max_age_ms, 0, 86400000,
               "idle backend connections older than this are closed; 0 = no limit"),
-      int_var("mysql-free_connections_pct", kMysql, 10, 0, 100,
+      integer("mysql-free_connections_pct", &M::free_connections_pct, 0, 100,
               "idle backend connections kept, in percent of max_connections"),
-      int_var("mysql-max_allowed_packet", kMysql, 67108864, 8192, 1073741824,
+      integer("mysql-max_allowed_packet", &M::max_allowed_packet, 8192, 1073741824,
               "largest packet accepted from clients"),
-      typed_var("mysql-have_ssl", kMysql, VarType::kBool, "false", "offer TLS to clients"),
+      boolean("mysql-have_ssl", &M::have_ssl, "offer TLS to clients"),
       // ADMIN
-      typed_var("admin-admin_credentials", kAdmin, VarType::kCredentials, "admin:admin",
-                "admin users, user:password separated by ;"),
-      typed_var("admin-mysql_ifaces", kAdmin, VarType::kAddressList, "127.0.0.1:6032",
-                "admin listeners, host:port separated by ;"),
-      typed_var("admin-restapi_enabled", kAdmin, VarType::kBool, "false",
-                "serve metrics and health over HTTP"),
-      int_var("admin-restapi_port", kAdmin, 6070, 1, 65535, "port of the metrics endpoint"),
+      text("admin-admin_credentials", &A::admin_credentials, kCredentials,
+           "admin users, user:password separated by ;"),
+      text("admin-mysql_ifaces", &A::mysql_ifaces, kAddressList,
+           "admin listeners, host:port separated by ;"),
+      boolean("admin-restapi_enabled", &A::restapi_enabled, "serve metrics and health over HTTP"),
+      integer("admin-restapi_port", &A::restapi_port, 1, 65535, "port of the metrics endpoint"),
   };
-  VariableSpec version = typed_var("admin-version", kAdmin, VarType::kString, GP_VERSION,
-                                   "version of genaiproxy (read-only)");
+  VariableSpec version;
+  version.name = "admin-version";
+  version.module = VarModule::kAdmin;
+  version.type = kString;
+  version.default_value = GP_VERSION;
   version.read_only = true;
+  version.help = "version of genaiproxy (read-only)";
   v.push_back(std::move(version));
   std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return v;
@@ -391,6 +467,34 @@ Result<std::string> resolve_secret(std::string_view variable, std::string_view v
                       fmt::format("{}: environment variable {} is not set", variable, name));
   }
   return std::string(env);
+}
+
+std::string value_in(const VariableSpec& spec, const RuntimeConfig& config) {
+  return std::visit(Overloaded{[&](std::monostate) { return spec.default_value; },
+                               [&]<class S, class T>(T S::*member) {
+                                 return text_of(settings_of<S>(config).*member);
+                               }},
+                    spec.member);
+}
+
+Result<void> assign(const VariableSpec& spec, std::string_view value, RuntimeConfig& config) {
+  return std::visit(Overloaded{[](std::monostate) -> Result<void> { return {}; },
+                               [&]<class S, class T>(T S::*member) -> Result<void> {
+                                 T& target = settings_of<S>(config).*member;
+                                 if constexpr (std::is_same_v<T, bool>) {
+                                   target = parse_bool(value).value_or(false);
+                                 } else if constexpr (std::is_integral_v<T>) {
+                                   target = static_cast<T>(parse_int(value).value_or(0));
+                                 } else if (spec.type == VarType::kSecret) {
+                                   auto secret = resolve_secret(spec.name, value);
+                                   if (!secret) return std::unexpected(secret.error());
+                                   target = std::move(*secret);
+                                 } else {
+                                   target = std::string(value);
+                                 }
+                                 return {};
+                               }},
+                    spec.member);
 }
 
 }  // namespace gp::admin

@@ -1,5 +1,6 @@
-// The registry of every configuration variable: name, type, default and
-// validation. Pure: no I/O except reading the environment for `env:NAME`.
+// The registry of every configuration variable: name, type, default, range,
+// documentation line and the settings member it fills, with validation.
+// Pure: no I/O except reading the environment for `env:NAME`.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +9,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "core/config.h"
 #include "core/error.h"
 
 namespace gp::admin {
@@ -27,6 +30,13 @@ enum class VarType {
   kSecret,       // literal, or env:NAME resolved at LOAD ... TO RUNTIME
 };
 
+// The member of a module's settings struct that a variable fills. Empty for a
+// variable with no setting behind it (admin-version).
+template <class... Settings>
+using SettingsMemberOf = std::variant<std::monostate, bool Settings::*..., int Settings::*...,
+                                      int64_t Settings::*..., std::string Settings::*...>;
+using SettingsMember = SettingsMemberOf<GenaiSettings, MysqlSettings, AdminSettings>;
+
 struct VariableSpec {
   std::string name;  // full name with the module prefix, e.g. "genai-threads"
   VarModule module;
@@ -38,6 +48,7 @@ struct VariableSpec {
   bool required = false;   // kString: must not be empty
   bool read_only = false;  // cannot be changed by SET; always the built-in value
   std::string help;
+  SettingsMember member;
 };
 
 // The prefix of a module's variables, e.g. "genai-".
@@ -66,6 +77,13 @@ bool is_secret_literal(std::string_view value);
 // Resolves an `env:NAME` reference (or returns a literal unchanged). An unset
 // variable is an error naming `variable` and NAME.
 Result<std::string> resolve_secret(std::string_view variable, std::string_view value);
+
+// The variable's value in `config`, as text (the normal form validate_value
+// returns); the default for a variable with no member.
+std::string value_in(const VariableSpec& spec, const RuntimeConfig& config);
+// Sets the variable's member in `config` from a validated value. A secret
+// given as env:NAME is resolved here; an unset variable is an error.
+Result<void> assign(const VariableSpec& spec, std::string_view value, RuntimeConfig& config);
 
 // Describes the accepted values of a spec, e.g. "an integer in 1..256".
 std::string describe_allowed(const VariableSpec& spec);

@@ -14,6 +14,10 @@
 
 namespace gp {
 
+// The member initializers of GenaiSettings, MysqlSettings and AdminSettings
+// are the defaults of the variables that fill them: the variable registry
+// (admin/variables.cpp) binds each variable to its member and reads the
+// default from here, so a default is written only once.
 struct GenaiSettings {
   bool enabled = true;  // false: every GENAI statement gets 9106
   bool sql_functions = true;  // GENAI_EMBED & co. recognised in ordinary SQL (SPEC-SQL)
