@@ -61,6 +61,8 @@ enum Code : uint16_t {
   kGenaiUnavailable = 9106,
   kGenaiOverloaded = 9107,
   kGenaiCancelled = 9108,
+  kGenaiAccessDenied = 9109,
+  kGenaiQuotaExceeded = 9110,
 };
 }  // namespace errc
 
@@ -161,6 +163,11 @@ inline constexpr ErrorInfo kErrorTable[] = {
      "overloaded: genai-max_queue requests are already in progress; retry later"},
     {errc::kGenaiCancelled, "HY000", "GENAI_CANCELLED",
      "request cancelled: the client went away while its request was in flight"},
+    {errc::kGenaiAccessDenied, "42000", "GENAI_ACCESS_DENIED",
+     "denied: the model has grants (genai_model_grants) and none for this MySQL user"},
+    {errc::kGenaiQuotaExceeded, "HY000", "GENAI_QUOTA_EXCEEDED",
+     "over quota: the user's max_requests_per_minute or max_documents_per_day for the model is "
+     "used up; retry later"},
 };
 
 // The row of a proxy error code; nullptr for any other code (a server's).

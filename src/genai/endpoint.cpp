@@ -107,11 +107,11 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
   auto implicit = [&](bool embed) {
     auto model = std::make_shared<ModelRuntime>();
     model->embed = embed;
-    model->endpoints.push_back(
-        embed ? make_endpoint("embedding", g.embedding_uri, g.embedding_model, g.embedding_api_key,
-                              g.embedding_timeout_ms)
-              : make_endpoint("rerank", g.rerank_uri, g.rerank_model, g.rerank_api_key,
-                              g.rerank_timeout_ms));
+    model->endpoints.push_back(embed
+                                   ? make_endpoint("embedding", g.embedding_uri, g.embedding_model,
+                                                   g.embedding_api_key, g.embedding_timeout_ms)
+                                   : make_endpoint("rerank", g.rerank_uri, g.rerank_model,
+                                                   g.rerank_api_key, g.rerank_timeout_ms));
     model->priorities.push_back(0);
     model->weights.push_back(1);
     model->name = model->endpoints[0].model;

@@ -11,6 +11,7 @@
 
 #include "core/coroutine_warnings.h"
 #include "core/snapshot_ptr.h"
+#include "genai/access.h"
 #include "genai/embedding_cache.h"
 #include "genai/endpoint.h"
 #include "genai/engine_loop.h"
@@ -106,6 +107,7 @@ struct EngineState {
   std::shared_ptr<GenaiStats> stats = std::make_shared<GenaiStats>();
   std::atomic<int64_t> admitted{0};  // statements in progress, bounded by genai-max_queue
   EmbeddingCache cache;
+  AccessControl access;
   SnapshotPtr<const EngineSettings> settings;
   SnapshotPtr<const LoopSet> loops{std::make_shared<const LoopSet>()};
   std::atomic<bool> running{false};
@@ -313,9 +315,8 @@ struct Values {
 
 static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
                                                std::shared_ptr<const EngineSettings> shared,
-                                               const ModelRuntime& model,
-                                               const std::string& query, Upstream& up,
-                                               const RequestContext& context) {
+                                               const ModelRuntime& model, const std::string& query,
+                                               Upstream& up, const RequestContext& context) {
   bool embed = model.embed;
   EngineState* state = &state_ref;
   auto& stats = *state->stats;
@@ -401,6 +402,11 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   }
 
   Upstream up = select_upstream(request->documents);
+  if (auto allowed = state->access.admit(settings->config->model_grants, context.username,
+                                         (*model)->name, up.documents.size());
+      !allowed) {
+    co_return outcome(std::unexpected(allowed.error()));
+  }
   auto computed_values = co_await compute(*state, settings, **model, request->query, up, context);
   if (!computed_values) co_return outcome(std::unexpected(computed_values.error()));
   Embeddings& embeddings = computed_values->embeddings;
@@ -415,7 +421,6 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   co_return outcome(
       rerank_result(computed, std::move(request->documents), request->top_n, request->columns));
 }
-
 
 // The shared path of embed_values and rerank_values: limits, admission, the
 // provider, and the statement counters.
@@ -452,6 +457,11 @@ static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> s
     co_return refused(
         invalid_request("too many documents: " + std::to_string(total) +
                         " (genai-max_documents=" + std::to_string(genai.max_documents) + ")"));
+  }
+  if (auto allowed = state->access.admit(settings->config->model_grants, context.username,
+                                         (*resolved)->name, up.documents.size());
+      !allowed) {
+    co_return refused(std::move(allowed.error()));
   }
   auto admitted = Admission::enter(*state, genai);
   if (!admitted) co_return refused(std::move(admitted.error()));
