@@ -291,14 +291,16 @@ size_t batch_size(const GenaiSettings& g) {
 class RowRewriter {
  public:
   RowRewriter(FunctionHost& host, genai::Engine& engine, const AiStatement& plan,
-              std::vector<std::optional<std::string>> queries, bool binary, bool more)
+              std::vector<std::optional<std::string>> queries, bool binary, bool more,
+              std::string digest_text)
       : host_(host),
         engine_(engine),
         plan_(plan),
         queries_(std::move(queries)),
         binary_(binary),
         more_(more),
-        settings_(host.genai_settings()) {}
+        settings_(host.genai_settings()),
+        digest_text_(std::move(digest_text)) {}
 
   // `statement`: the command is an execute of it (its id on the connection
   // is filled in).
@@ -438,6 +440,7 @@ class RowRewriter {
   asio::awaitable<Result<void>> compute(size_t from) {
     if (from >= pending_.size()) co_return Result<void>{};
     auto context = host_.request_context();
+    context.digest_text = digest_text_;
     for (auto [c, column] : targets_) {
       const AiCall& call = plan_.calls[c];
       genai::Documents docs;
@@ -545,6 +548,7 @@ class RowRewriter {
   std::vector<std::pair<size_t, size_t>> targets_;
   std::vector<mysql::Row> pending_;
   uint64_t rows_seen_ = 0;
+  std::string digest_text_;
 };
 
 std::vector<std::optional<std::string>> rerank_queries(const AiStatement& plan,
@@ -601,7 +605,9 @@ asio::awaitable<Ended> run_statement(FunctionHost& host, genai::Engine& engine,
   ArgumentText text_of = [](const AiArgument& a) { return a.value; };
   std::vector<CallValue> values;
   if (!plan->calls.empty()) {
-    auto computed = co_await compute_calls(engine, host.request_context(), *plan, text_of);
+    auto context = host.request_context();
+    context.digest_text = sql::digest_text(text, options);
+    auto computed = co_await compute_calls(engine, std::move(context), *plan, text_of);
     if (!computed) {
       queue_error(host, computed.error());
       co_return Ended::kFailed;
@@ -628,7 +634,8 @@ asio::awaitable<Ended> run_statement(FunctionHost& host, genai::Engine& engine,
   if (!plan->has_row_calls() && !multi) {
     co_return co_await host.relay(command(forwarded)) ? Ended::kDone : Ended::kSessionEnds;
   }
-  RowRewriter rewriter(host, engine, *plan, rerank_queries(*plan, text_of), false, more);
+  RowRewriter rewriter(host, engine, *plan, rerank_queries(*plan, text_of), false, more,
+                       sql::digest_text(text, options));
   co_return co_await rewriter.run(command(forwarded));
 }
 
@@ -752,7 +759,9 @@ asio::awaitable<bool> execute_function_statement(FunctionHost& host, genai::Engi
     }
     return a.value;
   };
-  auto computed = co_await compute_calls(engine, host.request_context(), plan, text_of);
+  auto context = host.request_context();
+  context.digest_text = sql::digest_text(statement.text);
+  auto computed = co_await compute_calls(engine, context, plan, text_of);
   if (!computed) {
     queue_error(host, computed.error());
     co_return !co_await ch.flush();
@@ -800,7 +809,8 @@ asio::awaitable<bool> execute_function_statement(FunctionHost& host, genai::Engi
   if (!plan.has_row_calls()) {
     co_return co_await host.execute_on_backend(statement.backend, std::move(command));
   }
-  RowRewriter rewriter(host, engine, plan, rerank_queries(plan, text_of), true, false);
+  RowRewriter rewriter(host, engine, plan, rerank_queries(plan, text_of), true, false,
+                       context.digest_text);
   auto ended = co_await rewriter.run(std::move(command), &statement.backend);
   if (ended == Ended::kSessionEnds) co_return false;
   co_return !co_await ch.flush();

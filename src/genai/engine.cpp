@@ -20,6 +20,8 @@
 #include "genai/request.h"
 #include "genai/result_builder.h"
 #include "genai/stats.h"
+#include "genai/usage.h"
+#include "sql/sql.h"
 
 namespace gp::genai {
 namespace {
@@ -108,6 +110,7 @@ struct EngineState {
   std::atomic<int64_t> admitted{0};  // statements in progress, bounded by genai-max_queue
   EmbeddingCache cache;
   AccessControl access;
+  UsageStats usage;
   SnapshotPtr<const EngineSettings> settings;
   SnapshotPtr<const LoopSet> loops{std::make_shared<const LoopSet>()};
   std::atomic<bool> running{false};
@@ -217,6 +220,21 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
                            }
                            return t;
                          });
+  std::weak_ptr<EngineState> weak_usage = impl_->state;
+  for (auto [name, reset] :
+       {std::pair{"stats_genai_usage", false}, {"stats_genai_usage_reset", true}}) {
+    metrics.register_table(name, UsageStats::columns(), [weak_usage, reset = reset] {
+      auto s = weak_usage.lock();
+      return s ? s->usage.table(reset) : StatsTable{};
+    });
+  }
+  metrics.register_table("stats_genai_models",
+                         {"model", "statements", "documents", "cache_hits", "errors",
+                          "upstream_tokens", "sum_upstream_time_us"},
+                         [weak_usage] {
+                           auto s = weak_usage.lock();
+                           return s ? s->usage.by_model() : StatsTable{};
+                         });
   std::weak_ptr<EngineState> weak = impl_->state;
   config.subscribe([weak](const std::shared_ptr<const RuntimeConfig>& next) {
     if (auto s = weak.lock()) s->on_config(next);
@@ -254,11 +272,9 @@ void Engine::flush_cache() {
 }
 
 // Partial hits: only the documents the cache does not hold are sent.
-static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state,
-                                                        const ServiceEndpoint& endpoint,
-                                                        const GenaiSettings& genai,
-                                                        Provider& provider,
-                                                        std::vector<std::string>& documents) {
+static asio::awaitable<Result<Embeddings>> embed_cached(
+    EngineState& state, const ServiceEndpoint& endpoint, const GenaiSettings& genai,
+    Provider& provider, std::vector<std::string>& documents, uint64_t& hits) {
   if (genai.cache_ttl_s <= 0) co_return co_await provider.embed(std::move(documents));
   std::string service = service_identity(endpoint, genai);
   auto cached = state.cache.lookup(service, documents);
@@ -266,6 +282,7 @@ static asio::awaitable<Result<Embeddings>> embed_cached(EngineState& state,
   for (size_t i = 0; i < documents.size(); ++i) {
     if (!cached[i]) missing.push_back(documents[i]);
   }
+  hits = documents.size() - missing.size();
   Embeddings fresh;
   if (!missing.empty()) {
     auto computed = co_await provider.embed(missing);
@@ -311,6 +328,8 @@ class Admission {
 struct Values {
   Embeddings embeddings;
   std::vector<double> scores;
+  uint64_t cache_hits = 0;
+  std::chrono::nanoseconds upstream_time{0};
 };
 
 static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
@@ -342,8 +361,10 @@ static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
     }
     provider = make_http_provider(std::move(target));
   }
+  auto started = std::chrono::steady_clock::now();
   if (embed) {
-    auto computed = co_await embed_cached(*state, endpoint, genai, *provider, up.documents);
+    auto computed =
+        co_await embed_cached(*state, endpoint, genai, *provider, up.documents, values.cache_hits);
     if (!computed) co_return std::unexpected(computed.error());
     values.embeddings = std::move(*computed);
   } else {
@@ -351,6 +372,7 @@ static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
     if (!computed) co_return std::unexpected(computed.error());
     values.scores = std::move(*computed);
   }
+  values.upstream_time = std::chrono::steady_clock::now() - started;
   co_return values;
 }
 
@@ -368,11 +390,17 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   (embed ? stats.embed_requests : stats.rerank_requests).fetch_add(1, relaxed);
   auto model = settings->model(request->model, embed);
   if (!model) co_return state->fail(std::move(model.error()));
+  UsageSample sample;
+  sample.username = context.username;
+  sample.model = (*model)->name;
+  sample.digest_text = sql::digest_text(statement);
   auto admitted = Admission::enter(*state, genai);
   if (!admitted) co_return state->fail(std::move(admitted.error()));
 
   auto outcome = [&](Result<ResultSet> result) -> Result<ResultSet> {
     stats.observe_latency(std::chrono::steady_clock::now() - started);
+    sample.error = !result;
+    state->usage.record(sample);
     if (result) {
       stats.requests_completed.fetch_add(1, relaxed);
     } else {
@@ -407,8 +435,11 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
       !allowed) {
     co_return outcome(std::unexpected(allowed.error()));
   }
+  sample.documents = up.documents.size();
   auto computed_values = co_await compute(*state, settings, **model, request->query, up, context);
   if (!computed_values) co_return outcome(std::unexpected(computed_values.error()));
+  sample.cache_hits = computed_values->cache_hits;
+  sample.upstream_time = computed_values->upstream_time;
   Embeddings& embeddings = computed_values->embeddings;
   std::vector<double>& scores = computed_values->scores;
 
@@ -465,8 +496,19 @@ static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> s
   }
   auto admitted = Admission::enter(*state, genai);
   if (!admitted) co_return refused(std::move(admitted.error()));
+  UsageSample sample;
+  sample.username = context.username;
+  sample.model = (*resolved)->name;
+  sample.digest_text = context.digest_text;
+  sample.documents = up.documents.size();
   auto values = co_await compute(*state, settings, **resolved, query, up, context);
   stats.observe_latency(std::chrono::steady_clock::now() - started);
+  sample.error = !values;
+  if (values) {
+    sample.cache_hits = values->cache_hits;
+    sample.upstream_time = values->upstream_time;
+  }
+  state->usage.record(sample);
   if (values) {
     stats.requests_completed.fetch_add(1, relaxed);
   } else {

@@ -38,6 +38,9 @@ struct RequestContext {
   int default_hostgroup = 0;
   SqlRunner run_sql;  // empty when the proxy has no backend for this client
   std::shared_ptr<Cancellation> cancel;
+  // For stats_genai_usage: the pattern of the statement that called the
+  // SQL functions (Engine::run digests its own statement).
+  std::string digest_text;
 };
 
 class Engine {

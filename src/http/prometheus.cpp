@@ -45,6 +45,9 @@ std::string escape_label(std::string_view v) {
 std::string render_prometheus(const MetricsRegistry& metrics) {
   std::string out;
   for (const auto& table : metrics.table_names()) {
+    // Reading a _reset table clears it; per-user and per-digest rows would
+    // make unbounded label sets (stats_genai_models has their sums).
+    if (table.ends_with("_reset") || table == "stats_genai_usage") continue;
     StatsTable t = metrics.snapshot(table);
     if (t.columns.size() == 2 && t.columns[0] == "Variable_Name") {
       for (const auto& row : t.rows) {

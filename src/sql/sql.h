@@ -118,6 +118,14 @@ bool is_word(const Token& token, std::string_view keyword);
 // ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b);
 
+// The normalised pattern of a statement, as ProxySQL's query digests: every
+// literal (string, number, hex, bit) becomes `?`, comments go, white space
+// becomes one space. In the JSON of a GENAI: statement a string followed by
+// `:` is a key and stays. `digest_hash` is a 64-bit hash of that text, as
+// ProxySQL prints it ("0x" and 16 hex digits).
+std::string digest_text(std::string_view sql, LexOptions options = {});
+std::string digest_hash(std::string_view digest_text);
+
 // ---------------------------------------------------------------------------
 // AI functions in ordinary SQL (SPEC-SQL, docs/SQL.md): GENAI_EMBED,
 // GENAI_EMBED_BINARY and GENAI_RERANK found in one statement, and what the
