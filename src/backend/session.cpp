@@ -4,6 +4,7 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cctype>
 
 #include "backend/session_impl.h"
 #include "core/coroutine_warnings.h"
@@ -63,6 +64,7 @@ BackendSession::~BackendSession() {
   auto& s = *impl_;
   if (!s.conn) return;
   bool clean = !s.pinned && !(s.conn->state().status_flags & status::kInTrans);
+  // (A connection held only for a following SHOW WARNINGS goes back as it is.)
   if (clean || !s.conn->usable() || s.backends->stopped()) {
     s.backends->release(std::move(s.conn));
     return;
@@ -124,6 +126,20 @@ asio::awaitable<Result<void>> BackendSession::Impl::ensure_connection() {
   }
   conn->state().settings = tracked;
   co_return Result<void>{};
+}
+
+sql::LexOptions BackendSession::Impl::lex_options() const {
+  sql::LexOptions options;
+  options.no_backslash_escapes =
+      session_status && (*session_status & status::kNoBackslashEscapes) != 0;
+  for (const auto& t : tracked) {
+    // ANSI_QUOTES, alone or through ANSI (the server's default has neither).
+    if (t.key != "sql_mode") continue;
+    std::string upper = t.assignment;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper.find("ANSI") != std::string::npos) options.ansi_quotes = true;
+  }
+  return options;
 }
 
 bool BackendSession::Impl::mariadb() const {
@@ -219,14 +235,17 @@ void BackendSession::Impl::after_statement(uint8_t command, std::string_view arg
   bool autocommit_tracked =
       std::any_of(tracked.begin(), tracked.end(),
                   [](const TrackedSetting& t) { return t.key == "autocommit"; });
-  bool pin = traits.pins || is(command, Command::kSetOption) || outcome.last_insert_id != 0 ||
-             outcome.warnings > 0 || (state_changed && !schema_change && !tracked_set) ||
+  bool pin = traits.pins || is(command, Command::kSetOption) ||
+             (state_changed && !schema_change && !tracked_set) ||
              (outcome.status && !(*outcome.status & status::kAutocommit) && !autocommit_tracked);
+  // Warnings and a generated id are read by the statement that follows
+  // (SHOW WARNINGS, SELECT LAST_INSERT_ID()): the connection waits for it.
+  held_for_next = outcome.warnings > 0 || outcome.last_insert_id != 0;
   if (pin && !pinned && !is(command, Command::kResetConnection)) {
     pinned = true;
     backends->counters().sessions_pinned.fetch_add(1);
   }
-  if (!pinned && !(state.status_flags & status::kInTrans)) {
+  if (!pinned && !held_for_next && !(state.status_flags & status::kInTrans)) {
     state.read_view = !(state.status_flags & status::kAutocommit);
     backends->release(std::move(conn));
   }
@@ -275,7 +294,7 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   // character set could be put back on the connection afterwards).
   std::optional<std::vector<TrackedAssignment>> tracked_set;
   if (traits.pins && is(cmd, Command::kQuery) && !s.pinned) {
-    tracked_set = parse_tracked_set(command.substr(1), s.mariadb());
+    tracked_set = parse_tracked_set(command.substr(1), s.mariadb(), s.lex_options());
     bool names = tracked_set && std::any_of(tracked_set->begin(), tracked_set->end(),
                                             [](const auto& a) { return a.key == "names"; });
     if (names && !handshake_names(s.client.charset)) tracked_set.reset();

@@ -63,6 +63,7 @@ struct BackendSession::Impl {
   std::string schema;
   std::unique_ptr<BackendConnection> conn;
   bool pinned = false;
+  bool held_for_next = false;  // kept for the next statement only (warnings, a generated id)
   std::optional<uint16_t> session_status;  // see BackendSession::session_status()
   // Set by prepare() around its forward(): the client's id for the statement,
   // and the backend's id once the answer has been relayed.
@@ -99,6 +100,7 @@ struct BackendSession::Impl {
   // could not be read (the session then keeps the connection).
   asio::awaitable<bool> record_settings(const std::vector<TrackedAssignment>& assignments);
   bool mariadb() const;
+  sql::LexOptions lex_options() const;
   // Updates schema, pinning and transaction state after a statement, and
   // returns the connection to the pool when nothing ties it to this client.
   void after_statement(uint8_t command, std::string_view argument, const StatementTraits& traits,

@@ -163,7 +163,15 @@ std::optional<std::vector<TrackedAssignment>> transaction(std::span<const Token>
   return out;
 }
 
-std::optional<TrackedAssignment> assignment(std::span<const Token> t) {
+// A value as it replays under any sql_mode: strings single-quoted.
+std::string value_text(std::span<const Token> v, sql::LexOptions options) {
+  if (v.size() == 1 && v[0].kind == TokenKind::kString) {
+    return sql::quote_string(sql::string_value(v[0], options));
+  }
+  return text_of(v);
+}
+
+std::optional<TrackedAssignment> assignment(std::span<const Token> t, sql::LexOptions options) {
   if (t.empty()) return std::nullopt;
   if (sql::is_word(t[0], "names")) {
     bool ok = t.size() == 2 || (t.size() == 4 && sql::is_word(t[2], "collate"));
@@ -201,24 +209,25 @@ std::optional<TrackedAssignment> assignment(std::span<const Token> t) {
   if (value.empty()) return std::nullopt;
   if (value.size() == 1 && sql::is_word(value[0], "default"))
     return TrackedAssignment{name, {}, {}, true};
-  if (is_literal(value)) return TrackedAssignment{name, name + " = " + text_of(value), {}, false};
+  if (is_literal(value)) {
+    return TrackedAssignment{name, name + " = " + value_text(value, options), {}, false};
+  }
   return TrackedAssignment{name, {}, name, false};
 }
 
 }  // namespace
 
-std::optional<std::vector<TrackedAssignment>> parse_tracked_set(std::string_view sql,
-                                                                bool mariadb) {
-  auto tokens = sql::significant_tokens(sql);
+std::optional<std::vector<TrackedAssignment>> parse_tracked_set(std::string_view sql, bool mariadb,
+                                                                sql::LexOptions options) {
+  auto tokens = sql::significant_tokens(sql, options);
   while (!tokens.empty() && is_punct(tokens.back(), ";")) tokens.pop_back();
   if (tokens.size() < 2 || !sql::is_word(tokens[0], "set")) return std::nullopt;
   for (const auto& t : tokens) {
-    // How these read depends on the session's sql_mode, which only the
-    // backend knows for sure.
+    // A backslash reads differently under NO_BACKSLASH_ESCAPES: such a value
+    // is not replayed.
     if (t.kind == TokenKind::kUnterminated || t.kind == TokenKind::kUserVariable ||
         is_punct(t, ";") ||
-        (t.kind == TokenKind::kString && t.text.find('\\') != std::string_view::npos) ||
-        (t.kind == TokenKind::kString && t.text.find('"') != std::string_view::npos)) {
+        (t.kind == TokenKind::kString && t.text.find('\\') != std::string_view::npos)) {
       return std::nullopt;
     }
   }
@@ -236,7 +245,7 @@ std::optional<std::vector<TrackedAssignment>> parse_tracked_set(std::string_view
       if (is_punct(rest[i], ")")) --depth;
       if (depth != 0 || !is_punct(rest[i], ",")) continue;
     }
-    auto a = assignment(rest.subspan(start, i - start));
+    auto a = assignment(rest.subspan(start, i - start), options);
     if (!a) return std::nullopt;
     out.push_back(std::move(*a));
     start = i + 1;

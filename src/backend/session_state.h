@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sql/sql.h"
+
 namespace gp::backend {
 
 // One tracked setting: what makes a connection have it, under a key that a
@@ -42,7 +44,12 @@ struct TrackedAssignment {
 // statement, GLOBAL scope, user variables, an untracked variable, SET
 // TRANSACTION for the next transaction only). `mariadb`: which variable names
 // the backend knows for the transaction settings.
-std::optional<std::vector<TrackedAssignment>> parse_tracked_set(std::string_view sql, bool mariadb);
+// `options`: how the session reads quotes (from its reported
+// NO_BACKSLASH_ESCAPES and its tracked sql_mode); a string value is recorded
+// single-quoted so that it replays the same under any mode, and one holding
+// a backslash is not tracked.
+std::optional<std::vector<TrackedAssignment>> parse_tracked_set(std::string_view sql, bool mariadb,
+                                                                sql::LexOptions options = {});
 
 // Records `assignment` (an assignment with its value, or a reset) in `state`.
 void record(TrackedState& state, const TrackedAssignment& assignment);
