@@ -58,7 +58,8 @@ struct ClientInfo {
 // whichever connection executes it, and again on a connection that has not
 // seen its text, so that prepared statements do not pin a connection.
 struct PreparedText {
-  std::string text;  // what the backend prepares
+  std::string text;    // what the backend prepares
+  std::string schema;  // the client's schema when it prepared it: names resolve there
   uint16_t params = 0;
   std::string types;  // the parameter-types block (2 bytes each) the client last bound
   // COM_STMT_SEND_LONG_DATA payloads since the last execute or reset, sent

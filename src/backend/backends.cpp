@@ -129,43 +129,53 @@ asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
 
       auto max_age = std::chrono::milliseconds(std::max(settings.connection_max_age_ms, 0));
       auto* warm_cache = WarmCache::of(executor);
+      std::unique_ptr<BackendConnection> reused;
+      bool immediate = false;
       if (auto warm = warm_cache ? warm_cache->take(server.get(), key, schema, executor, max_age,
                                                     kIdleTimeout)
                                  : nullptr) {
-        server->on_checkout();
-        warm->set_checked_out(true);
-        counters_.get_conn_success.fetch_add(1);
-        counters_.get_conn_immediate.fetch_add(1);
-        co_return std::move(warm);
-      }
-      if (auto idle = server->take_idle(key, schema)) {
-        auto conn = BackendConnection::adopt(std::move(*idle), executor);
-        if (conn) {
-          all_full = false;
-          if (!conn->state().schema_known || conn->state().schema != schema) {
-            std::string command = "\x02" + schema;
-            conn->deadline().arm(std::chrono::milliseconds(settings.connect_timeout_server_ms),
-                                 conn->socket());
-            auto answer = co_await conn->simple_command(command);
-            conn->deadline().disarm();
-            if (!answer) continue;  // the connection died: try again elsewhere
-            if (mysql::is_err_packet(*answer)) {
-              auto err = mysql::parse_err(*answer, conn->state().capabilities);
-              server->on_checkout();
-              conn->set_checked_out(true);
-              release(std::move(conn));
-              counters_.get_conn_failure.fetch_add(1);
-              co_return std::unexpected(err ? *err : err.error());
-            }
-            conn->state().schema = schema;
-            conn->state().schema_known = true;
-          }
-          server->on_checkout();
-          conn->set_checked_out(true);
-          counters_.get_conn_success.fetch_add(1);
-          counters_.get_conn_immediate.fetch_add(1);
-          co_return std::move(conn);
+        reused = std::move(warm);
+        immediate = true;
+      } else if (auto idle = server->take_idle(key, schema)) {
+        reused = BackendConnection::adopt(std::move(*idle), executor);
+        immediate = reused != nullptr;
+      } else if (server->total() >=
+                 static_cast<size_t>(std::max(server->config().max_connections, 0))) {
+        // Full: a connection another loop keeps warm moves here, or an idle
+        // one of another user or character set is closed to make room.
+        if (auto stolen = WarmCache::steal(server.get(), &key, warm_cache)) {
+          if (stolen->idle_alive()) reused = BackendConnection::adopt(stolen->detach(), executor);
+        } else if (auto other = WarmCache::steal(server.get(), nullptr, nullptr)) {
+          other->mark_broken();
+        } else {
+          server->drop_one_idle();
         }
+      }
+      if (reused) {
+        all_full = false;
+        if (!reused->state().schema_known || reused->state().schema != schema) {
+          std::string command = "\x02" + schema;
+          reused->deadline().arm(std::chrono::milliseconds(settings.connect_timeout_server_ms),
+                                 reused->socket());
+          auto answer = co_await reused->simple_command(command);
+          reused->deadline().disarm();
+          if (!answer) continue;  // the connection died: try again elsewhere
+          if (mysql::is_err_packet(*answer)) {
+            auto err = mysql::parse_err(*answer, reused->state().capabilities);
+            server->on_checkout();
+            reused->set_checked_out(true);
+            release(std::move(reused));
+            counters_.get_conn_failure.fetch_add(1);
+            co_return std::unexpected(err ? *err : err.error());
+          }
+          reused->state().schema = schema;
+          reused->state().schema_known = true;
+        }
+        server->on_checkout();
+        reused->set_checked_out(true);
+        counters_.get_conn_success.fetch_add(1);
+        if (immediate) counters_.get_conn_immediate.fetch_add(1);
+        co_return std::move(reused);
       }
       if (!server->reserve_slot()) continue;
       all_full = false;
@@ -229,10 +239,12 @@ void Backends::release(std::unique_ptr<BackendConnection> conn) {
       (state.status_flags & mysql::status::kInTrans)) {
     return;  // closes
   }
-  auto max_conn = static_cast<size_t>(std::max(server->config().max_connections, 0));
-  size_t max_idle = std::max<size_t>(
-      1, max_conn * static_cast<size_t>(std::clamp(settings.free_connections_pct, 0, 100)) / 100);
-  if (server->idle_count() >= max_idle) return;
+  // Multiplexed sessions give their connection back after every statement:
+  // closing it here would open a new one for the next. The pool keeps what
+  // max_connections allows, and the janitor trims idle connections beyond
+  // mysql-free_connections_pct once they have rested a while.
+  size_t max_idle =
+      std::max<size_t>(1, static_cast<size_t>(std::max(server->config().max_connections, 0)));
   auto* warm_cache = WarmCache::of(conn->socket().get_executor());
   if (warm_cache && warm_cache->put(conn)) return;
   server->put_idle(conn->detach(), max_idle);
@@ -272,7 +284,13 @@ void Backends::janitor_loop() {
     auto settings = this->settings();
     auto max_age = std::chrono::milliseconds(std::max(settings.connection_max_age_ms, 0));
     auto list = servers();  // keeps the list alive during the loop
-    for (const auto& s : *list) s->expire(Clock::now(), kIdleTimeout, max_age);
+    for (const auto& s : *list) {
+      auto max_conn = static_cast<size_t>(std::max(s->config().max_connections, 0));
+      size_t keep = std::max<size_t>(
+          1,
+          max_conn * static_cast<size_t>(std::clamp(settings.free_connections_pct, 0, 100)) / 100);
+      s->expire(Clock::now(), kIdleTimeout, max_age, false, keep, kTrimAfter);
+    }
   }
 }
 

@@ -45,6 +45,9 @@ struct GlobalCounters {
 
 // How long a pooled connection may stay idle before it is closed.
 inline constexpr std::chrono::minutes kIdleTimeout{5};
+// How long idle connections beyond mysql-free_connections_pct may rest
+// before the janitor closes them.
+inline constexpr std::chrono::seconds kTrimAfter{10};
 
 class Backends : public std::enable_shared_from_this<Backends> {
  public:

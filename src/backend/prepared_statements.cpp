@@ -61,7 +61,8 @@ void remember_statement(ConnectionState& state, std::string text, CachedStatemen
 asio::awaitable<Result<uint32_t>> BackendSession::Impl::statement_on_connection(
     PreparedText& statement, BackendSession::PrepareAnswer* answer) {
   auto& state = conn->state();
-  auto found = state.statements.find(statement.text);
+  std::string key = statement_key(statement);
+  auto found = state.statements.find(key);
   if (found != state.statements.end() && !answer) {
     found->second.last_used = ++state.statement_clock;
     co_return found->second.id;
@@ -81,6 +82,14 @@ asio::awaitable<Result<uint32_t>> BackendSession::Impl::statement_on_connection(
     if (co_await conn->send_command(close)) co_return fail("write failed");
   }
   state.pending_close.clear();
+  // A statement keeps resolving names in the schema it was prepared in, as
+  // on a direct connection: prepared again there, then back.
+  std::string here = state.schema;
+  bool elsewhere = !statement.schema.empty() && statement.schema != here;
+  if (elsewhere) {
+    auto answer = co_await conn->simple_command("\x02" + statement.schema);
+    if (!answer || !mysql::is_ok_packet(*answer)) co_return fail("COM_INIT_DB failed");
+  }
   std::string command = std::string(1, static_cast<char>(Command::kStmtPrepare)) + statement.text;
   if (co_await conn->send_command(command)) co_return fail("write failed");
   uint8_t seq = static_cast<uint8_t>(command.size() / mysql::kMaxPacketPayload + 1);
@@ -111,20 +120,24 @@ asio::awaitable<Result<uint32_t>> BackendSession::Impl::statement_on_connection(
       if (!eof) co_return fail(eof.error().message);
     }
   }
+  if (elsewhere) {
+    auto back = co_await conn->simple_command("\x02" + here);
+    if (!back || !mysql::is_ok_packet(*back)) co_return fail("COM_INIT_DB failed");
+  }
   conn->deadline().disarm();
   if (answer) {
     answer->statement_id = header->statement_id;
     answer->warnings = header->warnings;
   }
   statement.params = header->num_params;
-  remember_statement(state, statement.text, {header->statement_id, header->num_params});
+  remember_statement(state, key, {header->statement_id, header->num_params});
   co_return header->statement_id;
 }
 
 asio::awaitable<Result<uint32_t>> BackendSession::statement_id(PreparedText& statement) {
   auto& s = *impl_;
   if (auto ready = co_await s.ensure_connection(); !ready) co_return std::unexpected(ready.error());
-  bool known = s.conn->state().statements.contains(statement.text);
+  bool known = s.conn->state().statements.contains(s.statement_key(statement));
   auto id = co_await s.statement_on_connection(statement);
   if (id && !known) s.backends->counters().reprepares.fetch_add(1);
   co_return id;
@@ -143,7 +156,7 @@ asio::awaitable<Result<void>> BackendSession::execute(PreparedText& statement, s
   }
   auto id = co_await statement_id(statement);
   if (!id) co_return std::unexpected(id.error());
-  auto& cached = s.conn->state().statements[statement.text];
+  auto& cached = s.conn->state().statements[s.statement_key(statement)];
   prepare_packet(packet, statement, cached);
   for (auto& data : statement.long_data) {
     mysql::set_statement_id(data, *id);
@@ -162,6 +175,7 @@ asio::awaitable<Result<BackendSession::PrepareAnswer>> BackendSession::prepare_a
     PreparedText& statement) {
   auto& s = *impl_;
   if (auto ready = co_await s.ensure_connection(); !ready) co_return std::unexpected(ready.error());
+  statement.schema = s.schema;
   PrepareAnswer answer;
   auto id = co_await s.statement_on_connection(statement, &answer);
   if (!id) co_return std::unexpected(id.error());

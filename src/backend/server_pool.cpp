@@ -84,6 +84,14 @@ std::optional<IdleConnection> ServerPool::take_idle(const ConnectionKey& key,
   return found;
 }
 
+void ServerPool::drop_one_idle() {
+  std::optional<IdleConnection> dropped;
+  std::lock_guard lock(mutex_);
+  if (idle_.empty()) return;
+  dropped.emplace(std::move(idle_.back()));
+  idle_.pop_back();
+}
+
 void ServerPool::put_idle(IdleConnection conn, size_t max_idle) {
   std::lock_guard lock(mutex_);
   if (retired_.load() || shunned_until_ || idle_.size() + warm_.load() >= max_idle) return;
@@ -93,15 +101,19 @@ void ServerPool::put_idle(IdleConnection conn, size_t max_idle) {
 }
 
 void ServerPool::expire(Clock::time_point now, Clock::duration idle_timeout,
-                        Clock::duration max_age, bool all) {
+                        Clock::duration max_age, bool all, size_t keep,
+                        Clock::duration trim_after) {
   std::vector<IdleConnection> dropped;
   {
     std::lock_guard lock(mutex_);
+    // Most recently used first: beyond `keep`, the ones at the back rested longest.
+    size_t position = warm_.load();
     for (auto it = idle_.begin(); it != idle_.end();) {
       const auto& s = it->state();
       bool too_old = max_age.count() > 0 && now - s.created >= max_age;
       bool idle_too_long = idle_timeout.count() > 0 && now - s.last_used >= idle_timeout;
-      if (all || too_old || idle_too_long) {
+      bool surplus = ++position > keep && now - s.last_used >= trim_after;
+      if (all || too_old || idle_too_long || surplus) {
         dropped.push_back(std::move(*it));
         it = idle_.erase(it);
       } else {

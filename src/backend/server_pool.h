@@ -53,10 +53,14 @@ class ServerPool {
   std::optional<IdleConnection> take_idle(const ConnectionKey& key, const std::string& schema);
   // Keeps `conn` idle unless the pool already holds `max_idle`.
   void put_idle(IdleConnection conn, size_t max_idle);
+  // Closes the idle connection that rested longest, of any key: room for a
+  // client no idle connection suits when the server is at max_connections.
+  void drop_one_idle();
   // Drops idle connections idle longer than `idle_timeout` or older than
   // `max_age` (0: no limit), and all of them when `all`.
+  // Beyond `keep` idle connections, those unused for `trim_after` go too.
   void expire(Clock::time_point now, Clock::duration idle_timeout, Clock::duration max_age,
-              bool all = false);
+              bool all = false, size_t keep = SIZE_MAX, Clock::duration trim_after = {});
 
   // A connection slot (max_connections counts busy, idle and connecting).
   bool reserve_slot();

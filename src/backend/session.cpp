@@ -128,6 +128,20 @@ asio::awaitable<Result<void>> BackendSession::Impl::ensure_connection() {
   co_return Result<void>{};
 }
 
+std::string BackendSession::Impl::statement_key(const PreparedText& statement) const {
+  std::string key = statement.text;
+  key.push_back('\0');
+  key += statement.schema;
+  for (const auto& t : tracked) {
+    if (t.key == "sql_mode" || t.key == "names" || t.key.starts_with("character_set_") ||
+        t.key == "collation_connection") {
+      key.push_back('\0');
+      key += t.assignment;
+    }
+  }
+  return key;
+}
+
 sql::LexOptions BackendSession::Impl::lex_options() const {
   sql::LexOptions options;
   options.no_backslash_escapes =
@@ -325,7 +339,10 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   s.backend_statement_id = relay.backend_statement_id;
   s.backend_statement_params = relay.backend_statement_params;
   if (relay.backend_statement_id && is(cmd, Command::kStmtPrepare)) {
-    remember_statement(conn.state(), std::string(command.substr(1)),
+    PreparedText prepared;
+    prepared.text = std::string(command.substr(1));
+    prepared.schema = s.schema;
+    remember_statement(conn.state(), s.statement_key(prepared),
                        {*relay.backend_statement_id, relay.backend_statement_params});
   }
   conn.deadline().disarm();
@@ -403,6 +420,7 @@ asio::awaitable<Result<void>> BackendSession::prepare(std::string_view command,
   if (!relayed) co_return std::unexpected(relayed.error());
   if (s.backend_statement_id) {
     statement.text = std::string(command.substr(1));
+    statement.schema = s.schema;
     statement.params = s.backend_statement_params;
   }
   co_return Result<void>{};

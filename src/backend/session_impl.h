@@ -100,6 +100,11 @@ struct BackendSession::Impl {
   // could not be read (the session then keeps the connection).
   asio::awaitable<bool> record_settings(const std::vector<TrackedAssignment>& assignments);
   bool mariadb() const;
+  // Where a statement is found in a connection's cache: its text, the schema
+  // it was prepared in, and the settings that change how it parses
+  // (sql_mode, character set), so that sessions never share a statement
+  // that would mean something else to them.
+  std::string statement_key(const PreparedText& statement) const;
   sql::LexOptions lex_options() const;
   // Updates schema, pinning and transaction state after a statement, and
   // returns the connection to the pool when nothing ties it to this client.

@@ -10,11 +10,44 @@ namespace gp::backend {
 
 asio::execution_context::id WarmCache::id;
 
-WarmCache::WarmCache(asio::execution_context& context)
-    : asio::execution_context::service(context) {}
+namespace {
+
+// Every loop's cache, for steal(). Locked before any cache's own mutex.
+std::mutex registry_mutex;
+std::vector<WarmCache*> registry;
+
+}  // namespace
+
+WarmCache::WarmCache(asio::execution_context& context) : asio::execution_context::service(context) {
+  std::lock_guard lock(registry_mutex);
+  registry.push_back(this);
+}
 
 WarmCache::~WarmCache() {
+  {
+    std::lock_guard lock(registry_mutex);
+    std::erase(registry, this);
+  }
   clear();
+}
+
+std::unique_ptr<BackendConnection> WarmCache::steal(const ServerPool* server,
+                                                    const ConnectionKey* key,
+                                                    const WarmCache* except) {
+  std::lock_guard registry_lock(registry_mutex);
+  for (WarmCache* cache : registry) {
+    if (cache == except) continue;
+    std::lock_guard lock(cache->mutex_);
+    for (size_t i = cache->conns_.size(); i-- > 0;) {
+      auto& s = cache->conns_[i]->state();
+      if (s.server.get() != server || (key && !(s.key == *key))) continue;
+      auto found = std::move(cache->conns_[i]);
+      cache->conns_.erase(cache->conns_.begin() + static_cast<long>(i));
+      found->state().server->on_unwarm();
+      return found;
+    }
+  }
+  return nullptr;
 }
 
 void WarmCache::shutdown() {
@@ -43,14 +76,24 @@ std::unique_ptr<BackendConnection> WarmCache::take(
   std::vector<std::unique_ptr<BackendConnection>> expired;
   std::unique_ptr<BackendConnection> found;
   std::lock_guard lock(mutex_);
-  // Newest last and taken first, so that the oldest age out.
+  // Newest last and taken first, so that the oldest age out; one on the
+  // client's schema is preferred, then one to switch.
+  size_t exact = conns_.size();
+  for (size_t i = conns_.size(); i-- > 0;) {
+    auto& s = conns_[i]->state();
+    if (s.server.get() == server && s.key == key && s.schema_known && s.schema == schema) {
+      exact = i;
+      break;
+    }
+  }
   for (size_t i = conns_.size(); i-- > 0 && !found;) {
     auto& s = conns_[i]->state();
     bool stale = (max_age.count() > 0 && now - s.created >= max_age) ||
                  now - s.last_used >= idle_timeout || s.server->retired() ||
                  !s.server->selectable(now);
-    bool match = !stale && s.server.get() == server && s.key == key && s.schema_known &&
-                 s.schema == schema && conns_[i]->socket().get_executor() == executor;
+    bool match = !stale && s.server.get() == server && s.key == key &&
+                 (i == exact || (exact == conns_.size() && !schema.empty())) &&
+                 conns_[i]->socket().get_executor() == executor;
     if (match && !conns_[i]->idle_alive()) {
       // Killed, or timed out by the server, while it waited here.
       stale = true;

@@ -27,13 +27,21 @@ class WarmCache : public asio::execution_context::service {
   // executor is not an io_context's.
   static WarmCache* of(const asio::any_io_executor& executor);
 
-  // A connection to `server` for `key` on `schema`, created on `executor`.
+  // A connection to `server` for `key`, created on `executor`: on `schema`
+  // if one is, else on another (the caller switches it).
   // Entries past `max_age` (0: none) or idle for `idle_timeout`, or whose
   // server was retired or is not selectable, are closed on the way.
   std::unique_ptr<BackendConnection> take(const ServerPool* server, const ConnectionKey& key,
                                           const std::string& schema,
                                           const asio::any_io_executor& executor,
                                           Clock::duration max_age, Clock::duration idle_timeout);
+
+  // For a server at its max_connections: a connection another loop keeps
+  // warm (`key` null: of any key, to be closed to make room), for the
+  // caller to move to its own loop. Thread-safe.
+  static std::unique_ptr<BackendConnection> steal(const ServerPool* server,
+                                                  const ConnectionKey* key,
+                                                  const WarmCache* except);
 
   // Keeps `conn` when this loop holds fewer than kPerServer connections of
   // its server; otherwise leaves `conn` untouched and returns false.
