@@ -156,6 +156,16 @@ sql::LexOptions BackendSession::Impl::lex_options() const {
   return options;
 }
 
+bool ends_transaction(std::string_view sql) {
+  bool ends = false;
+  bool first = true;
+  sql::for_each_significant_token(sql, {}, [&](const sql::Token& t) {
+    if (first) ends = sql::is_word(t, "commit") || sql::is_word(t, "rollback");
+    first = false;
+  });
+  return ends;
+}
+
 bool BackendSession::Impl::mariadb() const {
   return conn && conn->state().server_version.find("MariaDB") != std::string::npos;
 }
@@ -260,7 +270,8 @@ void BackendSession::Impl::after_statement(uint8_t command, std::string_view arg
     backends->counters().sessions_pinned.fetch_add(1);
   }
   if (!pinned && !held_for_next && !(state.status_flags & status::kInTrans)) {
-    state.read_view = !(state.status_flags & status::kAutocommit);
+    // After COMMIT or ROLLBACK no snapshot is left to end.
+    state.read_view = !(state.status_flags & status::kAutocommit) && !ends_transaction(argument);
     backends->release(std::move(conn));
   }
 }

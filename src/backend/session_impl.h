@@ -49,6 +49,9 @@ struct CollectedResult {
 };
 asio::awaitable<Result<CollectedResult>> collect_result(BackendConnection& conn);
 
+// Whether `sql` is a COMMIT or ROLLBACK (which leave no snapshot open).
+bool ends_transaction(std::string_view sql);
+
 // Prepared statements a connection keeps, by text, most recently used kept.
 inline constexpr size_t kStatementsPerConnection = 128;
 // Records a statement prepared on the connection; past the limit the least
