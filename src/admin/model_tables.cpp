@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -200,10 +201,14 @@ Result<GenaiModelGrant> grant_from(const TextRow& row) {
 }
 
 Result<std::string> read_secret_file(std::string_view name, const std::string& path) {
+  // A folder opens as a stream and reads as nothing: it is refused rather
+  // than taken for an empty secret.
+  std::error_code ec;
+  bool folder = std::filesystem::is_directory(path, ec);
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
-  if (in) text << in.rdbuf();
-  if (!in || in.bad()) {
+  if (in && !folder) text << in.rdbuf();
+  if (folder || !in || in.bad()) {
     return make_error(
         errc::kUnknownError,
         fmt::format("genai_credentials row '{}': secret: cannot read file:{}", name, path));
