@@ -15,7 +15,7 @@ namespace {
 
 constexpr Target kAllTargets[] = {Target::kAdminVariables, Target::kMysqlVariables,
                                   Target::kGenaiVariables, Target::kMysqlUsers,
-                                  Target::kMysqlServers};
+                                  Target::kMysqlServers,   Target::kGenaiModels};
 
 std::string choose_datadir(const Options& options, const ConfigFile& file) {
   if (!options.datadir.empty()) return options.datadir;
@@ -27,7 +27,7 @@ std::string choose_datadir(const Options& options, const ConfigFile& file) {
 bool protected_table(const char* name) {
   if (!name) return false;
   std::string_view n(name);
-  return n == kGlobalVariables || n == kSecretsTable || n == kMysqlUsers || n == kMysqlServers ||
+  return n == kGlobalVariables || is_hidden_table(n) || find_row_table(n) ||
          n.starts_with("runtime_") || n.starts_with("stats_");
 }
 
@@ -181,8 +181,7 @@ int AdminImpl::authorize(void* self, int action, const char* a, const char* b, c
     case SQLITE_UPDATE:
     case SQLITE_INSERT:
     case SQLITE_DELETE:
-      return a && std::string_view(a) == kSecretsTable && !from_secret_trigger ? SQLITE_DENY
-                                                                               : SQLITE_OK;
+      return a && is_hidden_table(a) && !from_secret_trigger ? SQLITE_DENY : SQLITE_OK;
     case SQLITE_DROP_TABLE:
     case SQLITE_DROP_TEMP_TABLE:
       return protected_table(a) ? SQLITE_DENY : SQLITE_OK;

@@ -3,6 +3,7 @@
 // SELECT @@, CHECKSUM, plain SQL, runtime and stats tables).
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <set>
 #include <span>
@@ -43,6 +44,7 @@ class AdminImpl final : public Admin {
   Result<void> disk_to_memory(Target target);
   Result<void> memory_to_disk(Target target);
   Result<void> file_to_memory(Target target, const ConfigFile& file);
+  Result<void> copy_model_tables(std::string_view from, std::string_view to);
   Result<mysql::QueryResult> set_variable(const SetVariable& set);
 
   // queries.cpp
@@ -74,6 +76,9 @@ class AdminImpl final : public Admin {
   // The API key text that was loaded to runtime (e.g. env:NAME), shown and
   // saved back instead of the resolved secret.
   VariableMap runtime_key_text_;
+  // The same for the secrets of genai_credentials: name -> secret as
+  // configured (a literal, env:NAME or file:PATH).
+  std::map<std::string, std::string> runtime_secret_text_;
   std::set<std::string> stats_tables_;
   std::function<std::string()> server_version_;
   std::function<void()> flush_genai_cache_;

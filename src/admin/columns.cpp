@@ -5,6 +5,7 @@ namespace gp::admin {
 namespace {
 
 constexpr int64_t kIntMax = 2147483647;
+constexpr int64_t kInt64Max = 9223372036854775807;
 
 std::vector<std::string> names_of(const std::vector<Column>& columns) {
   std::vector<std::string> names;
@@ -79,6 +80,109 @@ const std::vector<Column>& mysql_servers_table() {
       {"comment", "VARCHAR NOT NULL DEFAULT ''"},
   };
   return columns;
+}
+
+// A name is the key statements select a model by, so it cannot be empty;
+// the choices of kind and format are what the engine implements.
+const std::vector<Column>& genai_models_table() {
+  static const std::vector<Column> columns = {
+      {"name", "VARCHAR NOT NULL CHECK (name <> '')", false, 0, 0, true},
+      {"kind",
+       "VARCHAR CHECK (kind IN ('embed','rerank')) NOT NULL DEFAULT 'embed'",
+       false,
+       0,
+       0,
+       false,
+       {"embed", "rerank"}},
+      {"provider_model", "VARCHAR NOT NULL DEFAULT ''"},
+      {"format",
+       "VARCHAR CHECK (format IN ('auto','llama','openai','tei','ollama','cohere','jina',"
+       "'vllm')) NOT NULL DEFAULT 'auto'",
+       false,
+       0,
+       0,
+       false,
+       {"auto", "llama", "openai", "tei", "ollama", "cohere", "jina", "vllm"}},
+      {"credential", "VARCHAR NOT NULL DEFAULT ''"},
+      {"dimensions", "INT CHECK (dimensions >= 0) NOT NULL DEFAULT 0", true, 0, kIntMax},
+      {"max_batch_documents", "INT CHECK (max_batch_documents >= 0) NOT NULL DEFAULT 0", true, 0,
+       kIntMax},
+      {"max_batch_bytes", "INT CHECK (max_batch_bytes >= 0) NOT NULL DEFAULT 0", true, 0,
+       kInt64Max},
+      {"timeout_ms", "INT CHECK (timeout_ms >= 0) NOT NULL DEFAULT 0", true, 0, kIntMax},
+      {"max_retries", "INT CHECK (max_retries >= 0) NOT NULL DEFAULT 0", true, 0, kIntMax},
+      {"hedge_after_ms", "INT CHECK (hedge_after_ms >= 0) NOT NULL DEFAULT 0", true, 0, kIntMax},
+      {"cache_ttl_s", "INT CHECK (cache_ttl_s >= 0) NOT NULL DEFAULT 0", true, 0, kIntMax},
+      {"is_default", "INT CHECK (is_default IN (0,1)) NOT NULL DEFAULT 0", true, 0, 1},
+      {"comment", "VARCHAR NOT NULL DEFAULT ''"},
+  };
+  return columns;
+}
+
+// The scheme of uri is checked at LOAD, where the error can name the row.
+const std::vector<Column>& genai_endpoints_table() {
+  static const std::vector<Column> columns = {
+      {"model_name", "VARCHAR NOT NULL", false, 0, 0, true},
+      {"uri", "VARCHAR NOT NULL", false, 0, 0, true},
+      {"priority", "INT CHECK (priority >= 0) NOT NULL DEFAULT 0", true, 0, kIntMax},
+      {"weight", "INT CHECK (weight >= 1 AND weight <= 10000000) NOT NULL DEFAULT 1", true, 1,
+       10000000},
+      {"max_concurrency", "INT CHECK (max_concurrency >= 0) NOT NULL DEFAULT 0", true, 0, kIntMax},
+      {"comment", "VARCHAR NOT NULL DEFAULT ''"},
+  };
+  return columns;
+}
+
+const std::vector<Column>& genai_credentials_table() {
+  static const std::vector<Column> columns = {
+      {"name", "VARCHAR NOT NULL CHECK (name <> '')", false, 0, 0, true},
+      {"secret", "VARCHAR NOT NULL DEFAULT ''"},
+  };
+  return columns;
+}
+
+const std::vector<Column>& genai_model_grants_table() {
+  static const std::vector<Column> columns = {
+      {"username", "VARCHAR NOT NULL CHECK (username <> '')", false, 0, 0, true},
+      {"model_name", "VARCHAR NOT NULL", false, 0, 0, true},
+      {"max_requests_per_minute", "INT CHECK (max_requests_per_minute >= 0) NOT NULL DEFAULT 0",
+       true, 0, kInt64Max},
+      {"max_documents_per_day", "INT CHECK (max_documents_per_day >= 0) NOT NULL DEFAULT 0", true,
+       0, kInt64Max},
+  };
+  return columns;
+}
+
+const std::vector<RowTable>& row_tables() {
+  auto table = [](std::string_view name, const std::vector<Column>& columns, std::string_view key,
+                  std::string_view constraints = {}) {
+    return RowTable{name, columns, key, constraints, names_of(columns)};
+  };
+  static const std::vector<RowTable> tables = {
+      table("mysql_users", mysql_users_table(), "username, backend", "UNIQUE (username, frontend)"),
+      table("mysql_servers", mysql_servers_table(), "hostgroup_id, hostname, port"),
+      table(kGenaiCredentials, genai_credentials_table(), "name"),
+      table(kGenaiModels, genai_models_table(), "name"),
+      table(kGenaiEndpoints, genai_endpoints_table(), "model_name, uri"),
+      table(kGenaiModelGrants, genai_model_grants_table(), "username, model_name"),
+  };
+  return tables;
+}
+
+std::vector<const RowTable*> genai_model_tables() {
+  std::vector<const RowTable*> out;
+  for (const auto& t : row_tables()) {
+    if (t.name.starts_with("genai_")) out.push_back(&t);
+  }
+  return out;
+}
+
+const RowTable* find_row_table(std::string_view name) {
+  if (name.starts_with("runtime_")) name.remove_prefix(8);
+  for (const auto& t : row_tables()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
 }
 
 const std::vector<std::string>& mysql_users_columns() {

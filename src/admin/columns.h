@@ -1,5 +1,6 @@
-// The columns of the row tables (mysql_users, mysql_servers). Pure data: the
-// configuration-file reader uses it without the SQLite store.
+// The columns of the row tables (mysql_users, mysql_servers and the four
+// genai model tables). Pure data: the configuration-file reader uses it
+// without the SQLite store.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 
 namespace gp::admin {
 
-// One column of a row table (mysql_users, mysql_servers). The table's SQL, its
+// One column of a row table. The table's SQL, its
 // column order and the configuration file's keys and checks all come from
 // these rows, so a column is added or changed in one place.
 struct Column {
@@ -26,12 +27,41 @@ struct Column {
   std::string_view alias = {};                 // a further key ProxySQL's files use
 };
 
-// The columns of the two row tables, in table order.
+// The columns of the row tables, in table order.
 const std::vector<Column>& mysql_users_table();
 const std::vector<Column>& mysql_servers_table();
+const std::vector<Column>& genai_models_table();
+const std::vector<Column>& genai_endpoints_table();
+const std::vector<Column>& genai_credentials_table();
+const std::vector<Column>& genai_model_grants_table();
 
 // Column names of the two row tables, in table order.
 const std::vector<std::string>& mysql_users_columns();
 const std::vector<std::string>& mysql_servers_columns();
+
+// The tables of named models (SPEC-MODELS §1, docs/MODELS.md), loaded and
+// saved together as GENAI MODELS.
+inline constexpr std::string_view kGenaiModels = "genai_models";
+inline constexpr std::string_view kGenaiEndpoints = "genai_endpoints";
+inline constexpr std::string_view kGenaiCredentials = "genai_credentials";
+inline constexpr std::string_view kGenaiModelGrants = "genai_model_grants";
+
+// A row table: its columns, its primary key (also the order rows are read
+// in) and any further constraint of its CREATE TABLE.
+struct RowTable {
+  std::string_view name;
+  std::vector<Column> columns;
+  std::string_view key;            // "username, backend"
+  std::string_view constraints;    // "UNIQUE (username, frontend)", or empty
+  std::vector<std::string> names;  // of the columns, in table order
+};
+
+// mysql_users, mysql_servers, then the four model tables in the order their
+// rows refer to each other: credentials, models, endpoints, grants.
+const std::vector<RowTable>& row_tables();
+// The model tables only, in the same order.
+std::vector<const RowTable*> genai_model_tables();
+// The table `name` names, also as runtime_<name>; nullptr for any other.
+const RowTable* find_row_table(std::string_view name);
 
 }  // namespace gp::admin

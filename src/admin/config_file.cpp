@@ -171,6 +171,8 @@ class Reader {
         r = read_rows(s, mysql_users_table(), out.users);
       } else if (key == "mysql_servers") {
         r = read_rows(s, mysql_servers_table(), out.servers);
+      } else if (const RowTable* table = find_row_table(key); table && key.starts_with("genai_")) {
+        r = read_rows(s, table->columns, out.model_tables[key]);
       } else {
         out.warnings.push_back(fmt::format("{}: line {}: {}: unknown section, ignored", name_,
                                            s.getSourceLine(), key));

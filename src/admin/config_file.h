@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,9 +21,12 @@ using TableRow = std::vector<std::pair<std::string, CellValue>>;  // column name
 
 struct ConfigFile {
   std::optional<std::string> datadir;
-  VariableMap variables;              // full names ("genai-threads"), validated, normal form
-  std::vector<TableRow> users;        // columns of mysql_users
-  std::vector<TableRow> servers;      // columns of mysql_servers
+  VariableMap variables;          // full names ("genai-threads"), validated, normal form
+  std::vector<TableRow> users;    // columns of mysql_users
+  std::vector<TableRow> servers;  // columns of mysql_servers
+  // genai_credentials, genai_models, genai_endpoints, genai_model_grants
+  // (the sections of the same names): table name -> rows.
+  std::map<std::string, std::vector<TableRow>, std::less<>> model_tables;
   std::vector<std::string> warnings;  // keys that were ignored
 };
 

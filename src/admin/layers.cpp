@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_impl.h"
+#include "admin/columns.h"
+#include "admin/model_tables.h"
 #include "admin/runtime_rows.h"
 #include "admin/schema.h"
 #include "admin/settings.h"
@@ -75,6 +77,7 @@ Result<void> AdminImpl::transfer(Target target, Transfer transfer) {
 Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
   auto next = std::make_shared<RuntimeConfig>(*config_.current());
   VariableMap key_text = runtime_key_text_;
+  auto secret_text = runtime_secret_text_;
   for (Target target : targets) {
     if (is_variables(target)) {
       VarModule module = target_module(target);
@@ -99,6 +102,21 @@ Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
       auto users = users_from_rows(*rows);
       if (!users) return std::unexpected(users.error());
       next->users = std::move(*users);
+    } else if (target == Target::kGenaiModels) {
+      auto rows = store_.read_model_rows("main");
+      if (!rows) return std::unexpected(rows.error());
+      auto models = models_from_rows(*rows);
+      if (!models) return std::unexpected(models.error());
+      auto credentials = resolve_credentials(models->credentials);
+      if (!credentials) return std::unexpected(credentials.error());
+      // As for API keys: runtime keeps the resolved secret, SAVE and the
+      // runtime tables the configured text.
+      secret_text.clear();
+      for (auto& c : models->credentials) secret_text[c.name] = c.secret;
+      next->models = std::move(models->models);
+      next->model_endpoints = std::move(models->endpoints);
+      next->credentials = std::move(*credentials);
+      next->model_grants = std::move(models->grants);
     } else {
       auto rows = store_.read_rows("main", kMysqlServers);
       if (!rows) return std::unexpected(rows.error());
@@ -109,6 +127,7 @@ Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
   }
   config_.publish(std::shared_ptr<const RuntimeConfig>(std::move(next)));
   runtime_key_text_ = std::move(key_text);
+  runtime_secret_text_ = std::move(secret_text);
   return {};
 }
 
@@ -124,11 +143,21 @@ Result<void> AdminImpl::save_from_runtime(Target target) {
       return store_.replace_rows("main", kMysqlUsers, rows_from_users(snapshot->users));
     case Target::kMysqlServers:
       return store_.replace_rows("main", kMysqlServers, rows_from_servers(snapshot->servers));
+    case Target::kGenaiModels:
+      return store_.replace_model_rows("main", rows_from_models(*snapshot, runtime_secret_text_));
+  }
+  return {};
+}
+
+Result<void> AdminImpl::copy_model_tables(std::string_view from, std::string_view to) {
+  for (const RowTable* table : genai_model_tables()) {
+    if (auto r = store_.copy_rows(from, to, table->name); !r) return r;
   }
   return {};
 }
 
 Result<void> AdminImpl::disk_to_memory(Target target) {
+  if (target == Target::kGenaiModels) return copy_model_tables("disk", "main");
   if (!is_variables(target)) return store_.copy_rows("disk", "main", table_of(target));
   VarModule module = target_module(target);
   auto values = store_.read_variables("disk", module);
@@ -140,6 +169,7 @@ Result<void> AdminImpl::disk_to_memory(Target target) {
 }
 
 Result<void> AdminImpl::memory_to_disk(Target target) {
+  if (target == Target::kGenaiModels) return copy_model_tables("main", "disk");
   if (!is_variables(target)) return store_.copy_rows("main", "disk", table_of(target));
   VarModule module = target_module(target);
   auto values = store_.read_variables("main", module);
@@ -153,6 +183,11 @@ Result<void> AdminImpl::file_to_memory(Target target, const ConfigFile& file) {
       return store_.upsert_config_rows("main", kMysqlUsers, file.users);
     case Target::kMysqlServers:
       return store_.upsert_config_rows("main", kMysqlServers, file.servers);
+    case Target::kGenaiModels:
+      for (auto& [table, rows] : file.model_tables) {
+        if (auto r = store_.upsert_config_rows("main", table, rows); !r) return r;
+      }
+      return {};
     default:
       return store_.upsert_variables("main", with_prefix(file.variables, target_module(target)));
   }

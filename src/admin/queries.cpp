@@ -4,6 +4,7 @@
 
 #include "admin/admin_impl.h"
 #include "admin/checksum.h"
+#include "admin/model_tables.h"
 #include "admin/result_builder.h"
 #include "admin/runtime_rows.h"
 #include "admin/schema.h"
@@ -116,6 +117,8 @@ Result<mysql::QueryResult> AdminImpl::checksum(const Checksum& checksum) {
     }
   } else if (checksum.target == Target::kMysqlUsers) {
     rows = rows_from_users(config_.current()->users);
+  } else if (checksum.target == Target::kGenaiModels) {
+    rows = rows_from_models(*config_.current(), runtime_secret_text_).joined();
   } else {
     rows = rows_from_servers(config_.current()->servers);
   }
@@ -139,7 +142,14 @@ Result<void> AdminImpl::refresh_runtime_tables() {
       !r) {
     return r;
   }
-  return store_.replace_rows("main", "runtime_mysql_servers", rows_from_servers(snapshot->servers));
+  if (auto r = store_.replace_rows("main", "runtime_mysql_servers",
+                                   rows_from_servers(snapshot->servers));
+      !r) {
+    return r;
+  }
+  ModelRows models = rows_from_models(*snapshot, runtime_secret_text_);
+  for (auto& row : models.credentials) row[1] = shown_secret(row[1].value_or(""));
+  return store_.replace_model_rows("main", models, "runtime_");
 }
 
 Result<void> AdminImpl::refresh_stats_tables(std::string_view sql) {
@@ -195,10 +205,10 @@ Result<mysql::QueryResult> AdminImpl::show_tables(const ShowTables& show) {
   if (auto r = refresh_stats_tables(""); !r) return std::unexpected(r.error());
   auto stmt = db_.prepare(fmt::format(
       "SELECT name FROM {}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-      "ESCAPE '\\' AND name <> ? ORDER BY name",
+      "ESCAPE '\\' AND name NOT IN (?, ?) ORDER BY name",
       schema));
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, kSecretsTable);
+  stmt->bind(1, kSecretsTable).bind(2, kCredentialSecretsTable);
   std::vector<mysql::Row> rows;
   for (;;) {
     auto more = stmt->step();
@@ -226,7 +236,7 @@ Result<mysql::QueryResult> AdminImpl::show_create_table(const ShowCreateTable& s
       return make_error(errc::kBadDatabase, fmt::format("Unknown database '{}'", schemas[0]));
     }
   }
-  if (table != kSecretsTable) {
+  if (!is_hidden_table(table)) {
     for (auto& schema : schemas) {
       auto stmt = db_.prepare(fmt::format(
           "SELECT name, sql FROM {}.sqlite_master WHERE type = 'table' AND lower(name) = ?",

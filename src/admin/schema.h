@@ -21,6 +21,12 @@ inline constexpr std::string_view kMysqlServers = "mysql_servers";
 // leaves "********" in global_variables.
 inline constexpr std::string_view kSecretsTable = "global_secrets";
 inline constexpr std::string_view kSecretTriggerPrefix = "gp_secret_";
+// The same for the literal secrets of genai_credentials: the row keeps
+// "********", this table (name, secret) the literal.
+inline constexpr std::string_view kCredentialSecretsTable = "genai_credential_secrets";
+
+// Whether admin statements must never see `table` (in any schema).
+bool is_hidden_table(std::string_view table);
 
 // Creates the configuration tables and secret triggers in `schema` (main or
 // disk) when missing.

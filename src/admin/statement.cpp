@@ -90,11 +90,13 @@ std::optional<Target> parse_target(const Tokens& t, size_t i) {
   if (words_at(t, i, {"ADMIN", "VARIABLES"})) return Target::kAdminVariables;
   if (words_at(t, i, {"MYSQL", "USERS"})) return Target::kMysqlUsers;
   if (words_at(t, i, {"MYSQL", "SERVERS"})) return Target::kMysqlServers;
+  if (words_at(t, i, {"GENAI", "MODELS"})) return Target::kGenaiModels;
   return std::nullopt;
 }
 
 constexpr std::string_view kTargets =
-    "GENAI VARIABLES, MYSQL VARIABLES, ADMIN VARIABLES, MYSQL USERS or MYSQL SERVERS";
+    "GENAI VARIABLES, MYSQL VARIABLES, ADMIN VARIABLES, MYSQL USERS, MYSQL SERVERS or GENAI "
+    "MODELS";
 
 Result<AdminStatement> parse_load_save(const Tokens& t) {
   const bool load = sql::is_word(t[0], "LOAD");
@@ -310,6 +312,8 @@ std::string_view target_name(Target target) {
       return "MYSQL USERS";
     case Target::kMysqlServers:
       return "MYSQL SERVERS";
+    case Target::kGenaiModels:
+      return "GENAI MODELS";
   }
   return "";
 }

@@ -11,8 +11,17 @@
 
 namespace gp::admin {
 
-// What a LOAD/SAVE/CHECKSUM verb acts on.
-enum class Target { kGenaiVariables, kMysqlVariables, kAdminVariables, kMysqlUsers, kMysqlServers };
+// What a LOAD/SAVE/CHECKSUM verb acts on. GENAI MODELS covers the four
+// tables genai_models, genai_endpoints, genai_credentials and
+// genai_model_grants together.
+enum class Target {
+  kGenaiVariables,
+  kMysqlVariables,
+  kAdminVariables,
+  kMysqlUsers,
+  kMysqlServers,
+  kGenaiModels,
+};
 
 enum class Transfer {
   kMemoryToRuntime,  // LOAD .. TO RUNTIME | TO RUN | FROM MEMORY | FROM MEM
@@ -66,10 +75,10 @@ struct PlainSql {
   std::string sql;
 };
 
-using AdminStatement = std::variant<SetVariable, SessionSet, LoadSave, ShowVariables,
-                                    SelectVariables, Checksum, ShowTables, ShowDatabases,
-                                    ShowCreateTable, ShowWarnings, TransactionControl,
-                                    FlushGenaiCache, PlainSql>;
+using AdminStatement =
+    std::variant<SetVariable, SessionSet, LoadSave, ShowVariables, SelectVariables, Checksum,
+                 ShowTables, ShowDatabases, ShowCreateTable, ShowWarnings, TransactionControl,
+                 FlushGenaiCache, PlainSql>;
 
 // Parses `sql`. Errors (1064/42000) are for statements that start like an
 // admin verb but do not finish like one, e.g. LOAD GENAI VARIABLES TO NOWHERE.

@@ -1,5 +1,6 @@
 #include "admin/store.h"
 
+#include "admin/columns.h"
 #include "admin/schema.h"
 #include "fmt/format.h"
 
@@ -11,18 +12,29 @@ std::string like_prefix(VarModule module) {
   return std::string(module_prefix(module)) + "%";
 }
 
-// Tables are named by code, never by users: mysql_users or runtime_mysql_users
-// and the same for servers.
-bool is_users(std::string_view table) {
-  return table.ends_with(kMysqlUsers);
-}
-
-std::string order_of(std::string_view table) {
-  return is_users(table) ? "username, backend" : "hostgroup_id, hostname, port";
+// Tables are named by code, never by users: a row table or its runtime_
+// copy.
+const RowTable& row_table(std::string_view table) {
+  return *find_row_table(table);
 }
 
 const std::vector<std::string>& columns_of(std::string_view table) {
-  return is_users(table) ? mysql_users_columns() : mysql_servers_columns();
+  return row_table(table).names;
+}
+
+// The SELECT of a table's rows in key order, with each literal secret of
+// genai_credentials in place of its mask, so that what is read can be
+// written elsewhere (whose triggers mask it again) or loaded.
+std::string select_rows(std::string_view schema, std::string_view table) {
+  if (table == kGenaiCredentials) {
+    return fmt::format(
+        "SELECT c.name, CASE WHEN c.secret = '********' THEN COALESCE(s.secret, c.secret) "
+        "ELSE c.secret END FROM {0}.{1} c LEFT JOIN {0}.{2} s ON s.name = c.name ORDER BY c.name",
+        schema, kGenaiCredentials, kCredentialSecretsTable);
+  }
+  const RowTable& t = row_table(table);
+  return fmt::format("SELECT {} FROM {}.{} ORDER BY {}", fmt::join(t.names, ", "), schema, table,
+                     t.key);
 }
 
 Result<std::vector<TextRow>> collect(Statement& stmt) {
@@ -109,9 +121,7 @@ Result<void> Store::insert_missing_defaults(std::string_view schema) {
 }
 
 Result<std::vector<TextRow>> Store::read_rows(std::string_view schema, std::string_view table) {
-  auto stmt =
-      db_.prepare(fmt::format("SELECT {} FROM {}.{} ORDER BY {}",
-                              fmt::join(columns_of(table), ", "), schema, table, order_of(table)));
+  auto stmt = db_.prepare(select_rows(schema, table));
   if (!stmt) return std::unexpected(stmt.error());
   return collect(*stmt);
 }
@@ -156,9 +166,8 @@ Result<void> Store::upsert_config_rows(std::string_view schema, std::string_view
 
 Result<void> Store::copy_rows(std::string_view from, std::string_view to, std::string_view table) {
   std::string columns = fmt::format("{}", fmt::join(columns_of(table), ", "));
-  return db_.exec_script(
-      fmt::format("DELETE FROM {1}.{2}; INSERT INTO {1}.{2} ({3}) SELECT {3} FROM {0}.{2};", from,
-                  to, table, columns));
+  return db_.exec_script(fmt::format("DELETE FROM {0}.{1}; INSERT INTO {0}.{1} ({2}) {3};", to,
+                                     table, columns, select_rows(from, table)));
 }
 
 Result<std::vector<TextRow>> Store::checksum_input(std::string_view schema, Target target) {
@@ -169,7 +178,29 @@ Result<std::vector<TextRow>> Store::checksum_input(std::string_view schema, Targ
     for (auto& [name, value] : *values) rows.push_back({name, value});
     return rows;
   }
-  return read_rows(schema, table_of(target));
+  if (target != Target::kGenaiModels) return read_rows(schema, table_of(target));
+  auto rows = read_model_rows(schema);
+  if (!rows) return std::unexpected(rows.error());
+  return rows->joined();
+}
+
+Result<ModelRows> Store::read_model_rows(std::string_view schema) {
+  ModelRows rows;
+  for (const RowTable* table : genai_model_tables()) {
+    auto part = read_rows(schema, table->name);
+    if (!part) return std::unexpected(part.error());
+    rows.of(table->name) = std::move(*part);
+  }
+  return rows;
+}
+
+Result<void> Store::replace_model_rows(std::string_view schema, const ModelRows& rows,
+                                       std::string_view prefix) {
+  for (const RowTable* table : genai_model_tables()) {
+    std::string name = fmt::format("{}{}", prefix, table->name);
+    if (auto r = replace_rows(schema, name, rows.of(table->name)); !r) return r;
+  }
+  return {};
 }
 
 }  // namespace gp::admin

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "admin/config_file.h"
+#include "admin/model_tables.h"
 #include "admin/runtime_rows.h"
 #include "admin/sqlite_db.h"
 #include "admin/statement.h"
@@ -29,25 +30,33 @@ class Store {
   // Adds the default of every registered variable that has no row.
   Result<void> insert_missing_defaults(std::string_view schema);
 
-  // Rows of mysql_users / mysql_servers ordered by primary key.
+  // Rows of a row table (or its runtime_ copy) ordered by primary key; the
+  // secrets of genai_credentials as written (the literal, not the mask).
   Result<std::vector<TextRow>> read_rows(std::string_view schema, std::string_view table);
   Result<void> replace_rows(std::string_view schema, std::string_view table,
                             const std::vector<TextRow>& rows);
   // Inserts (or replaces on a key clash) rows read from the config file.
   Result<void> upsert_config_rows(std::string_view schema, std::string_view table,
                                   const std::vector<TableRow>& rows);
-  // DELETE FROM to.table; INSERT INTO to.table SELECT * FROM from.table.
+  // The four model tables of `schema`, read as read_rows does; and replaced
+  // by `rows` (runtime_ prefixes the table names for the runtime tables).
+  Result<ModelRows> read_model_rows(std::string_view schema);
+  Result<void> replace_model_rows(std::string_view schema, const ModelRows& rows,
+                                  std::string_view prefix = {});
+  // DELETE FROM to.table; INSERT INTO to.table SELECT * FROM from.table
+  // (secrets carried over, to be masked again by the triggers of `to`).
   Result<void> copy_rows(std::string_view from, std::string_view to, std::string_view table);
 
   // The rows CHECKSUM hashes for a target in `schema`: (name, value) pairs
-  // for variables, every column for users and servers.
+  // for variables, every column for users and servers, the four tables one
+  // after another for models (ModelRows::joined).
   Result<std::vector<TextRow>> checksum_input(std::string_view schema, Target target);
 
  private:
   Database& db_;
 };
 
-// The table of a users/servers target.
+// The table of a users/servers target (not GENAI MODELS, which has four).
 std::string_view table_of(Target target);
 // The module of a variables target.
 VarModule target_module(Target target);
