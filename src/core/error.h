@@ -61,6 +61,7 @@ enum Code : uint16_t {
   kGenaiUnavailable = 9106,
   kGenaiOverloaded = 9107,
   kGenaiCancelled = 9108,
+  kGenaiInputTooLong = 9109,
 };
 }  // namespace errc
 
@@ -161,6 +162,9 @@ inline constexpr ErrorInfo kErrorTable[] = {
      "overloaded: genai-max_queue requests are already in progress; retry later"},
     {errc::kGenaiCancelled, "HY000", "GENAI_CANCELLED",
      "request cancelled: the client went away while its request was in flight"},
+    {errc::kGenaiInputTooLong, "22001", "GENAI_INPUT_TOO_LONG",
+     "a document is longer than the model accepts (its context size); the message names the "
+     "document and the service's token counts"},
 };
 
 // The row of a proxy error code; nullptr for any other code (a server's).
