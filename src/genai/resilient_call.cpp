@@ -9,6 +9,7 @@
 
 #include "core/coroutine_warnings.h"
 #include "genai/errors.h"
+#include "genai/service_reply.h"
 
 namespace gp::genai {
 namespace {
@@ -33,7 +34,7 @@ void record(EndpointHealth& health, const HttpReply& reply, bool abandoned, bool
     health.abandoned(probe);
   } else if (is_good_reply(reply)) {
     health.succeeded(probe);
-  } else if (is_retryable(reply)) {
+  } else if (is_retryable(reply) && !input_too_long(reply)) {
     health.failed(probe, genai.endpoint_failure_threshold,
                   milliseconds(genai.endpoint_cooldown_ms));
   } else {
@@ -224,7 +225,11 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
       out.endpoint = &model.endpoints[used];
       out.reply = std::move(r.reply());
       out.error.reset();
-      if (cancelled || !is_retryable(out.reply) || out.attempts > model.max_retries) continue;
+      // An input too long for the model is as long at every attempt.
+      if (cancelled || !is_retryable(out.reply) || out.attempts > model.max_retries ||
+          input_too_long(out.reply)) {
+        continue;
+      }
       std::fill(avoid[s.request].begin(), avoid[s.request].end(), false);
       avoid[s.request][s.primary] = true;
       if (s.hedge && r.hedged()) avoid[s.request][*s.hedge] = true;
