@@ -142,6 +142,16 @@ std::vector<VariableSpec> build_registry() {
               "documents per shared upstream request; larger statements go alone"),
       integer("genai-batch_size", &G::batch_size, 0, 100000,
               "documents per upstream request; 0 sends one request per statement"),
+      integer("genai-max_retries", &G::max_retries, 0, 100,
+              "retries of an upstream request after a connection failure, a timeout or HTTP "
+              "408/429/5xx; a model's max_retries overrides it"),
+      integer("genai-retry_backoff_ms", &G::retry_backoff_ms, 0, 60000,
+              "backoff before the first retry, doubled for each further one, with jitter; a "
+              "longer Retry-After is honoured"),
+      integer("genai-endpoint_failure_threshold", &G::endpoint_failure_threshold, 0, 1000,
+              "consecutive failures after which an endpoint cools down; 0 never cools one down"),
+      integer("genai-endpoint_cooldown_ms", &G::endpoint_cooldown_ms, 100, 3600000,
+              "how long a cooling endpoint is skipped before one probe request is sent to it"),
       // MYSQL
       integer("mysql-threads", &M::threads, 1, 256, "network threads of the client interface"),
       text("mysql-interfaces", &M::interfaces, kAddressList,

@@ -19,7 +19,7 @@ namespace gp {
 // (admin/variables.cpp) binds each variable to its member and reads the
 // default from here, so a default is written only once.
 struct GenaiSettings {
-  bool enabled = true;  // false: every GENAI statement gets 9106
+  bool enabled = true;        // false: every GENAI statement gets 9106
   bool sql_functions = true;  // GENAI_EMBED & co. recognised in ordinary SQL (SPEC-SQL)
   int threads = 4;
   std::string embedding_uri = "http://127.0.0.1:8013/embedding";
@@ -38,7 +38,11 @@ struct GenaiSettings {
   int batch_window_us = 0;        // micro-batching: longest wait; 0 = off
   int batch_max_documents = 64;   // micro-batching: documents per shared request
   int64_t cache_max_bytes = 268435456;
-  int cache_ttl_s = 0;  // 0: the embedding cache is off
+  int cache_ttl_s = 0;                 // 0: the embedding cache is off
+  int max_retries = 2;                 // per upstream request; a model's max_retries overrides
+  int retry_backoff_ms = 100;          // first retry's backoff, doubled each time, with jitter
+  int endpoint_failure_threshold = 5;  // consecutive failures that start a cooldown; 0 = never
+  int endpoint_cooldown_ms = 10000;    // how long a failing endpoint is skipped
 };
 
 struct MysqlSettings {

@@ -63,6 +63,7 @@ enum Code : uint16_t {
   kGenaiCancelled = 9108,
   kGenaiAccessDenied = 9109,
   kGenaiQuotaExceeded = 9110,
+  kGenaiInputTooLong = 9111,
 };
 }  // namespace errc
 
@@ -168,6 +169,9 @@ inline constexpr ErrorInfo kErrorTable[] = {
     {errc::kGenaiQuotaExceeded, "HY000", "GENAI_QUOTA_EXCEEDED",
      "over quota: the user's max_requests_per_minute or max_documents_per_day for the model is "
      "used up; retry later"},
+    {errc::kGenaiInputTooLong, "22001", "GENAI_INPUT_TOO_LONG",
+     "a document is longer than the model accepts (its context size); the message names the "
+     "document and the service's token counts"},
 };
 
 // The row of a proxy error code; nullptr for any other code (a server's).

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <set>
 
 #include "genai/embedding_adapter.h"
 
@@ -67,9 +68,17 @@ std::string display_uri(std::string_view uri) {
 }
 
 std::shared_ptr<const EngineSettings> make_engine_settings(
-    std::shared_ptr<const RuntimeConfig> config) {
+    std::shared_ptr<const RuntimeConfig> config, EndpointRegistry* registry) {
   auto s = std::make_shared<EngineSettings>();
   const auto& g = config->genai;
+  std::set<std::pair<std::string, std::string>> configured;
+  auto attach = [&](ModelRuntime& m) {
+    for (const auto& ep : m.endpoints) {
+      m.health.push_back(registry ? registry->get(m.name, ep.uri, ep.display_uri)
+                                  : std::make_shared<EndpointHealth>());
+      configured.insert({m.name, ep.uri});
+    }
+  };
   for (const auto& m : config->models) {
     auto model = std::make_shared<ModelRuntime>();
     model->name = m.name;
@@ -97,9 +106,10 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
     }
     model->dimensions = m.dimensions;
     model->max_batch_documents = static_cast<size_t>(std::max(0, m.max_batch_documents));
-    model->max_retries = m.max_retries;
+    model->max_retries = m.max_retries > 0 ? m.max_retries : g.max_retries;
     model->hedge_after_ms = m.hedge_after_ms;
     model->cache_ttl_s = m.cache_ttl_s;
+    attach(*model);
     if (m.is_default) (model->embed ? s->default_embed : s->default_rerank) = model;
     s->models[m.name] = std::move(model);
   }
@@ -114,7 +124,9 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
                                                    g.rerank_api_key, g.rerank_timeout_ms));
     model->priorities.push_back(0);
     model->weights.push_back(1);
+    model->max_retries = g.max_retries;
     model->name = model->endpoints[0].model;
+    attach(*model);
     if (!model->name.empty() && !s->models.contains(model->name)) s->models[model->name] = model;
     return model;
   };
@@ -122,10 +134,17 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
   if (!s->default_rerank || s->default_rerank->endpoints.empty()) {
     s->default_rerank = implicit(false);
   }
+  if (registry) registry->retain(configured);
   s->embedding = s->default_embed->endpoints.front();
   s->rerank = s->default_rerank->endpoints.front();
   s->config = std::move(config);
   return s;
+}
+
+std::string EngineSettings::describe(const ModelRuntime& model) {
+  if (!model.name.empty()) return "model '" + model.name + "'";
+  return model.embed ? "the default embedding model (genai-embedding_uri)"
+                     : "the default rerank model (genai-rerank_uri)";
 }
 
 Result<const ModelRuntime*> EngineSettings::model(const std::optional<std::string>& name,

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "genai/endpoint_health.h"
 
 namespace gp::genai {
 
@@ -34,9 +35,11 @@ struct ModelRuntime {
   std::vector<ServiceEndpoint> endpoints;  // lowest priority first
   std::vector<int> priorities;             // of each endpoint
   std::vector<int> weights;
+  // Of each endpoint, shared with every snapshot that has it (EndpointRegistry).
+  std::vector<std::shared_ptr<EndpointHealth>> health;
   int dimensions = 0;
   size_t max_batch_documents = 0;  // 0: genai-batch_size
-  int max_retries = 0;
+  int max_retries = 0;             // the model's own, else genai-max_retries
   int hedge_after_ms = 0;
   int cache_ttl_s = -1;  // -1: genai-cache_ttl_s
 };
@@ -55,6 +58,9 @@ struct EngineSettings {
   Result<const ModelRuntime*> model(const std::optional<std::string>& name, bool embed) const;
 
   const GenaiSettings& genai() const { return config->genai; }
+
+  // How a model is named in messages: its name, or what defines the implicit default.
+  static std::string describe(const ModelRuntime& model);
 };
 
 bool is_lexical_uri(std::string_view uri);
@@ -63,7 +69,9 @@ bool is_lexical_uri(std::string_view uri);
 // string (where API keys sometimes travel) are removed.
 std::string display_uri(std::string_view uri);
 
+// `registry`, when given, supplies each endpoint's shared health and forgets
+// the endpoints no longer configured.
 std::shared_ptr<const EngineSettings> make_engine_settings(
-    std::shared_ptr<const RuntimeConfig> config);
+    std::shared_ptr<const RuntimeConfig> config, EndpointRegistry* registry = nullptr);
 
 }  // namespace gp::genai

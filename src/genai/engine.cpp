@@ -111,6 +111,8 @@ struct EngineState {
   EmbeddingCache cache;
   AccessControl access;
   UsageStats usage;
+  // Before `settings`, whose snapshots point into it.
+  EndpointRegistry endpoints;
   SnapshotPtr<const EngineSettings> settings;
   SnapshotPtr<const LoopSet> loops{std::make_shared<const LoopSet>()};
   std::atomic<bool> running{false};
@@ -175,7 +177,7 @@ struct EngineState {
   }
 
   void on_config(const std::shared_ptr<const RuntimeConfig>& next) {
-    settings.store(make_engine_settings(next));
+    settings.store(make_engine_settings(next, &endpoints));
     configure_cache(next->genai);
     std::lock_guard lock(lifecycle);
     reap();
@@ -202,7 +204,7 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
   init_curl_once();
   impl_->state = std::make_shared<EngineState>(config);
   auto& state = *impl_->state;
-  state.settings.store(make_engine_settings(config.current()));
+  state.settings.store(make_engine_settings(config.current(), &state.endpoints));
   register_stats(metrics, state.stats);
   state.configure_cache(config.current()->genai);
   metrics.register_table("stats_genai_global", {"Variable_Name", "Variable_Value"},
@@ -249,7 +251,7 @@ void Engine::start() {
   auto& state = *impl_->state;
   std::lock_guard lock(state.lifecycle);
   if (state.running.load()) return;
-  auto settings = make_engine_settings(state.config.current());
+  auto settings = make_engine_settings(state.config.current(), &state.endpoints);
   state.settings.store(settings);
   state.running.store(true, std::memory_order_release);
   state.resize(settings->genai());
@@ -271,21 +273,29 @@ void Engine::flush_cache() {
   impl_->state->cache.flush();
 }
 
+std::vector<EndpointStatus> Engine::endpoint_status() const {
+  return impl_->state->endpoints.status();
+}
+
 // Partial hits: only the documents the cache does not hold are sent.
 static asio::awaitable<Result<Embeddings>> embed_cached(
     EngineState& state, const ServiceEndpoint& endpoint, const GenaiSettings& genai,
-    Provider& provider, std::vector<std::string>& documents, uint64_t& hits) {
-  if (genai.cache_ttl_s <= 0) co_return co_await provider.embed(std::move(documents));
+    Provider& provider, std::vector<std::string>& documents, const std::vector<size_t>& numbers,
+    uint64_t& hits) {
+  if (genai.cache_ttl_s <= 0) co_return co_await provider.embed(std::move(documents), numbers);
   std::string service = service_identity(endpoint, genai);
   auto cached = state.cache.lookup(service, documents);
   std::vector<std::string> missing;
+  std::vector<size_t> missing_numbers;
   for (size_t i = 0; i < documents.size(); ++i) {
-    if (!cached[i]) missing.push_back(documents[i]);
+    if (cached[i]) continue;
+    missing.push_back(documents[i]);
+    missing_numbers.push_back(numbers[i]);
   }
   hits = documents.size() - missing.size();
   Embeddings fresh;
   if (!missing.empty()) {
-    auto computed = co_await provider.embed(missing);
+    auto computed = co_await provider.embed(missing, std::move(missing_numbers));
     if (!computed) co_return std::unexpected(computed.error());
     fresh = std::move(*computed);
     state.cache.insert(service, missing, fresh);
@@ -353,8 +363,9 @@ static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
     // Statements that may share requests meet on their endpoint's loop.
     auto loop = batching ? state->pick_for(endpoint.uri + endpoint.model) : state->pick();
     if (!loop) co_return std::unexpected(unavailable_error());
-    HttpTarget target{&endpoint, shared, std::move(loop),
+    HttpTarget target{&model, shared, std::move(loop),
                       static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel};
+    target.stats = &stats;
     if (batching) {
       target.batch_window = std::chrono::microseconds(genai.batch_window_us);
       target.batch_max_documents = static_cast<size_t>(genai.batch_max_documents);
@@ -362,13 +373,16 @@ static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
     provider = make_http_provider(std::move(target));
   }
   auto started = std::chrono::steady_clock::now();
+  std::vector<size_t> numbers;
+  numbers.reserve(up.positions.size());
+  for (size_t p : up.positions) numbers.push_back(p + 1);
   if (embed) {
-    auto computed =
-        co_await embed_cached(*state, endpoint, genai, *provider, up.documents, values.cache_hits);
+    auto computed = co_await embed_cached(*state, endpoint, genai, *provider, up.documents, numbers,
+                                          values.cache_hits);
     if (!computed) co_return std::unexpected(computed.error());
     values.embeddings = std::move(*computed);
   } else {
-    auto computed = co_await provider->rerank(query, std::move(up.documents));
+    auto computed = co_await provider->rerank(query, std::move(up.documents), std::move(numbers));
     if (!computed) co_return std::unexpected(computed.error());
     values.scores = std::move(*computed);
   }

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/metrics.h"
+#include "genai/endpoint_health.h"
 #include "genai/request.h"
 #include "mysql/resultset.h"
 
@@ -60,6 +61,10 @@ class Engine {
 
   // Empties the embedding cache (FLUSH GENAI CACHE). Thread-safe.
   void flush_cache();
+
+  // Every configured endpoint's state and counters (one row each, by model
+  // then URI): what stats_genai_endpoints shows. Thread-safe.
+  std::vector<EndpointStatus> endpoint_status() const;
 
   // Runs a whole GENAI: statement, awaited on the caller's executor.
   asio::awaitable<Result<mysql::ResultSet>> run(std::string statement, RequestContext context);

@@ -5,7 +5,8 @@ namespace gp::genai {
 EngineLoop::EngineLoop(std::shared_ptr<GenaiStats> stats, long host_connections)
     : stats_(std::move(stats)),
       http_(std::make_unique<HttpLoop>(io_, stats_)),
-      batcher_(std::make_unique<EmbedBatcher>(io_, *http_, *stats_)) {
+      batcher_(std::make_unique<EmbedBatcher>(io_, *http_, *stats_)),
+      attempts_(std::make_unique<AttemptRunner>(io_, *http_)) {
   http_->set_host_connections(host_connections);
 }
 
@@ -19,6 +20,7 @@ EngineLoop::~EngineLoop() {
     }
   }
   // Destroyed with the loop's thread gone: nothing runs any more.
+  attempts_.reset();
   batcher_.reset();
   http_.reset();
 }
@@ -44,6 +46,7 @@ void EngineLoop::stop() {
   asio::post(io_, [self = shared_from_this()] {
     self->stopping_ = true;
     self->batcher_->abort_all(unavailable_error());
+    self->attempts_->abort_all();
     self->http_->abort_all();
     self->io_.stop();
   });

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "genai/attempt_runner.h"
 #include "genai/batcher.h"
 #include "genai/errors.h"
 #include "genai/http_loop.h"
@@ -55,6 +56,19 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
         token, std::move(calls));
   }
 
+  // One round of (possibly hedged) attempts through this loop's
+  // AttemptRunner; completes on the handler's executor with
+  // void(std::vector<AttemptResult>). A cancellation through the handler's
+  // slot aborts them; the replies then say CURLE_ABORTED_BY_CALLBACK.
+  template <typename Token>
+  auto async_attempts(std::vector<Attempt> attempts, Token&& token) {
+    return asio::async_initiate<Token, void(std::vector<AttemptResult>)>(
+        [self = shared_from_this()](auto handler, std::vector<Attempt> attempts) {
+          self->initiate_attempts(std::move(attempts), std::move(handler));
+        },
+        token, std::move(attempts));
+  }
+
   // An embed statement through this loop's EmbedBatcher; completes on the
   // handler's executor with void(Result<Embeddings>). A cancellation through
   // the handler's slot answers 9108 at once.
@@ -88,6 +102,25 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
           return aborted;
         },
         [](EngineLoop& self, uint64_t id) { self.http_->cancel(id); });
+  }
+
+  template <typename Handler>
+  void initiate_attempts(std::vector<Attempt> attempts, Handler handler) {
+    size_t count = attempts.size();
+    run_op<std::vector<AttemptResult>>(
+        std::move(handler),
+        [attempts = std::move(attempts)](EngineLoop& self, auto done) mutable {
+          return self.attempts_->run(std::move(attempts), std::move(done));
+        },
+        [count](bool) {
+          std::vector<AttemptResult> aborted(count);
+          for (auto& r : aborted) {
+            r.replies[0] = HttpReply{};
+            r.replies[0]->code = CURLE_ABORTED_BY_CALLBACK;
+          }
+          return aborted;
+        },
+        [](EngineLoop& self, uint64_t id) { self.attempts_->cancel(id); });
   }
 
   template <typename Handler>
@@ -154,6 +187,7 @@ class EngineLoop : public std::enable_shared_from_this<EngineLoop> {
   asio::io_context io_{1};
   std::unique_ptr<HttpLoop> http_;
   std::unique_ptr<EmbedBatcher> batcher_;
+  std::unique_ptr<AttemptRunner> attempts_;
   std::thread thread_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> retiring_{false};

@@ -22,6 +22,7 @@ struct HttpLoop::Transfer {
   CallId call = 0;
   size_t index = 0;  // in the call's replies
   const ServiceEndpoint* endpoint = nullptr;
+  long timeout_ms = 0;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string body;
@@ -96,6 +97,7 @@ HttpLoop::CallId HttpLoop::perform(std::vector<HttpCall> calls, Done done) {
     t->index = i;
     t->endpoint = calls[i].endpoint;
     t->body = std::move(calls[i].body);
+    t->timeout_ms = calls[i].timeout_ms > 0 ? calls[i].timeout_ms : calls[i].endpoint->timeout_ms;
     call.transfers.push_back(std::move(t));
   }
   // Started after the call is complete: a transfer may fail at once.
@@ -135,7 +137,7 @@ bool HttpLoop::start(Transfer* t) {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(e, CURLOPT_PRIVATE, t);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ep.timeout_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->timeout_ms);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
@@ -198,6 +200,8 @@ void HttpLoop::complete(Transfer* t, CURLcode code) {
   curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
   curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
   curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+  curl_off_t retry_after_s = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after_s);
   if (status > 0) {
     (connects > 0 ? stats_->upstream_connections_opened : stats_->upstream_connections_reused)
         .fetch_add(1, std::memory_order_relaxed);
@@ -211,6 +215,7 @@ void HttpLoop::complete(Transfer* t, CURLcode code) {
   reply.status = status;
   reply.elapsed_ms = static_cast<long>(total_us / 1000);
   reply.too_large = t->too_large;
+  reply.retry_after_ms = static_cast<long>(std::clamp<curl_off_t>(retry_after_s, 0, 86400) * 1000);
   if (code != CURLE_OK) reply.error = t->error[0] ? t->error : curl_easy_strerror(code);
   reply.body = std::move(t->response);
   if (--it->second.pending == 0) finish_call(t->call);

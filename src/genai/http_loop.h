@@ -28,6 +28,7 @@ struct SocketWatch;
 struct HttpCall {
   const ServiceEndpoint* endpoint = nullptr;  // kept alive by the caller
   std::string body;
+  long timeout_ms = 0;  // 0: the endpoint's
 };
 
 // How one upstream request ended.
@@ -35,8 +36,9 @@ struct HttpReply {
   CURLcode code = CURLE_OK;
   long status = 0;
   long elapsed_ms = 0;
-  bool too_large = false;  // the answer passed 1 GiB and was dropped
-  std::string error;       // libcurl's message when code != CURLE_OK
+  bool too_large = false;   // the answer passed 1 GiB and was dropped
+  long retry_after_ms = 0;  // the answer's Retry-After (seconds or an HTTP date); 0: none
+  std::string error;        // libcurl's message when code != CURLE_OK
   std::string body;
 };
 

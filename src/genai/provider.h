@@ -18,23 +18,28 @@
 
 namespace gp::genai {
 
+// `numbers` gives each document's number in its statement (1-based), for
+// messages; empty: their order here.
 class Provider {
  public:
   virtual ~Provider() = default;
-  virtual asio::awaitable<Result<Embeddings>> embed(std::vector<std::string> documents) = 0;
-  virtual asio::awaitable<Result<std::vector<double>>> rerank(
-      std::string query, std::vector<std::string> documents) = 0;
+  virtual asio::awaitable<Result<Embeddings>> embed(std::vector<std::string> documents,
+                                                    std::vector<size_t> numbers) = 0;
+  virtual asio::awaitable<Result<std::vector<double>>> rerank(std::string query,
+                                                              std::vector<std::string> documents,
+                                                              std::vector<size_t> numbers) = 0;
 };
 
 // Feature hashing and BM25 (genai/lexical.h), computed on the caller's thread.
 std::unique_ptr<Provider> make_lexical_provider(int dimensions, GenaiStats& stats);
 
-// One service endpoint (its answer format is recognised from the answer
-// itself). `batch_size` > 0 splits a statement's documents into requests of
-// that many, sent at once and joined in order. `cancel` (when set), used on
-// the caller's thread, aborts the transfers: the call then answers 9108.
+// A model's HTTP endpoints (each answer's format is recognised from the
+// answer itself), through the resilient path of genai/resilient_call.h.
+// `batch_size` > 0 splits a statement's documents into requests of that
+// many, sent at once and joined in order. `cancel` (when set), used on the
+// caller's thread, aborts the transfers: the call then answers 9108.
 struct HttpTarget {
-  const ServiceEndpoint* endpoint = nullptr;  // kept alive by `settings`
+  const ModelRuntime* model = nullptr;  // kept alive by `settings`
   std::shared_ptr<const EngineSettings> settings;
   std::shared_ptr<EngineLoop> loop;
   size_t batch_size = 0;
@@ -43,6 +48,7 @@ struct HttpTarget {
   // documents (window 0: off); see genai/batcher.h.
   std::chrono::microseconds batch_window{0};
   size_t batch_max_documents = 1;
+  GenaiStats* stats = nullptr;
 };
 
 // Whether an embed statement of `documents` shares upstream requests.

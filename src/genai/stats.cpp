@@ -30,6 +30,9 @@ void GenaiStats::count_error(uint16_t code) {
     case errc::kGenaiOverloaded:
       errors_overloaded.fetch_add(1, relaxed);
       break;
+    case errc::kGenaiInputTooLong:
+      errors_input_too_long.fetch_add(1, relaxed);
+      break;
     case errc::kGenaiCancelled:
       requests_cancelled.fetch_add(1, relaxed);
       break;
@@ -67,6 +70,7 @@ StatsTable GenaiStats::table() const {
   add("errors_unavailable", errors_unavailable);
   add("errors_overloaded", errors_overloaded);
   add("errors_backend", errors_backend);
+  add("errors_input_too_long", errors_input_too_long);
   add("requests_cancelled", requests_cancelled);
   add("embed_requests", embed_requests);
   add("rerank_requests", rerank_requests);
@@ -74,6 +78,8 @@ StatsTable GenaiStats::table() const {
   add("sql_document_requests", sql_document_requests);
   add("documents_processed", documents_processed);
   add("upstream_requests", upstream_requests);
+  add("upstream_retries", upstream_retries);
+  add("upstream_hedges", upstream_hedges);
   add("batched_statements", batched_statements);
   add("bytes_sent", bytes_sent);
   add("bytes_received", bytes_received);

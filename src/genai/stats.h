@@ -31,6 +31,7 @@ struct GenaiStats {
   Counter errors_unavailable{0};
   Counter errors_overloaded{0};
   Counter errors_backend{0};  // document_from_sql errors passed through
+  Counter errors_input_too_long{0};
   Counter requests_cancelled{0};
   Counter embed_requests{0};
   Counter rerank_requests{0};
@@ -38,9 +39,11 @@ struct GenaiStats {
   Counter sql_document_requests{0};
   Counter documents_processed{0};
   Counter upstream_requests{0};
+  Counter upstream_retries{0};    // attempts after a failed one
+  Counter upstream_hedges{0};     // second attempts sent while the first was still waiting
   Counter batched_statements{0};  // embed statements that joined another's upstream request
-  Counter bytes_sent{0};      // request bodies
-  Counter bytes_received{0};  // answer bodies
+  Counter bytes_sent{0};          // request bodies
+  Counter bytes_received{0};      // answer bodies
   Counter upstream_connections_opened{0};
   Counter upstream_connections_reused{0};
 

@@ -21,7 +21,7 @@ from service import fake_model
 # GENAI error codes a client may see while the service misbehaves: unreachable,
 # timeout, service error, invalid answer.
 ER_TIMEOUT = 9103
-UPSTREAM_ERRORS = (9102, ER_TIMEOUT, 9104, 9105)
+UPSTREAM_ERRORS = (9102, ER_TIMEOUT, 9104, 9105, 9111)
 
 
 def raise_fd_limit(wanted):
@@ -101,7 +101,7 @@ def open_idle_sessions(port, count, user="app", password="secret"):
 # Per-request fault tokens and the GENAI error codes each must produce (None:
 # the request succeeds). A reset may surface as unreachable or invalid answer.
 FAULTS = {
-    "__http_500__": (9104,), "__http_503__": (9104,), "__truncated_json__": (9105,),
+    "__http_500__": (9111,), "__http_503__": (9104,), "__truncated_json__": (9105,),
     "__not_json__": (9105,), "__wrong_count__": (9105,), "__reset__": (9102, 9105),
     "__delay_ms=300__": None, "__delay_ms=6000__": (9103,),
 }
@@ -157,10 +157,13 @@ def overrun_figures(overruns):
 def proxy_for(service, timeout_ms):
     """A proxy (not started) whose embedding and rerank URIs point at `service`,
     both with `timeout_ms`."""
+    # No cooldown: these loads inject faults on purpose and measure each
+    # statement's own answer, which a cooling endpoint would replace by 9102.
     return harness.Proxy(genai={"embedding_uri": service.url("/embedding"),
                                 "rerank_uri": service.url("/rerank"),
                                 "embedding_timeout_ms": timeout_ms,
-                                "rerank_timeout_ms": timeout_ms})
+                                "rerank_timeout_ms": timeout_ms,
+                                "endpoint_failure_threshold": 0})
 
 
 class FaultLoad:
@@ -316,9 +319,10 @@ def counter_deltas(before, after, names):
 GENAI_COUNTERS = ("requests_total", "requests_completed", "requests_failed", "requests_cancelled",
                   "errors_invalid_request", "errors_unreachable", "errors_timeout",
                   "errors_service", "errors_invalid_answer", "errors_unavailable",
-                  "errors_overloaded", "errors_backend", "embed_requests", "rerank_requests")
+                  "errors_overloaded", "errors_backend", "errors_input_too_long", "embed_requests",
+                  "rerank_requests")
 ERROR_COUNTER = {9102: "errors_unreachable", 9103: "errors_timeout", 9104: "errors_service",
-                 9105: "errors_invalid_answer"}
+                 9105: "errors_invalid_answer", 9111: "errors_input_too_long"}
 
 
 def check_counters(test, before, after, outcome):

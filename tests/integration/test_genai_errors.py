@@ -5,8 +5,8 @@ import unittest
 import pymysql
 
 import harness
-from service import (ER_INVALID_ANSWER, ER_INVALID_REQUEST, ER_SERVICE_ERROR, ER_TIMEOUT,
-                     ER_UNREACHABLE, FakeService, GenaiTestCase, fake_model, genai)
+from service import (ER_INPUT_TOO_LONG, ER_INVALID_ANSWER, ER_INVALID_REQUEST, ER_SERVICE_ERROR,
+                     ER_TIMEOUT, ER_UNREACHABLE, FakeService, GenaiTestCase, fake_model, genai)
 
 
 class InvalidRequestTest(GenaiTestCase):
@@ -22,10 +22,10 @@ class InvalidRequestTest(GenaiTestCase):
 
 
 class ServiceErrorTest(GenaiTestCase):
-    def test_http_500_carries_the_service_message(self):
-        message = self.assert_error({"type": "embed", "documents": ["a", "b __http_500__"]},
-                                    ER_SERVICE_ERROR, "too large to process")
-        self.assertIn("500", message)
+    def test_llama_input_too_large_is_its_own_error(self):
+        # llama-server's HTTP 500 "input (N tokens) is too large to process".
+        self.assert_error({"type": "embed", "documents": ["a", "b __http_500__"]},
+                          ER_INPUT_TOO_LONG, "document 2", "1880 tokens")
         self.assert_usable()
 
     def test_http_400_carries_the_service_message(self):
@@ -42,14 +42,14 @@ class ServiceErrorTest(GenaiTestCase):
         # OpenAI: {"error": {"message", "type", "param", "code"}}; TEI: {"error": "...", "error_type"}.
         self.assert_error({"type": "embed", "documents": ["__http_429__"]}, ER_SERVICE_ERROR,
                           "Rate limit reached for requests")
-        self.assert_error({"type": "embed", "documents": ["__http_422__"]}, ER_SERVICE_ERROR,
-                          "must have less than 512 tokens")
+        self.assert_error({"type": "embed", "documents": ["__http_422__"]}, ER_INPUT_TOO_LONG,
+                          "document 1", "600 tokens, context 512 tokens")
         self.assert_usable()
 
     def test_global_fault_mode(self):
         self.service.control(mode="http_500")
-        self.assert_error({"type": "embed", "documents": ["plain"]}, ER_SERVICE_ERROR,
-                          "too large to process")
+        self.assert_error({"type": "embed", "documents": ["plain"]}, ER_INPUT_TOO_LONG,
+                          "document 1")
         self.service.control()
         self.assert_usable()
 

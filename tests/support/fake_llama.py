@@ -17,6 +17,10 @@ globally with POST /control {"mode": NAME, "delay_ms": N} (an empty object clear
   __http_429__ (OpenAI's envelope)  __http_422__ (TEI's envelope)
   __reset__  __wrong_count__  __null_value__  __nan__  __wrong_dimension__
   __not_json__  __bad_index__
+Counted faults, by POST /control (they apply to the service's whole request stream):
+  {"fail_next": N, "fail_status": S, "retry_after": R}: the next N requests answer HTTP S
+    (llama-server's envelope; "Retry-After: R" when R is given; S = 0 resets the connection)
+  {"slow_every": K, "slow_ms": M}: every K-th request is answered after M ms
 """
 import argparse
 import asyncio
@@ -54,15 +58,39 @@ _ERRORS = {
 class Control:
     """Global fault settings, in shared memory so that every worker process obeys them."""
 
+    COUNTED = ("fail_next", "fail_status", "retry_after", "slow_every", "slow_ms")
+
     def __init__(self, mode, delay_ms):
         self._delay_ms = multiprocessing.RawValue("l", 0)
         self._mode = multiprocessing.RawArray("c", 32)
+        self._counted = {name: multiprocessing.RawValue("l", 0) for name in self.COUNTED}
+        self._seen = multiprocessing.RawValue("l", 0)
+        self._lock = multiprocessing.Lock()
         self.set({"mode": mode, "delay_ms": delay_ms})
 
     def get(self):
-        return {"mode": self._mode.value.decode() or None, "delay_ms": self._delay_ms.value}
+        out = {"mode": self._mode.value.decode() or None, "delay_ms": self._delay_ms.value}
+        out.update({name: value.value for name, value in self._counted.items()})
+        return out
+
+    def next_request(self):
+        """(HTTP status to fail with or None, Retry-After or 0, extra delay in ms) of a request."""
+        with self._lock:
+            self._seen.value += 1
+            c = {name: value.value for name, value in self._counted.items()}
+            delay = c["slow_ms"] if c["slow_every"] and self._seen.value % c["slow_every"] == 0 else 0
+            if c["fail_next"] > 0:
+                self._counted["fail_next"].value -= 1
+                return c["fail_status"], c["retry_after"], delay
+            return None, 0, delay
 
     def set(self, update):
+        if not update or "mode" in update or "delay_ms" in update:
+            for value in self._counted.values():
+                value.value = 0
+        for name in self.COUNTED:
+            if name in update:
+                self._counted[name].value = int(update[name] or 0)
         mode = update.get("mode", self.get()["mode"])
         if mode is not None and mode not in FAULTS:
             raise ValueError(f"unknown mode {mode!r}; known: {', '.join(FAULTS)}")
@@ -130,6 +158,17 @@ class Service:
 
     async def reply(self, request, faults, delay_ms, payload):
         """Applies transport-level faults, then sends `payload` as JSON."""
+        fail_status, retry_after, slow_ms = self.control.next_request()
+        delay_ms = max(delay_ms, slow_ms)
+        if fail_status is not None:
+            self.stats["faults"] += 1
+            if fail_status == 0:
+                request.transport.abort()
+                raise ClientGone()
+            answer = self.error(fail_status)
+            if retry_after:
+                answer.headers["Retry-After"] = str(retry_after)
+            return answer
         if delay_ms and not await self.sleep_unless_abandoned(request, delay_ms):
             self.stats["cancelled"] += 1
             raise ClientGone()

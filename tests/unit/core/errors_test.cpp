@@ -133,7 +133,7 @@ TEST(ErrorTable, MysqlCodesKeepMysqlsSqlstate) {
       {1273, "HY000"}, {1621, "HY000"}, {1835, "HY000"}, {2013, "HY000"}, {2027, "HY000"},
       {3024, "HY000"}, {9001, "HY000"}, {9101, "42000"}, {9102, "HY000"}, {9103, "HY000"},
       {9104, "HY000"}, {9105, "HY000"}, {9106, "HY000"}, {9107, "HY000"}, {9108, "HY000"},
-      {9109, "42000"}, {9110, "HY000"},
+      {9109, "42000"}, {9110, "HY000"}, {9111, "22001"},
   };
   for (const auto& [code, sqlstate] : expected) {
     const ErrorInfo* e = find_error(code);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -26,7 +27,10 @@ struct HttpExchange {
 struct HttpAnswer {
   int status = 200;
   std::string body;
-  bool hang = false;  // never answer (until the server stops)
+  bool hang = false;   // never answer (until the server stops)
+  bool reset = false;  // close the connection without an answer
+  int delay_ms = 0;    // answer after this long
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 class LoopbackHttpServer {
@@ -130,17 +134,25 @@ class LoopbackHttpServer {
         last_ = ex;
       }
       HttpAnswer answer = handler_(ex);
+      if (answer.reset) {
+        ::shutdown(fd, SHUT_RDWR);
+        return close_fd(fd);
+      }
+      if (answer.delay_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(answer.delay_ms));
+      }
       if (answer.hang) {
         while (::read(fd, chunk, sizeof chunk) > 0) {
         }
         return close_fd(fd);
       }
-      std::string out = "HTTP/1.1 " + std::to_string(answer.status) +
-                        " X\r\nContent-Type: application/json\r\nContent-Length: " +
-                        std::to_string(answer.body.size()) + "\r\n\r\n" + answer.body;
+      std::string out =
+          "HTTP/1.1 " + std::to_string(answer.status) + " X\r\nContent-Type: application/json\r\n";
+      for (const auto& [name, value] : answer.headers) out += name + ": " + value + "\r\n";
+      out += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n\r\n" + answer.body;
       size_t sent = 0;
       while (sent < out.size()) {
-        ssize_t n = ::write(fd, out.data() + sent, out.size() - sent);
+        ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) return close_fd(fd);
         sent += static_cast<size_t>(n);
       }

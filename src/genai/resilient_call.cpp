@@ -1,0 +1,267 @@
+#include "genai/resilient_call.h"
+
+#include <algorithm>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "core/coroutine_warnings.h"
+#include "genai/errors.h"
+#include "genai/service_reply.h"
+
+namespace gp::genai {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::mt19937_64& thread_rng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+long remaining_ms(Clock::time_point deadline) {
+  return static_cast<long>(
+      std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count());
+}
+
+// What an attempt's reply says about its endpoint.
+void record(EndpointHealth& health, const HttpReply& reply, bool abandoned, bool probe,
+            const GenaiSettings& genai) {
+  if (abandoned || reply.code == CURLE_ABORTED_BY_CALLBACK) {
+    health.abandoned(probe);
+  } else if (is_good_reply(reply)) {
+    health.succeeded(probe);
+  } else if (is_retryable(reply) && !input_too_long(reply)) {
+    health.failed(probe, genai.endpoint_failure_threshold,
+                  milliseconds(genai.endpoint_cooldown_ms));
+  } else {
+    health.refused(probe);
+  }
+}
+
+}  // namespace
+
+bool is_retryable(const HttpReply& r) {
+  switch (r.code) {
+    case CURLE_OK:
+      break;
+    case CURLE_ABORTED_BY_CALLBACK:
+      return false;
+    default:
+      // Transport: refused, reset, DNS, TLS, timeouts. An answer too large
+      // would be as large again.
+      return !r.too_large;
+  }
+  switch (r.status) {
+    case 408:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return true;
+    default:
+      return false;
+  }
+}
+
+milliseconds backoff_delay(int retry, int base_ms, double unit) {
+  if (base_ms <= 0) return milliseconds(0);
+  double full =
+      static_cast<double>(base_ms) * static_cast<double>(uint64_t{1} << std::min(retry, 20));
+  full = std::min(full, 60000.0);
+  return milliseconds(static_cast<int64_t>(full * (1.0 - unit / 2.0)));
+}
+
+std::optional<size_t> choose_endpoint(const ModelRuntime& model, const std::vector<bool>& avoid,
+                                      bool allow_probe, bool& probe, std::mt19937_64& rng) {
+  auto now = Clock::now();
+  probe = false;
+  size_t n = model.endpoints.size();
+  for (int pass = 0; pass < 2; ++pass) {
+    // Lowest priority first: the endpoints are sorted by it.
+    size_t i = 0;
+    while (i < n) {
+      size_t end = i;
+      while (end < n && model.priorities[end] == model.priorities[i]) ++end;
+      std::vector<size_t> ready;
+      std::vector<size_t> probes;
+      int64_t total = 0;
+      for (size_t k = i; k < end; ++k) {
+        if (pass == 0 && k < avoid.size() && avoid[k]) continue;
+        auto a = model.health[k]->availability(now);
+        if (a == EndpointAvailability::kReady) {
+          ready.push_back(k);
+          total += std::max(1, model.weights[k]);
+        } else if (a == EndpointAvailability::kProbe && allow_probe) {
+          probes.push_back(k);
+        }
+      }
+      // A cooled-down endpoint gets its probe before ready ones get more:
+      // otherwise a healthy peer would keep it cooling for ever.
+      for (size_t k : probes) {
+        if (model.health[k]->try_take_probe(now)) {
+          probe = true;
+          return k;
+        }
+      }
+      if (!ready.empty()) {
+        int64_t pick = std::uniform_int_distribution<int64_t>(0, total - 1)(rng);
+        for (size_t k : ready) {
+          pick -= std::max(1, model.weights[k]);
+          if (pick < 0) return k;
+        }
+        return ready.back();
+      }
+      i = end;
+    }
+  }
+  return std::nullopt;
+}
+
+Error cooling_down_error(const ModelRuntime& model, const GenaiSettings& genai) {
+  auto now = Clock::now();
+  int64_t next_ms = -1;
+  for (const auto& h : model.health) {
+    auto left = std::chrono::duration_cast<milliseconds>(h->cooling_until() - now).count();
+    next_ms = next_ms < 0 ? left : std::min(next_ms, left);
+  }
+  std::string service = model.embed ? "embedding" : "rerank";
+  return Error::make(
+      errc::kGenaiServiceUnreachable,
+      "GENAI: every " + service + " endpoint of " + EngineSettings::describe(model) +
+          " is cooling down after " + std::to_string(genai.endpoint_failure_threshold) +
+          " consecutive failures (genai-endpoint_failure_threshold); the next probe is due in " +
+          std::to_string(std::max<int64_t>(0, next_ms)) +
+          " ms (genai-endpoint_cooldown_ms=" + std::to_string(genai.endpoint_cooldown_ms) + ")");
+}
+
+asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& t,
+                                                         std::vector<std::string> bodies,
+                                                         bool& cancelled) {
+  const ModelRuntime& model = *t.model;
+  const GenaiSettings& genai = t.settings->genai();
+  auto& rng = thread_rng();
+  auto deadline = Clock::now() + milliseconds(model.endpoints.front().timeout_ms);
+  size_t n = bodies.size();
+  std::vector<CallOutcome> outcomes(n);
+  std::vector<std::vector<bool>> avoid(n, std::vector<bool>(model.endpoints.size(), false));
+  std::vector<size_t> pending(n);
+  for (size_t i = 0; i < n; ++i) pending[i] = i;
+  cancelled = false;
+
+  while (!pending.empty()) {
+    struct Sent {
+      size_t request;
+      size_t primary;
+      bool probe;
+      std::optional<size_t> hedge;
+    };
+    std::vector<Sent> sent;
+    std::vector<Attempt> attempts;
+    long budget = std::max(1L, remaining_ms(deadline));
+    for (size_t i : pending) {
+      CallOutcome& out = outcomes[i];
+      bool probe = false;
+      auto primary = choose_endpoint(model, avoid[i], true, probe, rng);
+      if (!primary) {
+        // A retry keeps the failure it had rather than the cooldown it caused.
+        if (out.attempts == 0) out.error = cooling_down_error(model, genai);
+        continue;
+      }
+      std::optional<size_t> hedge;
+      if (model.hedge_after_ms > 0 && model.endpoints.size() > 1 && model.hedge_after_ms < budget) {
+        // A hedge only goes to a ready endpoint: a probe it claimed might
+        // never be sent.
+        std::vector<bool> not_primary(model.endpoints.size(), false);
+        not_primary[*primary] = true;
+        bool hedge_probe = false;
+        auto other = choose_endpoint(model, not_primary, false, hedge_probe, rng);
+        if (other && *other != *primary) hedge = other;
+      }
+      Attempt a;
+      a.primary = {&model.endpoints[*primary], bodies[i], budget};
+      if (hedge) {
+        a.hedge = HttpCall{&model.endpoints[*hedge], bodies[i], budget - model.hedge_after_ms};
+        a.hedge_after = milliseconds(model.hedge_after_ms);
+        a.on_hedge = [health = model.health[*hedge], stats = t.stats] {
+          health->started(false, true);
+          if (stats) stats->upstream_hedges.fetch_add(1, std::memory_order_relaxed);
+        };
+      }
+      model.health[*primary]->started(out.attempts > 0, false);
+      if (out.attempts > 0 && t.stats)
+        t.stats->upstream_retries.fetch_add(1, std::memory_order_relaxed);
+      out.attempts++;
+      attempts.push_back(std::move(a));
+      sent.push_back({i, *primary, probe, hedge});
+    }
+    if (attempts.empty()) break;
+
+    std::vector<AttemptResult> results;
+    if (t.cancel) {
+      results = co_await t.loop->async_attempts(
+          std::move(attempts),
+          asio::bind_cancellation_slot(t.cancel->signal.slot(), asio::use_awaitable));
+      cancelled = t.cancel->requested;
+    } else {
+      results = co_await t.loop->async_attempts(std::move(attempts), asio::use_awaitable);
+    }
+
+    std::vector<size_t> again;
+    milliseconds wait{0};
+    for (size_t k = 0; k < sent.size(); ++k) {
+      const Sent& s = sent[k];
+      AttemptResult& r = results[k];
+      record(*model.health[s.primary], *r.replies[0], r.abandoned[0], s.probe, genai);
+      if (s.hedge && r.hedged()) {
+        record(*model.health[*s.hedge], *r.replies[1], r.abandoned[1], false, genai);
+      }
+      CallOutcome& out = outcomes[s.request];
+      size_t used = r.winner == 1 && s.hedge ? *s.hedge : s.primary;
+      out.endpoint = &model.endpoints[used];
+      out.reply = std::move(r.reply());
+      out.error.reset();
+      // An input too long for the model is as long at every attempt.
+      if (cancelled || !is_retryable(out.reply) || out.attempts > model.max_retries ||
+          input_too_long(out.reply)) {
+        continue;
+      }
+      std::fill(avoid[s.request].begin(), avoid[s.request].end(), false);
+      avoid[s.request][s.primary] = true;
+      if (s.hedge && r.hedged()) avoid[s.request][*s.hedge] = true;
+      milliseconds delay = backoff_delay(out.attempts - 1, genai.retry_backoff_ms,
+                                         std::uniform_real_distribution<double>(0, 1)(rng));
+      // Retry-After speaks for its own endpoint: it holds back the retry
+      // only when no other endpoint can take it.
+      bool alone =
+          std::all_of(avoid[s.request].begin(), avoid[s.request].end(), [](bool b) { return b; });
+      if (alone) delay = std::max(delay, milliseconds(out.reply.retry_after_ms));
+      if (delay.count() >= remaining_ms(deadline)) continue;
+      wait = std::max(wait, delay);
+      again.push_back(s.request);
+    }
+    pending = std::move(again);
+    if (pending.empty() || cancelled) break;
+    if (wait.count() > 0) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, wait);
+      std::error_code ec;
+      if (t.cancel) {
+        co_await timer.async_wait(asio::bind_cancellation_slot(
+            t.cancel->signal.slot(), asio::redirect_error(asio::use_awaitable, ec)));
+        if (t.cancel->requested) {
+          cancelled = true;
+          break;
+        }
+      } else {
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+  }
+  co_return outcomes;
+}
+
+}  // namespace gp::genai
