@@ -12,16 +12,11 @@
 #include "admin/columns.h"
 #include "admin/variables.h"
 #include "fmt/format.h"
+#include "sql/sql.h"
 
 namespace gp::admin {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Reads one row of a model table by column name, checking each value against
 // its column's definition, so that a rule is written once (columns.cpp).
@@ -101,7 +96,7 @@ bool is_env_name(std::string_view name) {
 }
 
 bool valid_uri(std::string_view uri) {
-  std::string l = lower(uri);
+  std::string l = sql::ascii_lower(uri);
   for (std::string_view scheme : {"http://", "https://"}) {
     if (l.starts_with(scheme) && l.size() > scheme.size()) return true;
   }

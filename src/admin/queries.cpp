@@ -10,16 +10,11 @@
 #include "admin/schema.h"
 #include "admin/settings.h"
 #include "fmt/format.h"
+#include "sql/sql.h"
 
 namespace gp::admin {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string quote_identifier(std::string_view name) {
   std::string out = "\"";
@@ -45,11 +40,11 @@ constexpr std::string_view kVersionComment = "(genaiproxy admin module)";
 
 Result<mysql::QueryResult> AdminImpl::show_variables(const ShowVariables& show) {
   auto stmt = db_.prepare(
-      "SELECT lower(g.variable_name), CASE WHEN g.variable_value = '********' "
+      "SELECT sql::ascii_lower(g.variable_name), CASE WHEN g.variable_value = '********' "
       "THEN COALESCE(s.variable_value, g.variable_value) ELSE g.variable_value END "
       "FROM main.global_variables g LEFT JOIN main.global_secrets s "
       "ON s.variable_name = g.variable_name "
-      "WHERE g.variable_name LIKE ? ESCAPE '\\' ORDER BY lower(g.variable_name)");
+      "WHERE g.variable_name LIKE ? ESCAPE '\\' ORDER BY sql::ascii_lower(g.variable_name)");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, show.like.value_or("%"));
   std::vector<mysql::Row> rows;
@@ -153,14 +148,14 @@ Result<void> AdminImpl::refresh_runtime_tables() {
 }
 
 Result<void> AdminImpl::refresh_stats_tables(std::string_view sql) {
-  std::string text = lower(sql);
+  std::string text = sql::ascii_lower(sql);
   for (auto& name : metrics_.table_names()) {
     std::vector<std::string> columns = metrics_.columns(name);
     if (columns.empty()) continue;
     // Counter lists keep ProxySQL's VARCHAR values; other tables take each
     // value's own type so that numbers sort and sum as numbers.
-    bool counters = columns.size() == 2 && lower(columns[0]) == "variable_name" &&
-                    lower(columns[1]) == "variable_value";
+    bool counters = columns.size() == 2 && sql::ascii_lower(columns[0]) == "variable_name" &&
+                    sql::ascii_lower(columns[1]) == "variable_value";
     if (!stats_tables_.contains(name)) {
       std::vector<std::string> defs;
       for (auto& c : columns) defs.push_back(quote_identifier(c) + (counters ? " VARCHAR" : ""));
@@ -170,7 +165,7 @@ Result<void> AdminImpl::refresh_stats_tables(std::string_view sql) {
       if (!r) return r;
       stats_tables_.insert(name);
     }
-    if (text.find(lower(name)) == std::string::npos) continue;
+    if (text.find(sql::ascii_lower(name)) == std::string::npos) continue;
     StatsTable table = metrics_.snapshot(name);
     if (auto r = db_.exec(fmt::format("DELETE FROM stats.{}", quote_identifier(name))); !r) {
       return r;
@@ -238,9 +233,10 @@ Result<mysql::QueryResult> AdminImpl::show_create_table(const ShowCreateTable& s
   }
   if (!is_hidden_table(table)) {
     for (auto& schema : schemas) {
-      auto stmt = db_.prepare(fmt::format(
-          "SELECT name, sql FROM {}.sqlite_master WHERE type = 'table' AND lower(name) = ?",
-          schema));
+      auto stmt =
+          db_.prepare(fmt::format("SELECT name, sql FROM {}.sqlite_master WHERE type = 'table' AND "
+                                  "sql::ascii_lower(name) = ?",
+                                  schema));
       if (!stmt) return std::unexpected(stmt.error());
       stmt->bind(1, table);
       auto row = stmt->step();
@@ -256,7 +252,7 @@ Result<mysql::QueryResult> AdminImpl::show_create_table(const ShowCreateTable& s
 
 Result<mysql::QueryResult> AdminImpl::plain_sql(const std::string& sql) {
   if (auto r = refresh_stats_tables(sql); !r) return std::unexpected(r.error());
-  if (lower(sql).find("runtime_") != std::string::npos) {
+  if (sql::ascii_lower(sql).find("runtime_") != std::string::npos) {
     if (auto r = refresh_runtime_tables(); !r) return std::unexpected(r.error());
   }
   UntrustedScope untrusted(trusted_);

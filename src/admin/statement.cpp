@@ -14,12 +14,6 @@ using sql::Token;
 using sql::TokenKind;
 using Tokens = std::vector<Token>;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::unexpected<Error> syntax_error(std::string message) {
   return make_error(errc::kParseError, std::move(message));
 }
@@ -175,7 +169,7 @@ Result<AdminStatement> parse_set(std::string_view sql, const Tokens& t) {
     ++i;
   }
   size_t j = name_end(t, i);
-  std::string name = j > i ? lower(span(sql, t[i], t[j - 1])) : std::string();
+  std::string name = j > i ? sql::ascii_lower(span(sql, t[i], t[j - 1])) : std::string();
   for (std::string_view prefix : {"@@global.", "@@session.", "@@", "global."}) {
     if (name.starts_with(prefix)) {
       name.erase(0, prefix.size());
@@ -208,7 +202,7 @@ std::optional<std::string> select_item(std::string_view sql, const Token* begin,
                        (t->kind == TokenKind::kPunct && t->text == "-");
       if (!name_part || t->offset != end_of(*(t - 1))) return std::nullopt;
     }
-    std::string name = lower(span(sql, *begin, *(end - 1)).substr(2));
+    std::string name = sql::ascii_lower(span(sql, *begin, *(end - 1)).substr(2));
     for (std::string_view prefix : {"session.", "global.", "local."}) {
       if (name.starts_with(prefix)) {
         name.erase(0, prefix.size());
@@ -254,7 +248,7 @@ std::optional<SelectVariables> parse_select_variables(std::string_view sql, cons
 // A name as SHOW reads it: a word or a quoted identifier, lower case.
 std::optional<std::string> name_at(const Token& t) {
   if (t.kind != TokenKind::kWord && t.kind != TokenKind::kQuotedIdentifier) return std::nullopt;
-  return lower(sql::identifier_value(t));
+  return sql::ascii_lower(sql::identifier_value(t));
 }
 
 Result<AdminStatement> parse_show(std::string_view sql, const Tokens& t) {

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "fmt/format.h"
+#include "sql/sql.h"
 
 #ifndef GP_VERSION
 #define GP_VERSION "0.0.0"
@@ -201,14 +202,8 @@ const std::vector<VariableSpec>& registry() {
   return specs;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && lower(a) == lower(b);
+  return a.size() == b.size() && sql::ascii_lower(a) == sql::ascii_lower(b);
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -268,7 +263,7 @@ std::optional<std::string> check_host_port(std::string_view s, bool port_require
 std::optional<std::string> check_uri(std::string_view v) {
   size_t sep = v.find("://");
   if (sep == std::string_view::npos) return "missing scheme";
-  std::string scheme = lower(v.substr(0, sep));
+  std::string scheme = sql::ascii_lower(v.substr(0, sep));
   if (scheme != "http" && scheme != "https") return "scheme must be http or https";
   if (has_blank_or_control(v)) return "white space or control characters";
   std::string_view rest = v.substr(sep + 3);
@@ -333,7 +328,7 @@ std::span<const VariableSpec> all_variables() {
 }
 
 const VariableSpec* find_variable(std::string_view name) {
-  std::string key = lower(name);
+  std::string key = sql::ascii_lower(name);
   for (auto& spec : registry()) {
     if (spec.name == key) return &spec;
   }
@@ -341,7 +336,7 @@ const VariableSpec* find_variable(std::string_view name) {
 }
 
 std::optional<VarModule> module_of(std::string_view name) {
-  std::string key = lower(name);
+  std::string key = sql::ascii_lower(name);
   for (auto m : {VarModule::kGenai, VarModule::kMysql, VarModule::kAdmin}) {
     if (key.starts_with(module_prefix(m))) return m;
   }
@@ -357,7 +352,7 @@ std::optional<int64_t> parse_int(std::string_view text) {
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-  std::string v = lower(text);
+  std::string v = sql::ascii_lower(text);
   if (v == "true" || v == "1" || v == "on" || v == "yes") return true;
   if (v == "false" || v == "0" || v == "off" || v == "no") return false;
   return std::nullopt;
@@ -409,7 +404,7 @@ Result<std::string> validate_value(const VariableSpec& spec, std::string_view va
       if (iequals(value, "lexical:")) return std::string("lexical:");
       if (auto why = check_uri(value)) return std::unexpected(wrong_value(spec, value, *why));
       size_t sep = value.find("://");
-      return lower(value.substr(0, sep)) + std::string(value.substr(sep));
+      return sql::ascii_lower(value.substr(0, sep)) + std::string(value.substr(sep));
     }
     case VarType::kAddressList: {
       if (value.empty()) return std::unexpected(wrong_value(spec, value));

@@ -12,6 +12,12 @@ namespace {
 
 using mysql::Command;
 
+std::unexpected<Error> malformed(const Error& e) {
+  return make_error(errc::kBackendMalformedPacket, "Malformed packet from backend: " + e.message);
+}
+
+}  // namespace
+
 bool ends_result(std::string_view packet) {
   return !packet.empty() && static_cast<uint8_t>(packet[0]) == 0xfe &&
          packet.size() < mysql::kMaxPacketPayload;
@@ -29,12 +35,6 @@ void read_status(std::string_view packet, uint32_t caps, StatementOutcome& outco
     outcome.warnings = eof->warnings;
   }
 }
-
-std::unexpected<Error> malformed(const Error& e) {
-  return make_error(errc::kBackendMalformedPacket, "Malformed packet from backend: " + e.message);
-}
-
-}  // namespace
 
 asio::awaitable<Result<CollectedResult>> collect_result(BackendConnection& conn) {
   CollectedResult out;

@@ -13,24 +13,6 @@ namespace {
 using mysql::Command;
 using Part = BackendSession::ResponsePart;
 
-bool ends_rows(std::string_view packet) {
-  return !packet.empty() && static_cast<uint8_t>(packet[0]) == 0xfe &&
-         packet.size() < mysql::kMaxPacketPayload;
-}
-
-void read_status(std::string_view packet, uint32_t caps, StatementOutcome& outcome) {
-  if (static_cast<uint8_t>(packet[0]) == 0x00 || (caps & mysql::cap::kDeprecateEof)) {
-    if (auto ok = mysql::parse_ok(packet, caps)) {
-      outcome.status = ok->status_flags;
-      outcome.last_insert_id = ok->last_insert_id;
-      outcome.warnings = ok->warnings;
-    }
-  } else if (auto eof = mysql::parse_eof(packet)) {
-    outcome.status = eof->status_flags;
-    outcome.warnings = eof->warnings;
-  }
-}
-
 }  // namespace
 
 asio::awaitable<Result<void>> BackendSession::send(std::string_view command) {
@@ -122,7 +104,7 @@ asio::awaitable<Result<Part>> BackendSession::read_part() {
     co_return part;
   }
   if (r.in_rows) {
-    if (!ends_rows(*packet)) {
+    if (!ends_result(*packet)) {
       part.kind = Part::Kind::kRow;
       part.packet = std::move(*packet);
       co_return part;

@@ -41,6 +41,12 @@ asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTra
                                             asio::ip::tcp::socket& client,
                                             std::optional<uint32_t> client_statement_id = {});
 
+// Whether `packet`, read where a row could be, ends the rows (EOF, or OK
+// with DEPRECATE_EOF: 0xfe and shorter than a full frame).
+bool ends_result(std::string_view packet);
+// The status, last insert id and warnings of an OK or EOF that ends a response.
+void read_status(std::string_view packet, uint32_t caps, StatementOutcome& outcome);
+
 // Reads a response to COM_QUERY and keeps its first result set.
 struct CollectedResult {
   mysql::ResultSet result;

@@ -83,14 +83,6 @@ bool is_charset_key(std::string_view key) {
   return std::find(kCharsetKeys.begin(), kCharsetKeys.end(), key) != kCharsetKeys.end();
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool tracked(std::string_view name) {
   return std::find(std::begin(kTracked), std::end(kTracked), name) != std::end(kTracked);
 }
@@ -190,7 +182,7 @@ std::optional<TrackedAssignment> assignment(std::span<const Token> t, sql::LexOp
   if (sql::is_word(t[0], "session") || sql::is_word(t[0], "local")) i = 1;
   if (i >= t.size()) return std::nullopt;
   if (t[i].kind == TokenKind::kSystemVariable) {
-    std::string v = lower(t[i].text.substr(2));
+    std::string v = sql::ascii_lower(t[i].text.substr(2));
     if (v.starts_with("session.")) v.erase(0, 8);
     if (v.starts_with("local.")) v.erase(0, 6);
     if (i == 1 || v.find('.') != std::string::npos || v.find('`') != std::string::npos) {
@@ -198,7 +190,7 @@ std::optional<TrackedAssignment> assignment(std::span<const Token> t, sql::LexOp
     }
     name = v;
   } else if (t[i].kind == TokenKind::kWord) {
-    name = lower(t[i].text);
+    name = sql::ascii_lower(t[i].text);
   } else {
     return std::nullopt;
   }

@@ -118,6 +118,9 @@ bool is_word(const Token& token, std::string_view keyword);
 // ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b);
 
+// `s` with ASCII letters in lower case (names of variables, tables, keywords).
+std::string ascii_lower(std::string_view s);
+
 // The normalised pattern of a statement, as ProxySQL's query digests: every
 // literal (string, number, hex, bit) becomes `?`, comments go, white space
 // becomes one space. In the JSON of a GENAI: statement a string followed by

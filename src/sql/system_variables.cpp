@@ -335,11 +335,7 @@ std::string upper(std::string_view s) {
 }
 
 std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return ascii_lower(s);
 }
 
 const VariableSpec* find_variable(std::string_view name) {
