@@ -40,11 +40,11 @@ constexpr std::string_view kVersionComment = "(genaiproxy admin module)";
 
 Result<mysql::QueryResult> AdminImpl::show_variables(const ShowVariables& show) {
   auto stmt = db_.prepare(
-      "SELECT sql::ascii_lower(g.variable_name), CASE WHEN g.variable_value = '********' "
+      "SELECT lower(g.variable_name), CASE WHEN g.variable_value = '********' "
       "THEN COALESCE(s.variable_value, g.variable_value) ELSE g.variable_value END "
       "FROM main.global_variables g LEFT JOIN main.global_secrets s "
       "ON s.variable_name = g.variable_name "
-      "WHERE g.variable_name LIKE ? ESCAPE '\\' ORDER BY sql::ascii_lower(g.variable_name)");
+      "WHERE g.variable_name LIKE ? ESCAPE '\\' ORDER BY lower(g.variable_name)");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, show.like.value_or("%"));
   std::vector<mysql::Row> rows;
@@ -235,7 +235,7 @@ Result<mysql::QueryResult> AdminImpl::show_create_table(const ShowCreateTable& s
     for (auto& schema : schemas) {
       auto stmt =
           db_.prepare(fmt::format("SELECT name, sql FROM {}.sqlite_master WHERE type = 'table' AND "
-                                  "sql::ascii_lower(name) = ?",
+                                  "lower(name) = ?",
                                   schema));
       if (!stmt) return std::unexpected(stmt.error());
       stmt->bind(1, table);
