@@ -81,7 +81,7 @@ class FailoverTest(unittest.TestCase):
                     started = time.monotonic()
                     try:
                         rows = harness.query(conn, "SELECT GENAI_EMBED(%s, %s)", (text, model))
-                        got = parse_vector(rows[0][0])
+                        got = parse_vector(rows[0][0], "json")
                         if got != fake_model.embedding(text, fake_model.DEFAULT_DIMENSION):
                             failures.append(f"{text}: wrong vector")
                     except Exception as e:  # noqa: BLE001 (reported by the test)
