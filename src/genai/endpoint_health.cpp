@@ -48,8 +48,25 @@ void EndpointHealth::succeeded(bool probe) {
   end(probe);
 }
 
-void EndpointHealth::failed(bool probe, int threshold, std::chrono::milliseconds cooldown) {
+void EndpointHealth::note_error(std::string_view why) {
+  if (why.empty()) return;
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  std::lock_guard lock(last_error_mutex_);
+  last_error_.what.assign(why);
+  last_error_.unix_seconds = now;
+}
+
+EndpointHealth::LastError EndpointHealth::last_error() const {
+  std::lock_guard lock(last_error_mutex_);
+  return last_error_;
+}
+
+void EndpointHealth::failed(bool probe, int threshold, std::chrono::milliseconds cooldown,
+                            std::string_view why) {
   errors_.fetch_add(1, relaxed);
+  note_error(why);
   int64_t failures = consecutive_failures_.fetch_add(1, relaxed) + 1;
   if (probe || (threshold > 0 && failures >= threshold)) {
     cooling_until_.store(ticks(Clock::now() + cooldown), std::memory_order_release);
@@ -57,8 +74,9 @@ void EndpointHealth::failed(bool probe, int threshold, std::chrono::milliseconds
   end(probe);
 }
 
-void EndpointHealth::refused(bool probe) {
+void EndpointHealth::refused(bool probe, std::string_view why) {
   errors_.fetch_add(1, relaxed);
+  note_error(why);
   // The endpoint answered: it is up, whatever it thought of the request.
   consecutive_failures_.store(0, relaxed);
   if (probe) cooling_until_.store(0, std::memory_order_release);
@@ -104,6 +122,7 @@ std::vector<EndpointStatus> EndpointRegistry::status() const {
     s.model = key.first;
     s.uri = entry.display_uri;
     s.counters = entry.health->counters();
+    s.last_error = entry.health->last_error();
     switch (entry.health->availability(now)) {
       case EndpointAvailability::kReady:
         s.state = "ready";

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gp::genai {
@@ -44,10 +45,14 @@ class EndpointHealth {
   // A failure that says the endpoint is unwell (transport, timeout, 408, 429,
   // 5xx). `threshold` consecutive ones (0: never) start a cooldown of
   // `cooldown`; a failed probe starts a new one at once.
-  void failed(bool probe, int threshold, std::chrono::milliseconds cooldown);
+  // `why`, for stats_genai_endpoints: a short class of the failure ("HTTP
+  // 503", a curl error name), never a URI or a service's text, which may
+  // carry secrets or user data.
+  void failed(bool probe, int threshold, std::chrono::milliseconds cooldown,
+              std::string_view why = {});
   // The endpoint answered, but the request was refused for itself (4xx,
   // an invalid answer): counted, but the endpoint is not blamed.
-  void refused(bool probe);
+  void refused(bool probe, std::string_view why = {});
   // Cancelled or lost to a hedge: no verdict about the endpoint.
   void abandoned(bool probe);
 
@@ -61,8 +66,15 @@ class EndpointHealth {
   };
   Counters counters() const;
 
+  struct LastError {
+    std::string what;          // empty: none yet
+    int64_t unix_seconds = 0;  // 0: none yet
+  };
+  LastError last_error() const;
+
  private:
   void end(bool probe);
+  void note_error(std::string_view why);
 
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> errors_{0};
@@ -73,6 +85,9 @@ class EndpointHealth {
   // Clock ticks; 0: not cooling down.
   std::atomic<int64_t> cooling_until_{0};
   std::atomic<bool> probe_in_flight_{false};
+  // Only failures take it, never a good answer.
+  mutable std::mutex last_error_mutex_;
+  LastError last_error_;
 };
 
 // One row of what stats_genai_endpoints will show: an endpoint's identity,
@@ -84,6 +99,7 @@ struct EndpointStatus {
       state;  // "ready", "cooling", "probe_due" (cooldown over), "probing" (probe in flight)
   int64_t cooldown_remaining_ms = 0;
   EndpointHealth::Counters counters;
+  EndpointHealth::LastError last_error;
 };
 
 class EndpointRegistry {

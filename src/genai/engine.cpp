@@ -196,6 +196,14 @@ struct EngineState {
   }
 };
 
+// The state names of SPEC-MODELS, which a DBA reads, rather than the
+// registry's, which say what a request may do.
+static std::string stats_state(const std::string& state) {
+  if (state == "ready") return "online";
+  if (state == "cooling") return "cooling_down";
+  return state;  // probe_due, probing
+}
+
 struct Engine::Impl {
   std::shared_ptr<EngineState> state;
 };
@@ -237,6 +245,25 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
                            auto s = weak_usage.lock();
                            return s ? s->usage.by_model() : StatsTable{};
                          });
+  metrics.register_table(
+      "stats_genai_endpoints",
+      {"model", "uri", "state", "requests", "errors", "retries", "hedges", "in_flight",
+       "consecutive_failures", "cooldown_remaining_ms", "last_error", "last_error_time"},
+      [weak_usage] {
+        StatsTable t;
+        auto s = weak_usage.lock();
+        if (!s) return t;
+        for (auto& e : s->endpoints.status()) {
+          auto& c = e.counters;
+          t.rows.push_back({e.model, e.uri, stats_state(e.state), std::to_string(c.requests),
+                            std::to_string(c.errors), std::to_string(c.retries),
+                            std::to_string(c.hedges), std::to_string(c.in_flight),
+                            std::to_string(c.consecutive_failures),
+                            std::to_string(e.cooldown_remaining_ms), e.last_error.what,
+                            std::to_string(e.last_error.unix_seconds)});
+        }
+        return t;
+      });
   std::weak_ptr<EngineState> weak = impl_->state;
   config.subscribe([weak](const std::shared_ptr<const RuntimeConfig>& next) {
     if (auto s = weak.lock()) s->on_config(next);

@@ -183,9 +183,10 @@ class HttpProvider final : public Provider {
         health.abandoned(probe);
       } else if (unwell) {
         health.failed(probe, genai.endpoint_failure_threshold,
-                      std::chrono::milliseconds(genai.endpoint_cooldown_ms));
+                      std::chrono::milliseconds(genai.endpoint_cooldown_ms),
+                      code == errc::kGenaiServiceTimeout ? "timeout" : "unreachable");
       } else {
-        health.refused(probe);
+        health.refused(probe, "error " + std::to_string(code));
       }
       auto left = deadline - std::chrono::steady_clock::now();
       if (!unwell || attempt >= model.max_retries || left <= std::chrono::milliseconds(0))

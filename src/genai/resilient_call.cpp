@@ -27,6 +27,14 @@ long remaining_ms(Clock::time_point deadline) {
       std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count());
 }
 
+// libcurl's static text rather than reply.error, which names the host and
+// port; the service's body stays out too (it may echo the documents).
+std::string error_class(const HttpReply& reply) {
+  if (reply.code != CURLE_OK) return std::string("transport: ") + curl_easy_strerror(reply.code);
+  if (reply.status >= 200 && reply.status < 300) return "invalid answer";
+  return "HTTP " + std::to_string(reply.status);
+}
+
 // What an attempt's reply says about its endpoint.
 void record(EndpointHealth& health, const HttpReply& reply, bool abandoned, bool probe,
             const GenaiSettings& genai) {
@@ -35,10 +43,10 @@ void record(EndpointHealth& health, const HttpReply& reply, bool abandoned, bool
   } else if (is_good_reply(reply)) {
     health.succeeded(probe);
   } else if (is_retryable(reply) && !input_too_long(reply)) {
-    health.failed(probe, genai.endpoint_failure_threshold,
-                  milliseconds(genai.endpoint_cooldown_ms));
+    health.failed(probe, genai.endpoint_failure_threshold, milliseconds(genai.endpoint_cooldown_ms),
+                  error_class(reply));
   } else {
-    health.refused(probe);
+    health.refused(probe, error_class(reply));
   }
 }
 

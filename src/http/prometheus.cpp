@@ -1,5 +1,9 @@
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "http/metrics_server.h"
 
@@ -40,6 +44,16 @@ std::string escape_label(std::string_view v) {
   return out;
 }
 
+using LabelMap = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// Tables whose other text columns must not be labels: stats_genai_endpoints'
+// state would split a series at every cooldown, and last_error would make
+// one per message. Column name, label name.
+const LabelMap* fixed_labels(std::string_view table) {
+  static const LabelMap endpoints{{"model", "model"}, {"uri", "endpoint"}};
+  return table == "stats_genai_endpoints" ? &endpoints : nullptr;
+}
+
 }  // namespace
 
 std::string render_prometheus(const MetricsRegistry& metrics) {
@@ -58,13 +72,21 @@ std::string render_prometheus(const MetricsRegistry& metrics) {
     }
     // A table of entities (e.g. one row per backend server): text columns
     // become labels, numeric columns become one series each.
+    const auto* fixed = fixed_labels(table);
     for (const auto& row : t.rows) {
       std::string labels;
       for (size_t i = 0; i < row.size() && i < t.columns.size(); ++i) {
-        if (is_number(row[i]) && t.columns[i] != "hostgroup" && t.columns[i] != "srv_port")
+        std::string_view name = t.columns[i];
+        if (fixed) {
+          auto it = std::find_if(fixed->begin(), fixed->end(),
+                                 [&](const auto& f) { return f.first == name; });
+          if (it == fixed->end()) continue;
+          name = it->second;
+        } else if (is_number(row[i]) && t.columns[i] != "hostgroup" && t.columns[i] != "srv_port") {
           continue;
+        }
         if (!labels.empty()) labels += ",";
-        labels += t.columns[i] + "=\"" + escape_label(row[i]) + "\"";
+        labels += std::string(name) + "=\"" + escape_label(row[i]) + "\"";
       }
       for (size_t i = 0; i < row.size() && i < t.columns.size(); ++i) {
         if (!is_number(row[i]) || t.columns[i] == "hostgroup" || t.columns[i] == "srv_port")

@@ -1,7 +1,7 @@
 """The resilient service path against the implicit default model (genai-embedding_uri):
 retries that wait out Retry-After, a 503 followed by success, a connection reset, and the
-cooldown that fails fast. Several endpoints per model, failover and hedging are covered by
-tests/unit/genai/resilience_test.cpp until the genai_endpoints admin table lands."""
+cooldown that fails fast. Several endpoints per model, failover and hedging under load are
+test_genai_failover.py."""
 import time
 import unittest
 

@@ -21,17 +21,35 @@ TEST(RenderPrometheus, EntityTablesUseLabels) {
     return StatsTable{{}, {{"0", "db\"1", "3"}}};
   });
   std::string text = render_prometheus(metrics);
-  EXPECT_NE(text.find("genaiproxy_mysql_connection_pool_connused{hostgroup=\"0\",srv_host=\"db\\\"1\"} 3"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "genaiproxy_mysql_connection_pool_connused{hostgroup=\"0\",srv_host=\"db\\\"1\"} 3"),
+      std::string::npos)
       << text;
+}
+
+// Bounded cardinality: a cooldown must not split a series, nor an error text
+// make new ones.
+TEST(RenderPrometheus, EndpointTablesHaveModelAndEndpointLabelsOnly) {
+  MetricsRegistry metrics;
+  metrics.register_table(
+      "stats_genai_endpoints", {"model", "uri", "state", "requests", "last_error"}, [] {
+        return StatsTable{{}, {{"m", "http://e:1/embedding", "cooling_down", "7", "HTTP 503"}}};
+      });
+  std::string text = render_prometheus(metrics);
+  EXPECT_EQ(text,
+            "genaiproxy_genai_endpoints_requests{model=\"m\",endpoint=\"http://e:1/embedding\"} "
+            "7\n");
 }
 
 TEST(MetricsRegistry, ProvidersOfOneTableAreConcatenated) {
   MetricsRegistry metrics;
-  metrics.register_table("t", {"Variable_Name", "Variable_Value"},
-                         [] { return StatsTable{{}, {{"a", "1"}}}; });
-  metrics.register_table("t", {"Variable_Name", "Variable_Value"},
-                         [] { return StatsTable{{}, {{"b", "2"}}}; });
+  metrics.register_table("t", {"Variable_Name", "Variable_Value"}, [] {
+    return StatsTable{{}, {{"a", "1"}}};
+  });
+  metrics.register_table("t", {"Variable_Name", "Variable_Value"}, [] {
+    return StatsTable{{}, {{"b", "2"}}};
+  });
   auto t = metrics.snapshot("t");
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.rows[1][0], "b");
