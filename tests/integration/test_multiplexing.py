@@ -371,9 +371,12 @@ class MultiplexingTest(unittest.TestCase):
         print(f"\n{sessions} sessions with prepared statements: reprepares "
               f"{stats['Backend_statement_reprepares']}, connections created "
               f"{stats['Server_Connections_created']}")
-        self.assertGreater(stats["Backend_statement_reprepares"], 0)
+        # 200 sessions' statements ran on 10 connections: each connection serves sessions that
+        # prepared elsewhere, from its own cache (shared by sessions with the same text, schema
+        # and settings) or by preparing again; either way nothing pins.
         self.assertEqual(stats["Client_sessions_pinned"], 0)
         self.assertLessEqual(stats["Server_Connections_connected"], 10)
+        self.assertLessEqual(stats["Server_Connections_created"], 20)
         # Closed statements are gone for their session only.
         statements[0].close()
         self.assertEqual(statements[1].execute("x", "3"), [("21", "x")])
