@@ -15,6 +15,7 @@
 #include "frontend/frontend.h"
 #include "genai/engine.h"
 #include "http/metrics_server.h"
+#include "jobs/jobs.h"
 
 namespace {
 
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   (*admin)->set_genai_cache_flush([&engine] { engine.flush_cache(); });
   gp::frontend::Frontend frontend(config, metrics, **admin, engine, backends);
   gp::http::MetricsServer metrics_server(config, metrics);
+  gp::jobs::JobManager jobs(config, metrics, engine, backends, (*admin)->job_checkpoints());
   engine.start();
   if (auto started = frontend.start(); !started) {
     spdlog::error("{}", started.error().message);
@@ -88,12 +90,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   metrics_server.start();
+  jobs.start();
   spdlog::info("genaiproxy ready");
 
   int sig = wait_for_signal();
   spdlog::info("received signal {}, shutting down", sig);
   metrics_server.stop();
   frontend.stop_accepting();
+  // Jobs checkpoint and end before the engine and backends they use.
+  jobs.stop();
   // The engine fails what is in flight with 9106 and the sessions, still
   // running, write those errors before the front end ends them.
   engine.stop();

@@ -15,7 +15,8 @@ namespace {
 
 constexpr Target kAllTargets[] = {Target::kAdminVariables, Target::kMysqlVariables,
                                   Target::kGenaiVariables, Target::kMysqlUsers,
-                                  Target::kMysqlServers,   Target::kGenaiModels};
+                                  Target::kMysqlServers,   Target::kGenaiModels,
+                                  Target::kGenaiJobs};
 
 std::string choose_datadir(const Options& options, const ConfigFile& file) {
   if (!options.datadir.empty()) return options.datadir;
@@ -28,6 +29,7 @@ bool protected_table(const char* name) {
   if (!name) return false;
   std::string_view n(name);
   return n == kGlobalVariables || is_hidden_table(n) || find_row_table(n) ||
+         n == kJobCheckpointsTable ||
          n.starts_with("runtime_") || n.starts_with("stats_");
 }
 
@@ -68,7 +70,7 @@ Result<std::unique_ptr<Admin>> Admin::open(const Options& options, ConfigStore& 
   for (auto step : {db->exec_script("ATTACH DATABASE ':memory:' AS stats;"
                                     "PRAGMA disk.synchronous = FULL;"),
                     create_config_tables(*db, "main"), create_config_tables(*db, "disk"),
-                    create_runtime_tables(*db)}) {
+                    create_runtime_tables(*db), create_job_checkpoint_table(*db)}) {
     if (!step) {
       return make_error(errc::kUnknownError,
                         fmt::format("{}: {}", disk_path, step.error().message));

@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/job_checkpoint.h"
 #include "core/metrics.h"
 #include "mysql/resultset.h"
 
@@ -44,6 +45,9 @@ class Admin {
 
   // What FLUSH GENAI CACHE calls (the GenAI engine's embedding cache).
   virtual void set_genai_cache_flush(std::function<void()> flush) = 0;
+
+  // The embedding jobs' checkpoints: disk.genai_job_checkpoints.
+  virtual JobCheckpointStore& job_checkpoints() = 0;
 };
 
 }  // namespace gp::admin

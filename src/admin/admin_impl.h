@@ -17,7 +17,7 @@
 
 namespace gp::admin {
 
-class AdminImpl final : public Admin {
+class AdminImpl final : public Admin, public JobCheckpointStore {
  public:
   AdminImpl(Options options, std::string datadir, Database db, ConfigStore& config,
             MetricsRegistry& metrics);
@@ -30,6 +30,10 @@ class AdminImpl final : public Admin {
     flush_genai_cache_ = std::move(flush);
   }
   const std::string& datadir() const override { return datadir_; }
+  JobCheckpointStore& job_checkpoints() override { return *this; }
+  // job_checkpoints.cpp
+  Result<std::optional<JobCheckpoint>> load(int64_t job_id) override;
+  Result<void> save(const JobCheckpoint& checkpoint) override;
 
   // Startup: fill memory from the file or disk, then publish everything.
   Result<void> initialise(const ConfigFile& file, bool rebuild_disk);

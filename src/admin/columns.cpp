@@ -153,6 +153,47 @@ const std::vector<Column>& genai_model_grants_table() {
   return columns;
 }
 
+// The identifiers of a job are checked at LOAD (job_tables.cpp), where the
+// error can name the job; text_expression and filter are SQL the job's
+// user runs with its own privileges.
+const std::vector<Column>& genai_jobs_table() {
+  static const std::vector<Column> columns = {
+      {"job_id", "INT CHECK (job_id >= 1) NOT NULL", true, 1, kInt64Max},
+      {"username", "VARCHAR NOT NULL CHECK (username <> '')", false, 0, 0, true},
+      {"table_name", "VARCHAR NOT NULL CHECK (table_name <> '')", false, 0, 0, true},
+      {"key_column", "VARCHAR NOT NULL CHECK (key_column <> '')", false, 0, 0, true},
+      {"text_expression", "VARCHAR NOT NULL CHECK (text_expression <> '')", false, 0, 0, true},
+      {"target_column", "VARCHAR NOT NULL CHECK (target_column <> '')", false, 0, 0, true},
+      {"target_format",
+       "VARCHAR CHECK (target_format IN ('json','binary','vec_fromtext','string_to_vector')) "
+       "NOT NULL DEFAULT 'json'",
+       false,
+       0,
+       0,
+       false,
+       {"json", "binary", "vec_fromtext", "string_to_vector"}},
+      {"model", "VARCHAR NOT NULL DEFAULT ''"},
+      {"filter", "VARCHAR NOT NULL DEFAULT ''"},
+      {"mode",
+       "VARCHAR CHECK (mode IN ('backfill','sync')) NOT NULL DEFAULT 'backfill'",
+       false,
+       0,
+       0,
+       false,
+       {"backfill", "sync"}},
+      {"change_column", "VARCHAR NOT NULL DEFAULT ''"},
+      {"interval_s", "INT CHECK (interval_s >= 1 AND interval_s <= 86400) NOT NULL DEFAULT 10",
+       true, 1, 86400},
+      {"batch_size", "INT CHECK (batch_size >= 1 AND batch_size <= 4096) NOT NULL DEFAULT 64",
+       true, 1, 4096},
+      {"concurrency", "INT CHECK (concurrency >= 1 AND concurrency <= 64) NOT NULL DEFAULT 2",
+       true, 1, 64},
+      {"active", "INT CHECK (active IN (0,1)) NOT NULL DEFAULT 1", true, 0, 1},
+      {"comment", "VARCHAR NOT NULL DEFAULT ''"},
+  };
+  return columns;
+}
+
 const std::vector<RowTable>& row_tables() {
   auto table = [](std::string_view name, const std::vector<Column>& columns, std::string_view key,
                   std::string_view constraints = {}) {
@@ -165,6 +206,7 @@ const std::vector<RowTable>& row_tables() {
       table(kGenaiModels, genai_models_table(), "name"),
       table(kGenaiEndpoints, genai_endpoints_table(), "model_name, uri"),
       table(kGenaiModelGrants, genai_model_grants_table(), "username, model_name"),
+      table(kGenaiJobs, genai_jobs_table(), "job_id"),
   };
   return tables;
 }
@@ -172,7 +214,7 @@ const std::vector<RowTable>& row_tables() {
 std::vector<const RowTable*> genai_model_tables() {
   std::vector<const RowTable*> out;
   for (const auto& t : row_tables()) {
-    if (t.name.starts_with("genai_")) out.push_back(&t);
+    if (t.name.starts_with("genai_") && t.name != kGenaiJobs) out.push_back(&t);
   }
   return out;
 }

@@ -34,6 +34,7 @@ const std::vector<Column>& genai_models_table();
 const std::vector<Column>& genai_endpoints_table();
 const std::vector<Column>& genai_credentials_table();
 const std::vector<Column>& genai_model_grants_table();
+const std::vector<Column>& genai_jobs_table();
 
 // Column names of the two row tables, in table order.
 const std::vector<std::string>& mysql_users_columns();
@@ -45,6 +46,8 @@ inline constexpr std::string_view kGenaiModels = "genai_models";
 inline constexpr std::string_view kGenaiEndpoints = "genai_endpoints";
 inline constexpr std::string_view kGenaiCredentials = "genai_credentials";
 inline constexpr std::string_view kGenaiModelGrants = "genai_model_grants";
+// Embedding jobs (SPEC-JOBS, docs/JOBS.md), loaded and saved as GENAI JOBS.
+inline constexpr std::string_view kGenaiJobs = "genai_jobs";
 
 // A row table: its columns, its primary key (also the order rows are read
 // in) and any further constraint of its CREATE TABLE.
@@ -56,8 +59,9 @@ struct RowTable {
   std::vector<std::string> names;  // of the columns, in table order
 };
 
-// mysql_users, mysql_servers, then the four model tables in the order their
-// rows refer to each other: credentials, models, endpoints, grants.
+// mysql_users, mysql_servers, the four model tables in the order their
+// rows refer to each other (credentials, models, endpoints, grants), then
+// genai_jobs.
 const std::vector<RowTable>& row_tables();
 // The model tables only, in the same order.
 std::vector<const RowTable*> genai_model_tables();

@@ -25,7 +25,7 @@ struct ConfigFile {
   std::vector<TableRow> users;    // columns of mysql_users
   std::vector<TableRow> servers;  // columns of mysql_servers
   // genai_credentials, genai_models, genai_endpoints, genai_model_grants
-  // (the sections of the same names): table name -> rows.
+  // and genai_jobs (the sections of the same names): table name -> rows.
   std::map<std::string, std::vector<TableRow>, std::less<>> model_tables;
   std::vector<std::string> warnings;  // keys that were ignored
 };

@@ -3,6 +3,7 @@
 
 #include "admin/admin_impl.h"
 #include "admin/columns.h"
+#include "admin/job_tables.h"
 #include "admin/model_tables.h"
 #include "admin/runtime_rows.h"
 #include "admin/schema.h"
@@ -117,6 +118,12 @@ Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
       next->model_endpoints = std::move(models->endpoints);
       next->credentials = std::move(*credentials);
       next->model_grants = std::move(models->grants);
+    } else if (target == Target::kGenaiJobs) {
+      auto rows = store_.read_rows("main", kGenaiJobs);
+      if (!rows) return std::unexpected(rows.error());
+      auto jobs = jobs_from_rows(*rows);
+      if (!jobs) return std::unexpected(jobs.error());
+      next->jobs = std::move(*jobs);
     } else {
       auto rows = store_.read_rows("main", kMysqlServers);
       if (!rows) return std::unexpected(rows.error());
@@ -145,6 +152,8 @@ Result<void> AdminImpl::save_from_runtime(Target target) {
       return store_.replace_rows("main", kMysqlServers, rows_from_servers(snapshot->servers));
     case Target::kGenaiModels:
       return store_.replace_model_rows("main", rows_from_models(*snapshot, runtime_secret_text_));
+    case Target::kGenaiJobs:
+      return store_.replace_rows("main", kGenaiJobs, rows_from_jobs(snapshot->jobs));
   }
   return {};
 }
@@ -185,7 +194,13 @@ Result<void> AdminImpl::file_to_memory(Target target, const ConfigFile& file) {
       return store_.upsert_config_rows("main", kMysqlServers, file.servers);
     case Target::kGenaiModels:
       for (auto& [table, rows] : file.model_tables) {
+        if (table == kGenaiJobs) continue;
         if (auto r = store_.upsert_config_rows("main", table, rows); !r) return r;
+      }
+      return {};
+    case Target::kGenaiJobs:
+      if (auto it = file.model_tables.find(kGenaiJobs); it != file.model_tables.end()) {
+        return store_.upsert_config_rows("main", kGenaiJobs, it->second);
       }
       return {};
     default:

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "admin/columns.h"
+#include "admin/row_reader.h"
 #include "admin/variables.h"
 #include "fmt/format.h"
 #include "sql/sql.h"
@@ -17,71 +18,6 @@
 namespace gp::admin {
 
 namespace {
-
-// Reads one row of a model table by column name, checking each value against
-// its column's definition, so that a rule is written once (columns.cpp).
-// Errors name the table, the row's key and the column.
-class Reader {
- public:
-  Reader(std::string_view table, const TextRow& row) : table_(*find_row_table(table)), row_(row) {}
-
-  std::string text(std::string_view column) const { return value(column).value_or(""); }
-
-  Result<std::string> choice(std::string_view column) const {
-    std::string v = text(column);
-    const Column& rule = column_rule(column);
-    if (std::find(rule.choices.begin(), rule.choices.end(), v) == rule.choices.end()) {
-      return error(column, fmt::format("'{}' is not one of {}", v, fmt::join(rule.choices, ", ")));
-    }
-    return v;
-  }
-
-  Result<int64_t> number(std::string_view column) const {
-    auto v = value(column);
-    auto n = v ? parse_int(*v) : std::nullopt;
-    const Column& rule = column_rule(column);
-    if (!n || *n < rule.min || *n > rule.max) {
-      return error(column, fmt::format("'{}' is not an integer in {}..{}", v.value_or("NULL"),
-                                       rule.min, rule.max));
-    }
-    return *n;
-  }
-
-  std::unexpected<Error> error(std::string_view column, std::string_view problem) const {
-    return make_error(errc::kUnknownError,
-                      fmt::format("{} row {}: {}: {}", table_.name, key(), column, problem));
-  }
-
- private:
-  // The primary key's values: 'm1', or ('m1', 'http://...') for two columns.
-  std::string key() const {
-    std::vector<std::string> parts;
-    std::string_view rest = table_.key;
-    while (!rest.empty()) {
-      size_t comma = rest.find(',');
-      std::string_view column = rest.substr(0, comma);
-      while (!column.empty() && column.front() == ' ') column.remove_prefix(1);
-      parts.push_back(fmt::format("'{}'", text(column)));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-    return parts.size() == 1 ? parts[0] : fmt::format("({})", fmt::join(parts, ", "));
-  }
-
-  const Column& column_rule(std::string_view column) const { return table_.columns[index(column)]; }
-
-  size_t index(std::string_view column) const {
-    auto it = std::find(table_.names.begin(), table_.names.end(), column);
-    return static_cast<size_t>(it - table_.names.begin());
-  }
-
-  SqlText value(std::string_view column) const {
-    size_t i = index(column);
-    return i < row_.size() ? row_[i] : std::nullopt;
-  }
-
-  const RowTable& table_;
-  const TextRow& row_;
-};
 
 // The references a secret may be instead of a literal.
 constexpr std::string_view kEnvPrefix = "env:";

@@ -4,6 +4,7 @@
 
 #include "admin/admin_impl.h"
 #include "admin/checksum.h"
+#include "admin/job_tables.h"
 #include "admin/model_tables.h"
 #include "admin/result_builder.h"
 #include "admin/runtime_rows.h"
@@ -114,6 +115,8 @@ Result<mysql::QueryResult> AdminImpl::checksum(const Checksum& checksum) {
     rows = rows_from_users(config_.current()->users);
   } else if (checksum.target == Target::kGenaiModels) {
     rows = rows_from_models(*config_.current(), runtime_secret_text_).joined();
+  } else if (checksum.target == Target::kGenaiJobs) {
+    rows = rows_from_jobs(config_.current()->jobs);
   } else {
     rows = rows_from_servers(config_.current()->servers);
   }
@@ -139,6 +142,10 @@ Result<void> AdminImpl::refresh_runtime_tables() {
   }
   if (auto r = store_.replace_rows("main", "runtime_mysql_servers",
                                    rows_from_servers(snapshot->servers));
+      !r) {
+    return r;
+  }
+  if (auto r = store_.replace_rows("main", "runtime_genai_jobs", rows_from_jobs(snapshot->jobs));
       !r) {
     return r;
   }

@@ -25,6 +25,10 @@ inline constexpr std::string_view kSecretTriggerPrefix = "gp_secret_";
 // "********", this table (name, secret) the literal.
 inline constexpr std::string_view kCredentialSecretsTable = "genai_credential_secrets";
 
+// Embedding jobs' progress, in the disk database only (job_checkpoints.cpp).
+inline constexpr std::string_view kJobCheckpointsTable = "genai_job_checkpoints";
+Result<void> create_job_checkpoint_table(Database& db);
+
 // Whether admin statements must never see `table` (in any schema).
 bool is_hidden_table(std::string_view table);
 

@@ -85,12 +85,13 @@ std::optional<Target> parse_target(const Tokens& t, size_t i) {
   if (words_at(t, i, {"MYSQL", "USERS"})) return Target::kMysqlUsers;
   if (words_at(t, i, {"MYSQL", "SERVERS"})) return Target::kMysqlServers;
   if (words_at(t, i, {"GENAI", "MODELS"})) return Target::kGenaiModels;
+  if (words_at(t, i, {"GENAI", "JOBS"})) return Target::kGenaiJobs;
   return std::nullopt;
 }
 
 constexpr std::string_view kTargets =
-    "GENAI VARIABLES, MYSQL VARIABLES, ADMIN VARIABLES, MYSQL USERS, MYSQL SERVERS or GENAI "
-    "MODELS";
+    "GENAI VARIABLES, MYSQL VARIABLES, ADMIN VARIABLES, MYSQL USERS, MYSQL SERVERS, GENAI "
+    "MODELS or GENAI JOBS";
 
 Result<AdminStatement> parse_load_save(const Tokens& t) {
   const bool load = sql::is_word(t[0], "LOAD");
@@ -308,6 +309,8 @@ std::string_view target_name(Target target) {
       return "MYSQL SERVERS";
     case Target::kGenaiModels:
       return "GENAI MODELS";
+    case Target::kGenaiJobs:
+      return "GENAI JOBS";
   }
   return "";
 }

@@ -21,6 +21,7 @@ enum class Target {
   kMysqlUsers,
   kMysqlServers,
   kGenaiModels,
+  kGenaiJobs,  // genai_jobs
 };
 
 enum class Transfer {

@@ -52,6 +52,7 @@ Result<std::vector<TextRow>> collect(Statement& stmt) {
 }  // namespace
 
 std::string_view table_of(Target target) {
+  if (target == Target::kGenaiJobs) return kGenaiJobs;
   return target == Target::kMysqlUsers ? kMysqlUsers : kMysqlServers;
 }
 

@@ -57,6 +57,9 @@ asio::awaitable<Result<CollectedResult>> collect_result(BackendConnection& conn)
     }
     if (h == 0x00) {
       read_status(*head, caps, out.outcome);
+      if (first) {
+        if (auto ok = mysql::parse_ok(*head, caps)) out.result.affected_rows = ok->affected_rows;
+      }
     } else if (h == 0xfb) {
       conn.mark_broken();
       co_return make_error(errc::kNotAllowedCommand,

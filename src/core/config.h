@@ -130,6 +130,26 @@ struct GenaiModelGrant {
   int64_t max_documents_per_day = 0;
 };
 
+// An embedding job (SPEC-JOBS.md, docs/JOBS.md): the admin table genai_jobs.
+struct GenaiJob {
+  int64_t job_id = 0;
+  std::string username;         // a mysql_users user: its hostgroup, credentials and privileges
+  std::string table_name;       // schema.table
+  std::string key_column;       // the primary key (one column)
+  std::string text_expression;  // a column or an SQL expression over the row
+  std::string target_column;
+  std::string target_format = "json";  // json, binary, vec_fromtext, string_to_vector
+  std::string model;                   // empty: the default embedding model
+  std::string filter;                  // an extra WHERE condition, or empty
+  std::string mode = "backfill";       // backfill or sync
+  std::string change_column;           // sync: grows when the text changes
+  int interval_s = 10;                 // sync: seconds between passes
+  int batch_size = 64;                 // documents per upstream request
+  int concurrency = 2;                 // batches in flight
+  bool active = true;
+  std::string comment;
+};
+
 struct RuntimeConfig {
   GenaiSettings genai;
   MysqlSettings mysql;
@@ -140,6 +160,7 @@ struct RuntimeConfig {
   std::vector<GenaiModelEndpoint> model_endpoints;
   std::vector<GenaiCredential> credentials;
   std::vector<GenaiModelGrant> model_grants;
+  std::vector<GenaiJob> jobs;
 };
 
 // Holds the current snapshot. Thread-safe.

@@ -108,6 +108,7 @@ struct EngineState {
   ConfigStore& config;
   std::shared_ptr<GenaiStats> stats = std::make_shared<GenaiStats>();
   std::atomic<int64_t> admitted{0};  // statements in progress, bounded by genai-max_queue
+  std::atomic<int64_t> background{0};  // of those, embedding jobs' batches
   EmbeddingCache cache;
   AccessControl access;
   UsageStats usage;
@@ -296,6 +297,11 @@ void Engine::stop() {
   for (auto& loop : all) loop->join();
 }
 
+int64_t Engine::interactive_in_flight() const {
+  auto& s = *impl_->state;
+  return s.admitted.load(relaxed) - s.background.load(relaxed);
+}
+
 void Engine::flush_cache() {
   impl_->state->cache.flush();
 }
@@ -336,7 +342,8 @@ static asio::awaitable<Result<Embeddings>> embed_cached(
 // statement without tripping genai-max_queue.
 class Admission {
  public:
-  static Result<Admission> enter(EngineState& state, const GenaiSettings& genai) {
+  static Result<Admission> enter(EngineState& state, const GenaiSettings& genai,
+                                 bool background = false) {
     if (!state.running.load(std::memory_order_acquire)) return std::unexpected(unavailable_error());
     int64_t limit = genai.max_queue;
     if (state.admitted.fetch_add(1, std::memory_order_acq_rel) >= limit) {
@@ -346,19 +353,23 @@ class Admission {
                                       " requests are already in progress; retry later"));
     }
     state.stats->requests_in_flight.fetch_add(1, relaxed);
-    return Admission(state);
+    if (background) state.background.fetch_add(1, relaxed);
+    return Admission(state, background);
   }
-  Admission(Admission&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Admission(Admission&& other) noexcept
+      : state_(std::exchange(other.state_, nullptr)), background_(other.background_) {}
   Admission& operator=(Admission&&) = delete;
   ~Admission() {
     if (!state_) return;
     state_->admitted.fetch_sub(1, std::memory_order_acq_rel);
     state_->stats->requests_in_flight.fetch_sub(1, relaxed);
+    if (background_) state_->background.fetch_sub(1, relaxed);
   }
 
  private:
-  explicit Admission(EngineState& state) : state_(&state) {}
+  Admission(EngineState& state, bool background) : state_(&state), background_(background) {}
   EngineState* state_;
+  bool background_;
 };
 
 // What the provider (or the cache) returned for the documents sent.
@@ -535,7 +546,7 @@ static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> s
       !allowed) {
     co_return refused(std::move(allowed.error()));
   }
-  auto admitted = Admission::enter(*state, genai);
+  auto admitted = Admission::enter(*state, genai, context.background);
   if (!admitted) co_return refused(std::move(admitted.error()));
   UsageSample sample;
   sample.username = context.username;

@@ -42,6 +42,8 @@ struct RequestContext {
   // For stats_genai_usage: the pattern of the statement that called the
   // SQL functions (Engine::run digests its own statement).
   std::string digest_text;
+  // An embedding job's batch, not a client's statement (interactive_in_flight).
+  bool background = false;
 };
 
 class Engine {
@@ -58,6 +60,11 @@ class Engine {
   // Fails every statement in flight with "module unavailable" (9106) and
   // joins the loops.
   void stop();
+
+  // Client statements (GENAI: and SQL functions) in progress, embedding
+  // jobs' batches excluded: jobs hold back while these fill the endpoints.
+  // Thread-safe.
+  int64_t interactive_in_flight() const;
 
   // Empties the embedding cache (FLUSH GENAI CACHE). Thread-safe.
   void flush_cache();

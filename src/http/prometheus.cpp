@@ -51,6 +51,9 @@ using LabelMap = std::vector<std::pair<std::string_view, std::string_view>>;
 // one per message. Column name, label name.
 const LabelMap* fixed_labels(std::string_view table) {
   static const LabelMap endpoints{{"model", "model"}, {"uri", "endpoint"}};
+  // A job's state, last key and last error change all the time.
+  static const LabelMap jobs{{"job_id", "job"}};
+  if (table == "stats_genai_jobs") return &jobs;
   return table == "stats_genai_endpoints" ? &endpoints : nullptr;
 }
 
@@ -61,7 +64,11 @@ std::string render_prometheus(const MetricsRegistry& metrics) {
   for (const auto& table : metrics.table_names()) {
     // Reading a _reset table clears it; per-user and per-digest rows would
     // make unbounded label sets (stats_genai_models has their sums).
-    if (table.ends_with("_reset") || table == "stats_genai_usage") continue;
+    // stats_genai_job_errors is a log of rows, not counters.
+    if (table.ends_with("_reset") || table == "stats_genai_usage" ||
+        table == "stats_genai_job_errors") {
+      continue;
+    }
     StatsTable t = metrics.snapshot(table);
     if (t.columns.size() == 2 && t.columns[0] == "Variable_Name") {
       for (const auto& row : t.rows) {

@@ -36,6 +36,8 @@ struct ResultSet {
   std::vector<Column> columns;
   std::vector<Row> rows;
   uint16_t warnings = 0;
+  // Of a statement without a result set (its OK): what UPDATE changed.
+  uint64_t affected_rows = 0;
 };
 
 // What a statement answered locally produces: an OK or a result set.

@@ -109,7 +109,8 @@ class Service:
         self.reset_stats()
 
     def reset_stats(self):
-        self.stats = {"requests": 0, "by_path": {}, "in_flight": 0, "max_in_flight": 0,
+        self.stats = {"requests": 0, "documents": 0, "by_path": {}, "in_flight": 0,
+                      "max_in_flight": 0,
                       "cancelled": 0, "unauthorized": 0, "faults": 0, "last_path": None,
                       "last_body": None, "last_headers": None, "history": []}
 
@@ -245,6 +246,7 @@ class Service:
             return self.error(400, '"input" must be a string or an array of strings')
         if any(t == "" for t in texts):
             return self.error(400, "Input content cannot be empty")
+        self.stats["documents"] += len(texts)
         faults, delay = self.faults_of(texts)
         dim = self.args.dimension
         vectors = [fake_model.embedding(t, dim) for t in texts]
