@@ -87,7 +87,7 @@ def main():
         db.execute("CREATE TABLE gp_test.bench (id INT PRIMARY KEY, title VARCHAR(200), body TEXT, "
                    "embedding MEDIUMTEXT NULL) ENGINE=InnoDB")
         db.execute(f"INSERT INTO gp_test.bench (id, title, body) SELECT seq, CONCAT('title ', seq), "
-                   f"CONCAT('body of row ', seq, ' about ', seq % 97) FROM seq_1_to_{ROWS}")
+                   f"CONCAT('body of row ', seq, ' about ', seq % 97) FROM gp_test.seq_1_to_{ROWS}")
         direct_rate = direct(port)
 
         proxy = harness.Proxy(genai={"embedding_uri": f"http://127.0.0.1:{port}/embedding",

@@ -13,10 +13,9 @@ namespace gp::admin {
 
 namespace {
 
-constexpr Target kAllTargets[] = {Target::kAdminVariables, Target::kMysqlVariables,
-                                  Target::kGenaiVariables, Target::kMysqlUsers,
-                                  Target::kMysqlServers,   Target::kGenaiModels,
-                                  Target::kGenaiJobs};
+constexpr Target kAllTargets[] = {
+    Target::kAdminVariables, Target::kMysqlVariables, Target::kGenaiVariables, Target::kMysqlUsers,
+    Target::kMysqlServers,   Target::kGenaiModels,    Target::kGenaiJobs};
 
 std::string choose_datadir(const Options& options, const ConfigFile& file) {
   if (!options.datadir.empty()) return options.datadir;
@@ -29,8 +28,7 @@ bool protected_table(const char* name) {
   if (!name) return false;
   std::string_view n(name);
   return n == kGlobalVariables || is_hidden_table(n) || find_row_table(n) ||
-         n == kJobCheckpointsTable ||
-         n.starts_with("runtime_") || n.starts_with("stats_");
+         n == kJobCheckpointsTable || n.starts_with("runtime_") || n.starts_with("stats_");
 }
 
 bool readable_pragma(const char* name) {

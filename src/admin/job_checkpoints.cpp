@@ -17,9 +17,10 @@ Result<void> create_job_checkpoint_table(Database& db) {
 
 Result<std::optional<JobCheckpoint>> AdminImpl::load(int64_t job_id) {
   std::lock_guard lock(mutex_);
-  auto stmt = db_.prepare(fmt::format(
-      "SELECT signature, position, rows_done, rows_failed, started_at FROM disk.{} WHERE job_id = ?",
-      kJobCheckpointsTable));
+  auto stmt =
+      db_.prepare(fmt::format("SELECT signature, position, rows_done, rows_failed, started_at FROM "
+                              "disk.{} WHERE job_id = ?",
+                              kJobCheckpointsTable));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, job_id);
   auto row = stmt->step();

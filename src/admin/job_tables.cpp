@@ -57,9 +57,9 @@ Result<GenaiJob> job_from(const TextRow& row) {
   j.batch_size = static_cast<int>(numbers[1]);
   j.concurrency = static_cast<int>(numbers[2]);
   j.active = numbers[3] != 0;
-  for (auto [column, value] : {std::pair{"username", &j.username},
-                               std::pair{"text_expression", &j.text_expression},
-                               std::pair{"table_name", &j.table_name}}) {
+  for (auto [column, value] :
+       {std::pair{"username", &j.username}, std::pair{"text_expression", &j.text_expression},
+        std::pair{"table_name", &j.table_name}}) {
     if (value->empty()) return r.error(column, "must not be empty");
   }
   auto parts = split_table(j.table_name);
@@ -67,11 +67,10 @@ Result<GenaiJob> job_from(const TextRow& row) {
     return r.error("table_name", fmt::format("'{}' is not schema.table", j.table_name));
   }
   if (j.key_column.find(',') != std::string::npos && j.key_column.front() != '`') {
-    return r.error("key_column",
-                   "composite keys are not supported: name one primary-key column");
+    return r.error("key_column", "composite keys are not supported: name one primary-key column");
   }
-  for (auto [column, value] : {std::pair{"key_column", &j.key_column},
-                               std::pair{"target_column", &j.target_column}}) {
+  for (auto [column, value] :
+       {std::pair{"key_column", &j.key_column}, std::pair{"target_column", &j.target_column}}) {
     if (!is_job_identifier(*value)) {
       return r.error(column, fmt::format("'{}' is not a column name", *value));
     }

@@ -107,7 +107,7 @@ struct EngineState {
 
   ConfigStore& config;
   std::shared_ptr<GenaiStats> stats = std::make_shared<GenaiStats>();
-  std::atomic<int64_t> admitted{0};  // statements in progress, bounded by genai-max_queue
+  std::atomic<int64_t> admitted{0};    // statements in progress, bounded by genai-max_queue
   std::atomic<int64_t> background{0};  // of those, embedding jobs' batches
   EmbeddingCache cache;
   AccessControl access;

@@ -54,6 +54,8 @@ struct Batch {
   Position end;  // where the job is once this batch and those before it are written
 };
 
+constexpr uint64_t kEndOfPhase = ~uint64_t{0};
+
 using BatchChannel = asio::experimental::channel<void(std::error_code, Batch)>;
 using DoneChannel = asio::experimental::channel<void(std::error_code, bool)>;
 
@@ -69,9 +71,8 @@ std::optional<SqlValue> json_value(const nlohmann::json& j) {
 
 class JobRun {
  public:
-  JobRun(GenaiJob job, MysqlUser user, JobServices& services,
-         std::shared_ptr<JobProgress> progress, std::shared_ptr<StopFlag> stop,
-         asio::any_io_executor executor)
+  JobRun(GenaiJob job, MysqlUser user, JobServices& services, std::shared_ptr<JobProgress> progress,
+         std::shared_ptr<StopFlag> stop, asio::any_io_executor executor)
       : job_(std::move(job)),
         user_(std::move(user)),
         services_(services),
@@ -292,7 +293,15 @@ class JobRun {
       if (rs->rows.size() < batch_size * workers) break;
       if (Clock::now() - last_log_ >= kLogEvery) log_progress();
     }
-    batches.close();
+    // One end mark per worker: closing the channel would drop the batches
+    // still buffered in it.
+    for (size_t i = 0; i < workers; ++i) {
+      Batch end;
+      end.seq = kEndOfPhase;
+      std::error_code ec;
+      co_await batches.async_send(std::error_code{}, std::move(end),
+                                  asio::redirect_error(asio::use_awaitable, ec));
+    }
     for (size_t i = 0; i < workers; ++i) {
       std::error_code ec;
       co_await finished.async_receive(asio::redirect_error(asio::use_awaitable, ec));
@@ -314,7 +323,7 @@ class JobRun {
     for (;;) {
       std::error_code ec;
       Batch b = co_await batches.async_receive(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
+      if (ec || b.seq == kEndOfPhase) break;
       int64_t done = 0, failed = 0;
       if (!stopped()) co_await process(*writer, b.rows, done, failed);
       if (stopped()) continue;  // not committed: the rows are read again on resume
@@ -521,9 +530,9 @@ Failure classify_backend_error(const Error& e) {
 }
 
 std::string job_signature(const GenaiJob& j) {
-  return nlohmann::json{j.table_name, j.key_column,    j.text_expression, j.target_column,
-                        j.target_format, j.model,      j.filter,          j.mode,
-                        j.change_column}
+  return nlohmann::json{j.table_name,    j.key_column,    j.text_expression,
+                        j.target_column, j.target_format, j.model,
+                        j.filter,        j.mode,          j.change_column}
       .dump();
 }
 

@@ -81,8 +81,7 @@ std::string quote_table(std::string_view schema_table) {
   for (size_t i = 0; i < schema_table.size(); ++i) {
     if (schema_table[i] == '`') quoted = !quoted;
     if (schema_table[i] == '.' && !quoted) {
-      return quote_name(schema_table.substr(0, i)) + "." +
-             quote_name(schema_table.substr(i + 1));
+      return quote_name(schema_table.substr(0, i)) + "." + quote_name(schema_table.substr(i + 1));
     }
   }
   return quote_name(schema_table);
@@ -99,17 +98,17 @@ std::string page_query(const GenaiJob& job, Phase phase, const Position& after, 
     std::string where = quote_name(job.target_column) + " IS NULL";
     if (after.key) where += fmt::format(" AND {} > {}", key, after.key->literal());
     if (sync_job) {
-      where += after.until ? fmt::format(" AND ({0} <= {1} OR {0} IS NULL)", change,
-                                         after.until->literal())
-                           : fmt::format(" AND {} IS NULL", change);
+      where += after.until
+                   ? fmt::format(" AND ({0} <= {1} OR {0} IS NULL)", change, after.until->literal())
+                   : fmt::format(" AND {} IS NULL", change);
     }
     return fmt::format("{} FROM {} WHERE {}{} ORDER BY {} LIMIT {}", select, table, where,
                        filter_clause(job), key, limit);
   }
   std::string where;
   if (after.change && after.key) {
-    where = fmt::format("({0} > {1} OR ({0} = {1} AND {2} > {3}))", change,
-                        after.change->literal(), key, after.key->literal());
+    where = fmt::format("({0} > {1} OR ({0} = {1} AND {2} > {3}))", change, after.change->literal(),
+                        key, after.key->literal());
   } else if (after.change) {
     where = fmt::format("{} > {}", change, after.change->literal());
   } else {
@@ -125,9 +124,9 @@ std::string recheck_query(const GenaiJob& job, const std::vector<SqlValue>& keys
   for (auto& k : keys) literals.push_back(k.literal());
   std::string key = quote_name(job.key_column);
   return fmt::format("SELECT {}, ({}), {} FROM {} WHERE {} IN ({}) AND {} IS NULL{} ORDER BY {}",
-                     key, job.text_expression, document_md5(job), quote_table(job.table_name),
-                     key, fmt::join(literals, ", "),
-                     quote_name(job.target_column), filter_clause(job), key);
+                     key, job.text_expression, document_md5(job), quote_table(job.table_name), key,
+                     fmt::join(literals, ", "), quote_name(job.target_column), filter_clause(job),
+                     key);
 }
 
 std::string count_query(const GenaiJob& job) {
@@ -150,8 +149,8 @@ std::string write_statement(const GenaiJob& job, const std::vector<RowWrite>& ro
     const RowWrite& r = rows[i];
     std::string vector = "NULL";
     if (r.vector) vector = binary ? sql::hex_literal(*r.vector) : "'" + *r.vector + "'";
-    std::string guard = sync ? (r.change ? r.change->literal() : std::string("NULL"))
-                             : "'" + r.text_md5 + "'";
+    std::string guard =
+        sync ? (r.change ? r.change->literal() : std::string("NULL")) : "'" + r.text_md5 + "'";
     values += i == 0 ? "SELECT " : " UNION ALL SELECT ";
     if (i == 0) {
       values += fmt::format("{} AS gp_key, {} AS gp_vector, {} AS gp_guard", r.key.literal(),
@@ -164,10 +163,11 @@ std::string write_statement(const GenaiJob& job, const std::vector<RowWrite>& ro
   std::string where =
       sync ? fmt::format("{}.{} <=> gp_new.gp_guard", table, quote_name(job.change_column))
            : fmt::format("{} IS NULL AND {} = gp_new.gp_guard", target, document_md5(job));
-  return fmt::format("UPDATE {0} JOIN ({1}) AS gp_new ON {0}.{2} = gp_new.gp_key SET {3} = {4} "
-                     "WHERE {5}",
-                     table, values, quote_name(job.key_column), target,
-                     target_value(job, "gp_new.gp_vector"), where);
+  return fmt::format(
+      "UPDATE {0} JOIN ({1}) AS gp_new ON {0}.{2} = gp_new.gp_key SET {3} = {4} "
+      "WHERE {5}",
+      table, values, quote_name(job.key_column), target, target_value(job, "gp_new.gp_vector"),
+      where);
 }
 
 }  // namespace gp::jobs

@@ -99,8 +99,7 @@ TEST(JobSql, SyncWritesAreGuardedByTheChangeValueThatWasRead) {
   EXPECT_NE(w.find("SET `shop`.`docs`.`embedding` = VEC_FromText(gp_new.gp_vector)"),
             std::string::npos)
       << w;
-  EXPECT_NE(w.find("WHERE `shop`.`docs`.`updated_at` <=> gp_new.gp_guard"), std::string::npos)
-      << w;
+  EXPECT_NE(w.find("WHERE `shop`.`docs`.`updated_at` <=> gp_new.gp_guard"), std::string::npos) << w;
   // A document that became NULL or blank clears the vector.
   EXPECT_NE(w.find("UNION ALL SELECT 2, NULL, _utf8mb4 X'"), std::string::npos) << w;
 }
