@@ -26,6 +26,7 @@ EngineLoop::~EngineLoop() {
 }
 
 void EngineLoop::start() {
+  batcher_->set_loop(weak_from_this());
   stats_->threads_running.fetch_add(1, std::memory_order_relaxed);
   thread_ = std::thread([this] {
     auto work = asio::make_work_guard(io_);
