@@ -464,6 +464,7 @@ TEST_F(ModelLimitsTest, ErrorClassesAndLatencyAreCounted) {
   });
   configure({{service.url("/v1/embeddings")}}, [](GenaiModel& m, GenaiSettings& g) {
     m.max_retries = 0;
+    g.max_retries = 0;
     g.endpoint_failure_threshold = 0;
   });
   for (int i = 0; i < 4; ++i) run(embed({"x"}));
@@ -480,19 +481,26 @@ TEST_F(ModelLimitsTest, ErrorClassesAndLatencyAreCounted) {
   EXPECT_GE(st.counters.latency_sum_ms, 30u);
 
   auto table = metrics_.snapshot("stats_genai_endpoints");
-  ASSERT_EQ(table.rows.size(), 1u);
+  auto row = std::find_if(table.rows.begin(), table.rows.end(),
+                          [&](const auto& r) { return r[1] == service.url("/v1/embeddings"); });
+  ASSERT_NE(row, table.rows.end());
   auto col = [&](const std::string& name) {
     auto it = std::find(table.columns.begin(), table.columns.end(), name);
     EXPECT_NE(it, table.columns.end()) << name;
-    return table.rows[0][static_cast<size_t>(it - table.columns.begin())];
+    return (*row)[static_cast<size_t>(it - table.columns.begin())];
   };
   EXPECT_EQ(col("state"), "online");
   EXPECT_EQ(col("errors_http_5xx"), "1");
   EXPECT_EQ(col("errors_invalid_answer"), "1");
   auto latency = metrics_.snapshot("stats_genai_endpoint_latency");
-  ASSERT_EQ(latency.rows.size(), kEndpointLatencyBucketsMs.size() + 1);
-  EXPECT_EQ(latency.rows.back()[2], "+Inf");
-  EXPECT_EQ(latency.rows.back()[3], "4");
+  std::vector<std::vector<std::string>> buckets;
+  for (const auto& r : latency.rows) {
+    if (r[1] == service.url("/v1/embeddings")) buckets.push_back(r);
+  }
+  ASSERT_EQ(buckets.size(), kEndpointLatencyBucketsMs.size() + 1);
+  EXPECT_EQ(buckets.front()[2], "5");
+  EXPECT_EQ(buckets.back()[2], "+Inf");
+  EXPECT_EQ(buckets.back()[3], "4");
 }
 
 TEST_F(ModelLimitsTest, UpstreamTokensAreSummedPerUserModelAndDigest) {
