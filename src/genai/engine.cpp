@@ -406,6 +406,17 @@ static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
     auto computed = co_await embed_cached(*state, model, genai, *provider, up.documents, numbers,
                                           values.cache_hits);
     if (!computed) co_return std::unexpected(computed.error());
+    // The built-in provider's size is genai-lexical_dimensions: a model
+    // that expects another cannot be served by it.
+    if (endpoint.lexical && model.dimensions > 0 &&
+        computed->dimension != static_cast<size_t>(model.dimensions)) {
+      co_return std::unexpected(Error::make(
+          errc::kGenaiInvalidAnswer,
+          "GENAI: invalid answer from the built-in provider lexical: " +
+              EngineSettings::describe(model) + " expects vectors of " +
+              std::to_string(model.dimensions) + " dimensions (genai_models.dimensions), the " +
+              "answer has " + std::to_string(computed->dimension) + " (genai-lexical_dimensions)"));
+    }
     values.embeddings = std::move(*computed);
   } else {
     auto computed = co_await provider->rerank(query, std::move(up.documents), std::move(numbers));
