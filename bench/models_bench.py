@@ -9,7 +9,7 @@ and accounting cost on the fast path. Run by bench/models.bench.sh.
   access    bench/genai_load against bench/model_service with no delay (a near-zero-cost
             service), through a named default model: with no genai_model_grants row, then with
             a grant row for the client user and quotas it never reaches. Rounds alternate the two
-            and the median of each is printed with the ratio (target: within noise).
+            (ABBA) and the median of each is printed with the ratio (target: within noise).
 """
 import argparse
 import os
@@ -125,8 +125,10 @@ def access(args):
                             "LOAD GENAI MODELS TO RUNTIME"):
                     harness.query(admin, sql)
             rates = {"no grant rows": [], "grant + quota": []}
-            for _ in range(args.rounds):
-                for cell in rates:
+            for round_number in range(args.rounds):
+                # ABBA order: a drift of the machine's load favours neither cell.
+                order = list(rates) if round_number % 2 == 0 else list(rates)[::-1]
+                for cell in order:
                     with proxy.admin() as admin:
                         harness.query(admin, "DELETE FROM genai_model_grants")
                         if cell == "grant + quota":
@@ -138,7 +140,7 @@ def access(args):
         service.terminate()
         service.wait()
     print(f"access: genai_load --mode embed, 1 document, {args.clients} clients, "
-          f"{args.duration}s per cell, {args.rounds} alternating rounds; model_service with no "
+          f"{args.duration}s per cell, {args.rounds} rounds (ABBA); model_service with no "
           f"delay; proxy 2 mysql + 2 genai threads; {os.cpu_count()} cores, load average "
           f"{load_average()}")
     print("| cell | statements/s (median) | rounds | ratio to no grant rows |")
