@@ -19,8 +19,7 @@ std::string lane_key(const ModelRuntime& model) {
 
 }  // namespace
 
-EmbedBatcher::EmbedBatcher(asio::io_context& io, HttpLoop& http, GenaiStats& stats)
-    : io_(io), http_(http), stats_(stats) {}
+EmbedBatcher::EmbedBatcher(asio::io_context& io, GenaiStats& stats) : io_(io), stats_(stats) {}
 
 EmbedBatcher::~EmbedBatcher() = default;
 

@@ -43,7 +43,7 @@ class EmbedBatcher {
   using Done = std::function<void(Result<Embeddings>)>;
   using WaiterId = uint64_t;
 
-  EmbedBatcher(asio::io_context& io, HttpLoop& http, GenaiStats& stats);
+  EmbedBatcher(asio::io_context& io, GenaiStats& stats);
   ~EmbedBatcher();
   // The loop that owns this batcher, whose attempts the requests use.
   void set_loop(std::weak_ptr<EngineLoop> loop) { loop_ = std::move(loop); }
@@ -89,7 +89,6 @@ class EmbedBatcher {
   void deliver(Batch& batch, Result<Embeddings> answer);
 
   asio::io_context& io_;
-  HttpLoop& http_;
   GenaiStats& stats_;
   WaiterId next_id_ = 1;
   std::unordered_map<std::string, std::unique_ptr<Lane>> lanes_;

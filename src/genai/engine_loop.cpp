@@ -5,7 +5,7 @@ namespace gp::genai {
 EngineLoop::EngineLoop(std::shared_ptr<GenaiStats> stats, long host_connections)
     : stats_(std::move(stats)),
       http_(std::make_unique<HttpLoop>(io_, stats_)),
-      batcher_(std::make_unique<EmbedBatcher>(io_, *http_, *stats_)),
+      batcher_(std::make_unique<EmbedBatcher>(io_, *stats_)),
       attempts_(std::make_unique<AttemptRunner>(io_, *http_)) {
   http_->set_host_connections(host_connections);
 }
