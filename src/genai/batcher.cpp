@@ -6,6 +6,7 @@
 
 #include "core/coroutine_warnings.h"
 #include "genai/engine_loop.h"
+#include "genai/provider.h"
 #include "genai/resilient_call.h"
 #include "genai/service_reply.h"
 
@@ -108,8 +109,10 @@ void EmbedBatcher::send(const std::string& key, std::shared_ptr<Batch> batch) {
       answer = parse_embedding_answer(out.reply.body, batch->documents.size(), self->parser_);
       if (!answer) {
         answer = std::unexpected(answer_error(*out.endpoint, answer.error()));
-        model.health[out.endpoint_index]->invalid_answer("invalid answer");
+      } else if (auto e = check_dimensions(model, *answer, *out.endpoint)) {
+        answer = std::unexpected(*e);
       }
+      if (!answer) model.health[out.endpoint_index]->invalid_answer("invalid answer");
     }
     auto lane = self->lanes_.find(key);
     if (lane != self->lanes_.end()) lane->second->in_flight--;

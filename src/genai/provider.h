@@ -7,6 +7,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,13 @@ struct HttpTarget {
   // Set to the tokens the service reported using (0: none reported).
   uint64_t* upstream_tokens = nullptr;
 };
+
+// Every embedding answer of a model must have its vector size: the
+// configured one, else the size of its first good answer (learnt here, in
+// the model's shared learnt_dimensions). The 9105 names the model, the
+// endpoint that answered, the expected and the received size.
+std::optional<Error> check_dimensions(const ModelRuntime& model, const Embeddings& answer,
+                                      const ServiceEndpoint& endpoint);
 
 // Where a statement's documents are cut into upstream requests: (offset,
 // count) pairs in order, each with at most `max_documents` documents (0: no

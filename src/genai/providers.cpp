@@ -79,7 +79,6 @@ class HttpProvider final : public Provider {
       if (batched) {
         const ServiceEndpoint& ep = t_.model->endpoints.front();
         if (auto e = degenerate(*batched, 0, batched->count, ep)) co_return std::unexpected(*e);
-        if (auto e = wrong_dimensions(*batched, ep)) co_return std::unexpected(*e);
         if (t_.upstream_tokens) *t_.upstream_tokens = batched->upstream_tokens;
       }
       co_return batched;
@@ -156,26 +155,8 @@ class HttpProvider final : public Provider {
     return std::unexpected(std::move(e));
   }
 
-  // Every answer of a model must have its vector size: the configured one,
-  // else the one its first good answer had (learnt here).
   std::optional<Error> wrong_dimensions(const Embeddings& e, const ServiceEndpoint& ep) const {
-    const ModelRuntime& m = *t_.model;
-    if (e.count == 0) return std::nullopt;
-    auto got = static_cast<int64_t>(e.dimension);
-    int64_t expected = m.expected_dimensions();
-    if (expected == 0 && m.learnt_dimensions) {
-      if (m.learnt_dimensions->compare_exchange_strong(expected, got)) return std::nullopt;
-    }
-    if (expected == got) return std::nullopt;
-    std::string source = m.dimensions > 0
-                             ? "genai_models.dimensions"
-                             : "learnt from its first answer; LOAD GENAI MODELS TO RUNTIME with a "
-                               "changed configuration forgets it";
-    return Error::make(errc::kGenaiInvalidAnswer,
-                       "GENAI: invalid answer from " + ep.service + " service " + ep.display_uri +
-                           ": " + EngineSettings::describe(m) + " expects vectors of " +
-                           std::to_string(expected) + " dimensions (" + source +
-                           "), the answer has " + std::to_string(got));
+    return check_dimensions(*t_.model, e, ep);
   }
 
   asio::awaitable<std::vector<CallOutcome>> send(std::vector<std::string> bodies) {
@@ -250,6 +231,26 @@ class HttpProvider final : public Provider {
 };
 
 }  // namespace
+
+std::optional<Error> check_dimensions(const ModelRuntime& m, const Embeddings& e,
+                                      const ServiceEndpoint& ep) {
+  if (e.count == 0) return std::nullopt;
+  auto got = static_cast<int64_t>(e.dimension);
+  int64_t expected = m.expected_dimensions();
+  if (expected == 0 && m.learnt_dimensions) {
+    if (m.learnt_dimensions->compare_exchange_strong(expected, got)) return std::nullopt;
+  }
+  if (expected == got) return std::nullopt;
+  std::string source = m.dimensions > 0
+                           ? "genai_models.dimensions"
+                           : "learnt from its first answer; LOAD GENAI MODELS TO RUNTIME with a "
+                             "changed configuration forgets it";
+  return Error::make(errc::kGenaiInvalidAnswer,
+                     "GENAI: invalid answer from " + ep.service + " service " + ep.display_uri +
+                         ": " + EngineSettings::describe(m) + " expects vectors of " +
+                         std::to_string(expected) + " dimensions (" + source +
+                         "), the answer has " + std::to_string(got));
+}
 
 std::vector<std::pair<size_t, size_t>> split_documents(const std::vector<std::string>& documents,
                                                        size_t max_documents, size_t max_bytes) {

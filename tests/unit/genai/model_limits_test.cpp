@@ -445,6 +445,21 @@ TEST_F(ModelLimitsTest, MicroBatchedEmbedsAreHedged) {
   EXPECT_EQ(status_of(fast.url("/v1/embeddings")).counters.hedges, 1u);
 }
 
+TEST_F(ModelLimitsTest, MicroBatchedAnswersAreHeldToTheDimensions) {
+  LoopbackHttpServer service([](const HttpExchange& ex) { return embedding(ex, 2); });
+  configure({{service.url("/v1/embeddings")}}, [](GenaiModel& m, GenaiSettings& g) {
+    m.dimensions = 4;
+    g.batch_window_us = 20000;
+    g.batch_max_documents = 64;
+  });
+  expect_error(
+      run(embed({"a"})), errc::kGenaiInvalidAnswer,
+      {service.url("/v1/embeddings"), "expects vectors of 4 dimensions", "the answer has 2"});
+  EXPECT_EQ(status_of(service.url("/v1/embeddings"))
+                .counters.errors_by_class[static_cast<size_t>(ErrorClass::kInvalidAnswer)],
+            1u);
+}
+
 TEST_F(ModelLimitsTest, ErrorClassesAndLatencyAreCounted) {
   std::atomic<int> calls{0};
   LoopbackHttpServer service([&](const HttpExchange& ex) {
