@@ -42,6 +42,24 @@ TEST(RenderPrometheus, EndpointTablesHaveModelAndEndpointLabelsOnly) {
             "7\n");
 }
 
+// A job is one label; its state, last key and errors are not labels, and
+// the rows that failed are a log, not series.
+TEST(RenderPrometheus, JobTablesHaveAJobLabelOnly) {
+  MetricsRegistry metrics;
+  metrics.register_table("stats_genai_jobs", {"job_id", "state", "rows_done", "last_key"}, [] {
+    return StatsTable{{}, {{"3", "running", "120", "abc"}}};
+  });
+  metrics.register_table("stats_genai_job_errors", {"job_id", "row_key", "error_code"}, [] {
+    return StatsTable{{}, {{"3", "k", "9111"}}};
+  });
+  std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("genaiproxy_genai_jobs_rows_done{job=\"3\"} 120\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("running"), std::string::npos) << text;
+  EXPECT_EQ(text.find("abc"), std::string::npos) << text;
+  EXPECT_EQ(text.find("job_errors"), std::string::npos) << text;
+}
+
 // stats_genai_endpoint_latency is one histogram in seconds, its sum taken
 // from stats_genai_endpoints.
 TEST(RenderPrometheus, EndpointLatencyIsAHistogram) {
