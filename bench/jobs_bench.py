@@ -106,8 +106,9 @@ def main():
                              f"{CONCURRENCY})")
         harness.query(admin, "LOAD GENAI JOBS TO RUNTIME")
         while True:
-            state, done = harness.query(admin, "SELECT state, rows_done FROM stats_genai_jobs "
-                                               "WHERE job_id = 1")[0]
+            found = harness.query(admin, "SELECT state, rows_done FROM stats_genai_jobs "
+                                         "WHERE job_id = 1")
+            state, done = found[0] if found else ("starting", 0)
             if state in ("done", "failed"):
                 break
             time.sleep(0.05)
@@ -115,7 +116,8 @@ def main():
         proxy_cpu = cpu_seconds(proxy.proc.pid) - proxy_cpu
         db_cpu = cpu_seconds(db_pid) - db_cpu
         if state != "done" or int(done) != ROWS:
-            raise RuntimeError(f"the job ended {state} with {done} rows")
+            error = harness.query(admin, "SELECT last_error FROM stats_genai_jobs")[0][0]
+            raise RuntimeError(f"the job ended {state} with {done} rows: {error}")
         left = db.execute("SELECT COUNT(*) FROM gp_test.bench WHERE embedding IS NULL")[0][0]
         if left:
             raise RuntimeError(f"{left} rows left NULL")

@@ -56,7 +56,15 @@ struct Batch {
 
 constexpr uint64_t kEndOfPhase = ~uint64_t{0};
 
+// A batch whose vectors are ready, on its way to a writer.
+struct Embedded {
+  Batch batch;
+  std::vector<RowWrite> writes;
+  int64_t done = 0, failed = 0;  // rows settled without a write (blank) or refused
+};
+
 using BatchChannel = asio::experimental::channel<void(std::error_code, Batch)>;
+using WriteChannel = asio::experimental::channel<void(std::error_code, Embedded)>;
 using DoneChannel = asio::experimental::channel<void(std::error_code, bool)>;
 
 nlohmann::json value_json(const std::optional<SqlValue>& v) {
@@ -264,11 +272,17 @@ class JobRun {
     size_t workers = static_cast<size_t>(std::max(1, job_.concurrency));
     size_t batch_size = static_cast<size_t>(std::max(1, job_.batch_size));
     BatchChannel batches(executor_, workers);
+    WriteChannel embedded(executor_, workers);
     DoneChannel finished(executor_, workers);
+    DoneChannel written(executor_, workers);
     next_commit_ = next_seq_ = 0;
     waiting_.clear();
+    // Embedding and writing are stages of their own, `concurrency` each, so
+    // that the service always has `concurrency` batches in flight while the
+    // backend writes the ones before them.
     for (size_t i = 0; i < workers; ++i) {
-      asio::co_spawn(executor_, worker(batches, finished), asio::detached);
+      asio::co_spawn(executor_, embedder(batches, embedded, finished), asio::detached);
+      asio::co_spawn(executor_, writer(embedded, written), asio::detached);
     }
     Position read = progress_state_.position;
     while (!stopped()) {
@@ -306,6 +320,17 @@ class JobRun {
       std::error_code ec;
       co_await finished.async_receive(asio::redirect_error(asio::use_awaitable, ec));
     }
+    for (size_t i = 0; i < workers; ++i) {
+      Embedded end;
+      end.batch.seq = kEndOfPhase;
+      std::error_code ec;
+      co_await embedded.async_send(std::error_code{}, std::move(end),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+    }
+    for (size_t i = 0; i < workers; ++i) {
+      std::error_code ec;
+      co_await written.async_receive(asio::redirect_error(asio::use_awaitable, ec));
+    }
     save_checkpoint();
     co_return !stopped();
   }
@@ -318,18 +343,34 @@ class JobRun {
     last_log_ = Clock::now();
   }
 
-  asio::awaitable<void> worker(BatchChannel& batches, DoneChannel& finished) {
-    auto writer = session();
+  asio::awaitable<void> embedder(BatchChannel& batches, WriteChannel& embedded,
+                                 DoneChannel& finished) {
     for (;;) {
       std::error_code ec;
       Batch b = co_await batches.async_receive(asio::redirect_error(asio::use_awaitable, ec));
       if (ec || b.seq == kEndOfPhase) break;
-      int64_t done = 0, failed = 0;
-      if (!stopped()) co_await process(*writer, b.rows, done, failed);
       if (stopped()) continue;  // not committed: the rows are read again on resume
-      commit(b, done, failed);
+      Embedded e = co_await embed_rows(b.rows);
+      if (stopped()) continue;
+      e.batch = std::move(b);
+      co_await embedded.async_send(std::error_code{}, std::move(e),
+                                   asio::redirect_error(asio::use_awaitable, ec));
     }
     finished.try_send(std::error_code{}, true);
+  }
+
+  asio::awaitable<void> writer(WriteChannel& embedded, DoneChannel& written) {
+    auto session_of_writer = session();
+    for (;;) {
+      std::error_code ec;
+      Embedded e = co_await embedded.async_receive(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || e.batch.seq == kEndOfPhase) break;
+      if (stopped()) continue;
+      co_await write_rows(*session_of_writer, e);
+      if (stopped()) continue;
+      commit(e.batch, e.done, e.failed);
+    }
+    written.try_send(std::error_code{}, true);
   }
 
   void commit(const Batch& b, int64_t done, int64_t failed) {
@@ -399,63 +440,71 @@ class JobRun {
     services_.errors.add({job_.job_id, row.key.text, e.code, e.message, unix_now()});
   }
 
-  // Embeds and writes `rows`; counts what was done and what failed.
-  asio::awaitable<void> process(backend::BackendSession& writer, std::vector<PageRow> rows,
-                                int64_t& done, int64_t& failed) {
-    for (int round = 0; !rows.empty() && !stopped(); ++round) {
-      genai::Documents documents;
-      documents.reserve(rows.size());
-      for (auto& r : rows) documents.push_back(r.document);
-      std::vector<std::optional<std::optional<std::string>>> vectors(rows.size());
-      auto all = co_await embed(documents);
-      if (stopped()) co_return;
-      if (all) {
-        for (size_t i = 0; i < rows.size(); ++i) vectors[i] = std::move((*all)[i]);
-      } else {
-        // A refused batch is tried row by row, so that one bad row costs
-        // only itself.
-        for (size_t i = 0; i < rows.size() && !stopped(); ++i) {
-          if (rows.size() == 1) {
-            record_row_error(rows[i], all.error());
-            continue;
-          }
-          genai::Documents single(1, rows[i].document);
-          auto one = co_await embed(single);
-          if (one) {
-            vectors[i] = std::move((*one)[0]);
-          } else if (!stopped()) {
-            record_row_error(rows[i], one.error());
-          }
-        }
-        if (stopped()) co_return;
-      }
-      std::vector<RowWrite> writes;
-      std::vector<SqlValue> written_keys;
-      for (size_t i = 0; i < rows.size(); ++i) {
-        if (!vectors[i]) {
-          ++failed;
+  // Embeds `rows`: the writes they need, and the rows settled without one.
+  asio::awaitable<Embedded> embed_rows(const std::vector<PageRow>& rows) {
+    Embedded out;
+    genai::Documents documents;
+    documents.reserve(rows.size());
+    for (auto& r : rows) documents.push_back(r.document);
+    std::vector<std::optional<std::optional<std::string>>> vectors(rows.size());
+    auto all = co_await embed(documents);
+    if (stopped()) co_return out;
+    if (all) {
+      for (size_t i = 0; i < rows.size(); ++i) vectors[i] = std::move((*all)[i]);
+    } else {
+      // A refused batch is tried row by row, so that one bad row costs only
+      // itself.
+      for (size_t i = 0; i < rows.size() && !stopped(); ++i) {
+        if (rows.size() == 1) {
+          record_row_error(rows[i], all.error());
           continue;
         }
-        // A NULL or blank document leaves a backfill's NULL as it is.
-        if (!*vectors[i] && !sync_job_) {
-          ++done;
-          continue;
+        genai::Documents single(1, rows[i].document);
+        auto one = co_await embed(single);
+        if (one) {
+          vectors[i] = std::move((*one)[0]);
+        } else if (!stopped()) {
+          record_row_error(rows[i], one.error());
         }
-        writes.push_back({rows[i].key, std::move(*vectors[i]), rows[i].md5, rows[i].change});
-        written_keys.push_back(rows[i].key);
       }
-      if (writes.empty()) co_return;
-      auto result = co_await query(writer, write_statement(job_, writes));
+      if (stopped()) co_return out;
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!vectors[i]) {
+        ++out.failed;
+        continue;
+      }
+      // A NULL or blank document leaves a backfill's NULL as it is.
+      if (!*vectors[i] && !sync_job_) {
+        ++out.done;
+        continue;
+      }
+      out.writes.push_back({rows[i].key, std::move(*vectors[i]), rows[i].md5, rows[i].change});
+    }
+    co_return out;
+  }
+
+  // Writes `e` on `session`; a backfill's rows whose text changed meanwhile
+  // are read, embedded and written again.
+  asio::awaitable<void> write_rows(backend::BackendSession& session, Embedded& e) {
+    for (int round = 0; !e.writes.empty() && !stopped(); ++round) {
+      auto result = co_await query(session, write_statement(job_, e.writes));
       if (!result) co_return;
-      if (sync_job_ || result->affected_rows >= writes.size() || round + 1 >= kRecheckRounds) {
+      if (sync_job_ || result->affected_rows >= e.writes.size() || round + 1 >= kRecheckRounds) {
         // A sync job's skipped rows moved on: the next pass takes them.
-        done += static_cast<int64_t>(writes.size());
+        e.done += static_cast<int64_t>(e.writes.size());
         co_return;
       }
-      auto again = co_await query(writer, recheck_query(job_, written_keys));
+      std::vector<SqlValue> keys;
+      for (auto& w : e.writes) keys.push_back(w.key);
+      auto again = co_await query(session, recheck_query(job_, keys));
       if (!again) co_return;
-      rows = rows_of(*again);
-      done += static_cast<int64_t>(writes.size() - rows.size());
+      std::vector<PageRow> rows = rows_of(*again);
+      e.done += static_cast<int64_t>(e.writes.size() - rows.size());
+      Embedded next = co_await embed_rows(rows);
+      e.done += next.done;
+      e.failed += next.failed;
+      e.writes = std::move(next.writes);
     }
   }
 

@@ -140,34 +140,35 @@ std::string max_change_query(const GenaiJob& job) {
 }
 
 std::string write_statement(const GenaiJob& job, const std::vector<RowWrite>& rows) {
+  // One single-table UPDATE over the keys, each row's value chosen by CASE:
+  // no derived table, so the server builds no temporary table (on disk, for
+  // TEXT values) per batch.
   bool sync = job.mode == "sync";
-  std::string table = quote_table(job.table_name);
-  std::string values;
-  values.reserve(rows.size() * 64);
   bool binary = job.target_format == "binary";
+  std::string key = quote_name(job.key_column);
+  std::string keys, vectors, guards;
+  keys.reserve(rows.size() * 8);
+  vectors.reserve(rows.size() * 64);
   for (size_t i = 0; i < rows.size(); ++i) {
     const RowWrite& r = rows[i];
+    std::string k = r.key.literal();
+    if (i > 0) keys += ", ";
+    keys += k;
     std::string vector = "NULL";
     if (r.vector) vector = binary ? sql::hex_literal(*r.vector) : "'" + *r.vector + "'";
+    vectors += fmt::format(" WHEN {} THEN {}", k, vector);
     std::string guard =
         sync ? (r.change ? r.change->literal() : std::string("NULL")) : "'" + r.text_md5 + "'";
-    values += i == 0 ? "SELECT " : " UNION ALL SELECT ";
-    if (i == 0) {
-      values += fmt::format("{} AS gp_key, {} AS gp_vector, {} AS gp_guard", r.key.literal(),
-                            vector, guard);
-    } else {
-      values += fmt::format("{}, {}, {}", r.key.literal(), vector, guard);
-    }
+    guards += fmt::format(" WHEN {} THEN {}", k, guard);
   }
-  std::string target = table + "." + quote_name(job.target_column);
+  std::string target = quote_name(job.target_column);
   std::string where =
-      sync ? fmt::format("{}.{} <=> gp_new.gp_guard", table, quote_name(job.change_column))
-           : fmt::format("{} IS NULL AND {} = gp_new.gp_guard", target, document_md5(job));
-  return fmt::format(
-      "UPDATE {0} JOIN ({1}) AS gp_new ON {0}.{2} = gp_new.gp_key SET {3} = {4} "
-      "WHERE {5}",
-      table, values, quote_name(job.key_column), target, target_value(job, "gp_new.gp_vector"),
-      where);
+      sync ? fmt::format("{} <=> CASE {}{} END", quote_name(job.change_column), key, guards)
+           : fmt::format("{} IS NULL AND {} = CASE {}{} END", target, document_md5(job), key,
+                         guards);
+  return fmt::format("UPDATE {} SET {} = {} WHERE {} IN ({}) AND {}", quote_table(job.table_name),
+                     target, target_value(job, fmt::format("CASE {}{} END", key, vectors)), key,
+                     keys, where);
 }
 
 }  // namespace gp::jobs

@@ -67,7 +67,7 @@ struct RowWrite {
   std::optional<SqlValue> change;  // sync guard: the change value that was read (none: NULL)
 };
 
-// One UPDATE for the whole batch, joined on the key. A backfill job writes
+// One UPDATE for the whole batch, naming every key. A backfill job writes
 // only where the target is still NULL and the document is still the one that
 // was embedded; a sync job only where the change column still has the value
 // that was read.

@@ -50,7 +50,12 @@ class MariaDB:
         if not os.path.isdir(os.path.join(self.datadir, "mysql")):
             shutil.copytree(_template_datadir(), self.datadir, symlinks=True)
         self.port = self.port or _free_port()  # a restart keeps its port
+        # Its own tmpdir: temporary tables (multi-table UPDATEs, derived tables) live there, out
+        # of reach of anything that cleans /tmp.
+        tmpdir = os.path.join(self.dir, "tmp")
+        os.makedirs(tmpdir, exist_ok=True)
         args = ["mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--port={self.port}",
+                f"--tmpdir={tmpdir}",
                 "--bind-address=127.0.0.1", f"--socket={self.socket}", f"--pid-file={self.pid_file}",
                 "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=128M",
                 "--innodb-flush-log-at-trx-commit=2", "--max-connections=1000",
