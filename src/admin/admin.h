@@ -7,8 +7,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config.h"
+#include "core/endpoint_facts.h"
 #include "core/error.h"
 #include "core/metrics.h"
 #include "mysql/resultset.h"
@@ -44,6 +46,11 @@ class Admin {
 
   // What FLUSH GENAI CACHE calls (the GenAI engine's embedding cache).
   virtual void set_genai_cache_flush(std::function<void()> flush) = 0;
+
+  // Where runtime_genai_endpoints reads what the endpoints' capability
+  // probes found (the GenAI engine).
+  virtual void set_endpoint_discovery_source(
+      std::function<std::vector<EndpointDiscovery>()> source) = 0;
 };
 
 }  // namespace gp::admin

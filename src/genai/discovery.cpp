@@ -1,10 +1,10 @@
 #include "genai/discovery.h"
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
 #include <array>
+#include <nlohmann/json.hpp>
 
 #include "genai/embedding_adapter.h"
 #include "genai/endpoint.h"
@@ -263,8 +263,8 @@ bool read_tei_info(std::string_view body, EndpointFacts& facts) {
   auto type = j->find("model_type");
   if (type != j->end()) {
     std::string name = type->is_object() && !type->empty() ? type->begin().key()
-                       : type->is_string()                  ? type->get<std::string>()
-                                                            : std::string();
+                       : type->is_string()                 ? type->get<std::string>()
+                                                           : std::string();
     name = lower(name);
     if (name == "embedding") facts.kind = "embed";
     if (name == "reranker") facts.kind = "rerank";

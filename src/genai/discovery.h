@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/endpoint_facts.h"
+
 namespace gp::genai {
 
 enum class ProbeFormat { kNone, kLlama, kTei, kOllama, kOpenai };
@@ -53,21 +55,6 @@ struct ProbeReply {
   std::string body;
 };
 
-// What an endpoint said. Unknown numbers are 0, unknown text empty.
-struct EndpointFacts {
-  // "not_probed", "ok", "loading", "unreachable", "error"
-  std::string state = "not_probed";
-  std::string detail;    // why a probe failed, or what the format cannot tell
-  std::string model_id;  // as the service names it
-  std::string kind;      // "embed" or "rerank" when the service says
-  int64_t dimension = 0;
-  int64_t context_size = 0;  // tokens an input may have
-  int64_t slots = 0;         // requests served at once (llama-server)
-  int64_t batch_documents = 0;
-  int64_t batch_tokens = 0;
-  int64_t probed_at = 0;  // unix seconds; 0: never
-};
-
 // The request that follows them, if any: a llama-server (its /props
 // answered) is sent `kind_body`, a one-document request of the model's own
 // kind, at the endpoint's URI. A server that pools for ranking embeds every
@@ -84,8 +71,7 @@ EndpointFacts interpret_probe(ProbeFormat format, std::span<const ProbeReply> re
 
 // The answers, each alone (unit-tested); they fill what they know.
 bool read_llama_props(std::string_view body, EndpointFacts& facts);
-bool read_models_list(std::string_view body, std::string_view provider_model,
-                      EndpointFacts& facts);
+bool read_models_list(std::string_view body, std::string_view provider_model, EndpointFacts& facts);
 bool read_tei_info(std::string_view body, EndpointFacts& facts);
 bool read_ollama_show(std::string_view body, EndpointFacts& facts);
 // llama-server's "Loading model" 503.
