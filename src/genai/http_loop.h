@@ -31,7 +31,7 @@ struct HttpCall {
   long timeout_ms = 0;  // 0: the endpoint's
   // A capability probe (genai/prober.h): sent to `url` with the endpoint's
   // credential, as a GET when `body` is empty.
-  std::string url;
+  std::string url = {};
   bool probe = false;
 };
 
