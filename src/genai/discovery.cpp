@@ -229,7 +229,9 @@ bool read_models_list(std::string_view body, std::string_view provider_model,
     bool named = !provider_model.empty() && text(m, "id") == provider_model;
     auto aliases = m.find("aliases");
     if (!named && !provider_model.empty() && aliases != m.end() && aliases->is_array()) {
-      for (const auto& a : *aliases) named = named || (a.is_string() && a == provider_model);
+      for (const auto& a : *aliases) {
+        named = named || (a.is_string() && a.get_ref<const std::string&>() == provider_model);
+      }
     }
     if (named) {
       chosen = &m;
@@ -292,8 +294,9 @@ bool read_ollama_show(std::string_view body, EndpointFacts& facts) {
   }
   auto caps = j->find("capabilities");
   if (caps != j->end() && caps->is_array() && !caps->empty()) {
-    bool embedding = std::any_of(caps->begin(), caps->end(),
-                                 [](const json& c) { return c.is_string() && c == "embedding"; });
+    bool embedding = std::any_of(caps->begin(), caps->end(), [](const json& c) {
+      return c.is_string() && c.get_ref<const std::string&>() == "embedding";
+    });
     facts.kind = embedding ? "embed" : "completion";
   }
   return true;

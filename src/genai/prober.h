@@ -8,6 +8,7 @@
 // new contradiction is logged once, naming the model and the display URI.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>

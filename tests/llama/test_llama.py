@@ -355,6 +355,74 @@ class MisconfiguredServersTest(unittest.TestCase):
                 harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
 
 
+class DiscoveryTest(unittest.TestCase):
+    """Capability discovery against the real servers: after LOAD GENAI MODELS TO RUNTIME,
+    runtime_genai_endpoints shows the dimension and context size the embedding server really
+    has (as its /v1/models and /props say), and an embed model pointed at the reranker (which
+    embeds every input as zeros) gets the kind warning."""
+
+    COLUMNS = ("probe_state", "discovered_kind", "discovered_dimension", "discovered_context",
+               "discovered_slots", "warning")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proxy = harness.Proxy(genai={"embedding_uri": "lexical:", "rerank_uri": "lexical:"})
+        cls.proxy.start()
+        try:
+            with cls.proxy.admin() as admin:
+                for name, kind, uri in (("real", "embed", embed_server.url("/embedding")),
+                                        ("ranker", "rerank", rerank_server.url("/rerank")),
+                                        ("misplaced", "embed", rerank_server.url("/embedding"))):
+                    harness.query(admin, f"INSERT INTO genai_models (name, kind, format) VALUES "
+                                         f"('{name}', '{kind}', 'llama')")
+                    harness.query(admin, f"INSERT INTO genai_endpoints (model_name, uri) VALUES "
+                                         f"('{name}', '{uri}')")
+                harness.query(admin, "LOAD GENAI MODELS TO RUNTIME")
+        except Exception:
+            cls.proxy.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.cleanup()
+
+    def row(self, model, timeout=20):
+        deadline = time.time() + timeout
+        while True:
+            with self.proxy.admin() as admin:
+                row = dict(zip(self.COLUMNS, harness.query(
+                    admin, f"SELECT {', '.join(self.COLUMNS)} FROM runtime_genai_endpoints "
+                           f"WHERE model_name = '{model}'")[0]))
+            if row["probe_state"] != "not_probed" or time.time() > deadline:
+                return row
+            time.sleep(0.2)
+
+    def test_real_dimension_and_context(self):
+        meta = embed_server.get("/v1/models")["data"][0]["meta"]
+        props = embed_server.get("/props")
+        row = self.row("real")
+        self.assertEqual(row["probe_state"], "ok", row)
+        self.assertEqual(row["discovered_kind"], "embed")
+        self.assertEqual(int(row["discovered_dimension"]), meta["n_embd"])
+        self.assertEqual(int(row["discovered_dimension"]), len(embed_server.embed(["x"])[0]))
+        self.assertEqual(int(row["discovered_context"]),
+                         props["default_generation_settings"]["n_ctx"])
+        self.assertEqual(int(row["discovered_slots"]), props["total_slots"])
+        self.assertEqual(row["warning"], "")
+
+    def test_reranker_is_recognised(self):
+        row = self.row("ranker")
+        self.assertEqual(row["probe_state"], "ok", row)
+        self.assertEqual(row["discovered_kind"], "rerank")
+        self.assertEqual(row["warning"], "")
+
+    def test_embed_model_at_the_reranker_is_a_kind_warning(self):
+        row = self.row("misplaced")
+        self.assertEqual(row["discovered_kind"], "rerank", row)
+        self.assertIn("serves a rerank model", row["warning"])
+        self.assertIn("model 'misplaced'", self.proxy.logs())
+
+
 def main():
     started = time.monotonic()
     program = unittest.main(module=__name__, exit=False, verbosity=2)
