@@ -61,8 +61,10 @@ _ERRORS = {
     401: ("authentication_error", "Invalid API Key"),
     500: ("server_error",
           "input (1880 tokens) is too large to process. increase the physical batch size"),
-    503: ("unavailable_error", "Loading model"),
+    503: ("unavailable_error", "fake service is unavailable (503)"),
 }
+# What llama-server answers while it loads its model (--loading-ms, /control loading_ms).
+LOADING_MODEL = "Loading model"
 
 
 KINDS = ("both", "embed", "rerank")
@@ -271,7 +273,7 @@ class Service:
             if not self.is_probe(request):
                 await self.read(request)
             self.stats["loading_answers"] += 1
-            return self.error(503)
+            return self.error(503, LOADING_MODEL)
         if self.is_probe(request):
             self.count_probe(request)
             if request.path != "/health" and not self.authorized(request):
