@@ -123,7 +123,7 @@ class DiscoveryTest(unittest.TestCase):
 
     def test_nothing_to_probe(self):
         for model in ("cohere", "lexical"):
-            row = self.discovered(model)
+            row = self.wait_for(model, lambda r: r["probe_detail"] != "")
             self.assertEqual(row["probe_state"], "not_probed", row)
             self.assertNotEqual(row["probe_detail"], "")
             self.assertEqual(int(row["probed_at"]), 0)
