@@ -1,7 +1,5 @@
 #include "genai/discovery.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
@@ -81,21 +79,8 @@ std::string kind_name(std::string_view kind) {
   return "a " + std::string(kind);
 }
 
-// The kind request: an embedding of zeros is what a rank-pooling
-// llama-server answers; 501 is a server that cannot rerank.
-void read_kind_reply(const ProbeReply& r, bool embed, EndpointFacts& facts) {
-  if (embed) {
-    if (!is_2xx(r.status)) return;
-    std::string body = r.body;
-    simdjson::dom::parser parser;
-    auto answer = parse_embedding_answer(body, 1, parser);
-    if (!answer) return;
-    bool zero = std::all_of(answer->values.begin(), answer->values.end(),
-                            [](double v) { return v == 0.0; });
-    facts.kind = zero ? "rerank" : "embed";
-    if (!zero && facts.dimension == 0) facts.dimension = static_cast<int64_t>(answer->dimension);
-    return;
-  }
+// The rerank request: only a llama-server that pools for ranking answers it.
+void read_kind_reply(const ProbeReply& r, EndpointFacts& facts) {
   if (is_2xx(r.status)) facts.kind = "rerank";
   if (r.status == 501) facts.kind = "embed";
 }
@@ -144,7 +129,7 @@ const char* probe_step_path(ProbeStep step) {
     case ProbeStep::kModels:
       return "/v1/models";
     case ProbeStep::kKind:
-      return "(one-document request)";
+      return "/rerank";
     case ProbeStep::kTeiInfo:
       return "/info";
     case ProbeStep::kOllamaShow:
@@ -183,13 +168,14 @@ std::vector<ProbeRequest> probe_plan(ProbeFormat format, std::string_view uri,
   return plan;
 }
 
-std::optional<ProbeRequest> kind_request(ProbeFormat format, std::string_view uri,
+std::optional<ProbeRequest> kind_request(ProbeFormat format, std::string_view uri, bool embed,
                                          std::span<const ProbeReply> replies,
-                                         std::string kind_body) {
+                                         std::string rerank_body) {
   if (format != ProbeFormat::kLlama) return std::nullopt;
   for (const auto& r : replies) {
     if (r.step == ProbeStep::kProps && !r.transport_failed && is_2xx(r.status)) {
-      return ProbeRequest{ProbeStep::kKind, std::string(uri), std::move(kind_body)};
+      std::string url = embed ? probe_url(uri, "/rerank") : std::string(uri);
+      return ProbeRequest{ProbeStep::kKind, std::move(url), std::move(rerank_body)};
     }
   }
   return std::nullopt;
@@ -302,7 +288,7 @@ bool read_ollama_show(std::string_view body, EndpointFacts& facts) {
   return true;
 }
 
-EndpointFacts interpret_probe(ProbeFormat format, std::span<const ProbeReply> replies, bool embed,
+EndpointFacts interpret_probe(ProbeFormat format, std::span<const ProbeReply> replies,
                               std::string_view provider_model) {
   EndpointFacts facts;
   if (format == ProbeFormat::kNone) {
@@ -324,7 +310,7 @@ EndpointFacts interpret_probe(ProbeFormat format, std::span<const ProbeReply> re
     }
     answered = true;
     if (r.step == ProbeStep::kKind) {
-      read_kind_reply(r, embed, facts);
+      read_kind_reply(r, facts);
       continue;
     }
     if (is_loading_answer(r.status, r.body)) {

@@ -56,17 +56,17 @@ struct ProbeReply {
 };
 
 // The request that follows them, if any: a llama-server (its /props
-// answered) is sent `kind_body`, a one-document request of the model's own
-// kind, at the endpoint's URI. A server that pools for ranking embeds every
-// input as zeros, and one that does not answers /rerank 501: nothing else it
-// publishes tells them apart.
-std::optional<ProbeRequest> kind_request(ProbeFormat format, std::string_view uri,
+// answered) is asked whether it reranks, with `rerank_body` (a one-document
+// rerank request) sent to the endpoint's URI for a rerank model, to its
+// /rerank for an embed model. It reranks only when started with --pooling
+// rank, and then embeds nothing meaningful; otherwise it answers 501. Nothing
+// it publishes says so.
+std::optional<ProbeRequest> kind_request(ProbeFormat format, std::string_view uri, bool embed,
                                          std::span<const ProbeReply> replies,
-                                         std::string kind_body);
+                                         std::string rerank_body);
 
-// The facts the replies of one probe give. `embed`: the model's kind, which
-// tells how the kind request is read.
-EndpointFacts interpret_probe(ProbeFormat format, std::span<const ProbeReply> replies, bool embed,
+// The facts the replies of one probe give.
+EndpointFacts interpret_probe(ProbeFormat format, std::span<const ProbeReply> replies,
                               std::string_view provider_model);
 
 // The answers, each alone (unit-tested); they fill what they know.

@@ -13,7 +13,6 @@
 
 #include "core/coroutine_warnings.h"
 #include "genai/discovery.h"
-#include "genai/embedding_adapter.h"
 #include "genai/rerank_adapter.h"
 
 namespace gp::genai {
@@ -41,9 +40,8 @@ struct Target {
   std::vector<ProbeReply> replies;
 };
 
-std::string kind_body(const Target& t) {
+std::string rerank_body(const Target& t) {
   std::vector<std::string> documents{"probe"};
-  if (t.embed) return build_embedding_body(documents, t.endpoint->model, t.endpoint->tei_inputs);
   return build_rerank_body("probe", documents, t.endpoint->model);
 }
 
@@ -145,7 +143,8 @@ asio::awaitable<void> Prober::probe_all(std::shared_ptr<const EngineSettings> se
       std::vector<ProbeRequest> requests;
       if (phase == 0) {
         requests = probe_plan(t.format, t.endpoint->uri, t.endpoint->model);
-      } else if (auto kind = kind_request(t.format, t.endpoint->uri, t.replies, kind_body(t))) {
+      } else if (auto kind =
+                     kind_request(t.format, t.endpoint->uri, t.embed, t.replies, rerank_body(t))) {
         requests.push_back(std::move(*kind));
       }
       for (auto& r : requests) {
@@ -173,7 +172,7 @@ asio::awaitable<void> Prober::probe_all(std::shared_ptr<const EngineSettings> se
 
   int64_t now = unix_now();
   for (auto& t : targets) {
-    EndpointFacts facts = interpret_probe(t.format, t.replies, t.embed, t.endpoint->model);
+    EndpointFacts facts = interpret_probe(t.format, t.replies, t.endpoint->model);
     if (t.format != ProbeFormat::kNone) facts.probed_at = now;
     if (t.endpoint->lexical) facts.detail = "the built-in lexical provider";
     std::string warning = contradiction(facts, t.embed, t.dimensions);

@@ -21,7 +21,9 @@ class DiscoveryTest(unittest.TestCase):
         cls.services = {}
         cls.proxy = None
         try:
-            cls.services["plain"] = FakeService(api_key=KEY, model_id="tiny-embed").start()
+            # An embedding-only llama-server (it answers /rerank 501) and a reranker.
+            cls.services["plain"] = FakeService(api_key=KEY, model_id="tiny-embed",
+                                                kind="embed").start()
             cls.services["ranker"] = FakeService(kind="rerank").start()
             cls.gone_port = harness.free_port()  # nothing listens there
             cls.proxy = harness.Proxy(genai={"embedding_uri": "lexical:", "rerank_uri": "lexical:",

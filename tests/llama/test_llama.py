@@ -358,8 +358,8 @@ class MisconfiguredServersTest(unittest.TestCase):
 class DiscoveryTest(unittest.TestCase):
     """Capability discovery against the real servers: after LOAD GENAI MODELS TO RUNTIME,
     runtime_genai_endpoints shows the dimension and context size the embedding server really
-    has (as its /v1/models and /props say), and an embed model pointed at the reranker (which
-    embeds every input as zeros) gets the kind warning."""
+    has (as its /v1/models and /props say), and an embed model pointed at the reranker (whose
+    embeddings are zeros or garbage; it answers /rerank) gets the kind warning."""
 
     COLUMNS = ("probe_state", "discovered_kind", "discovered_dimension", "discovered_context",
                "discovered_slots", "warning")

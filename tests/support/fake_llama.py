@@ -12,7 +12,8 @@ What the metadata routes (/props, /v1/models, /info, /api/show) say can be claim
 (--model-id, --context, --slots, --claim-dimension, or /control {"claim_dimension": N}),
 and so can the kind (--kind or /control {"kind": ...}): `embed` answers /rerank 501 as an
 embedding-only llama-server does, `rerank` embeds every input as zeros as a llama-server
-started with --pooling rank does, `both` (default) serves both. "Loading" (--loading-ms or
+started with --pooling rank does, `both` (default) serves both (so that one process can stand
+for an embedding and a rerank server; to the proxy's probes, it is a reranker, since it reranks). "Loading" (--loading-ms or
 /control {"loading_ms": N}): for N ms every route answers 503 "Loading model".
 Requests with User-Agent genaiproxy-probe (the proxy's capability probes) are counted in
 stats["probes"] only, and neither see nor consume faults.

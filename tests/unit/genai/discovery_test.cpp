@@ -102,14 +102,20 @@ TEST(ProbePlan, HasTheRequestsOfEachFormat) {
 
 TEST(KindRequest, OnlyForALlamaServerWhosePropsAnswered) {
   std::vector<ProbeReply> props_ok = {ok(ProbeStep::kProps, kLlamaProps)};
-  auto r = kind_request(ProbeFormat::kLlama, "http://h/embedding", props_ok, "{\"input\":[]}");
+  // An embed model's server is asked at its /rerank; a rerank model's at its own URI.
+  auto e = kind_request(ProbeFormat::kLlama, "http://h/v1/embeddings", true, props_ok, "{}");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->url, "http://h/rerank");
+  EXPECT_EQ(e->step, ProbeStep::kKind);
+  EXPECT_EQ(e->body, "{}");
+  auto r = kind_request(ProbeFormat::kLlama, "http://h/v1/rerank", false, props_ok, "{}");
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->url, "http://h/embedding");
-  EXPECT_EQ(r->step, ProbeStep::kKind);
+  EXPECT_EQ(r->url, "http://h/v1/rerank");
   // An OpenAI-style service under `auto` has no /props: it is never sent an inference.
   std::vector<ProbeReply> props_missing = {status(ProbeStep::kProps, 404)};
-  EXPECT_FALSE(kind_request(ProbeFormat::kLlama, "http://h/v1/embeddings", props_missing, "{}"));
-  EXPECT_FALSE(kind_request(ProbeFormat::kTei, "http://h/embed", props_ok, "{}"));
+  EXPECT_FALSE(
+      kind_request(ProbeFormat::kLlama, "http://h/v1/embeddings", true, props_missing, "{}"));
+  EXPECT_FALSE(kind_request(ProbeFormat::kTei, "http://h/embed", true, props_ok, "{}"));
 }
 
 TEST(Readers, LlamaPropsGiveContextAndSlots) {
@@ -179,40 +185,42 @@ TEST(Readers, OllamaShowGivesTheArchitecturesLengths) {
   EXPECT_EQ(chat.kind, "completion");
 }
 
+constexpr const char* kNoReranking =
+    R"({"error":{"code":501,"message":"This server does not support reranking. Start it with)"
+    R"( `--reranking`","type":"not_supported_error"}})";
+
 TEST(Interpret, LlamaServerAllAnswered) {
   std::vector<ProbeReply> replies = {
       ok(ProbeStep::kHealth, R"({"status":"ok"})"), ok(ProbeStep::kProps, kLlamaProps),
-      ok(ProbeStep::kModels, kLlamaModels),
-      ok(ProbeStep::kKind, R"([{"index":0,"embedding":[[0.5,-0.25,0.125]]}])")};
-  auto f = interpret_probe(ProbeFormat::kLlama, replies, true, "");
+      ok(ProbeStep::kModels, kLlamaModels), status(ProbeStep::kKind, 501, kNoReranking)};
+  auto f = interpret_probe(ProbeFormat::kLlama, replies, "");
   EXPECT_EQ(f.state, "ok");
   EXPECT_EQ(f.dimension, 32);
   EXPECT_EQ(f.context_size, 128);
   EXPECT_EQ(f.slots, 4);
   EXPECT_EQ(f.kind, "embed");
+  EXPECT_EQ(contradiction(f, true, 32), "");
+  EXPECT_NE(contradiction(f, false, 0).find("serves an embedding model"), std::string::npos);
 }
 
-TEST(Interpret, RankPoolingServerEmbedsZerosAndIsAReranker) {
+TEST(Interpret, AServerThatReranksIsAReranker) {
   std::vector<ProbeReply> replies = {
       ok(ProbeStep::kHealth, R"({"status":"ok"})"), ok(ProbeStep::kProps, kLlamaProps),
-      ok(ProbeStep::kKind, R"([{"index":0,"embedding":[[0.0,-0.0,0.0]]}])")};
-  auto f = interpret_probe(ProbeFormat::kLlama, replies, true, "");
+      ok(ProbeStep::kKind, R"({"results":[{"index":0,"relevance_score":1.13}]})")};
+  auto f = interpret_probe(ProbeFormat::kLlama, replies, "");
   EXPECT_EQ(f.state, "ok");
   EXPECT_EQ(f.kind, "rerank");
   EXPECT_EQ(contradiction(f, true, 0),
             "the endpoint serves a rerank model, but the model's kind is 'embed'");
+  EXPECT_EQ(contradiction(f, false, 0), "");
 }
 
-TEST(Interpret, EmbeddingServerRefusesToRerank) {
-  std::vector<ProbeReply> replies = {
-      ok(ProbeStep::kHealth, R"({"status":"ok"})"), ok(ProbeStep::kProps, kLlamaProps),
-      status(ProbeStep::kKind, 501,
-             R"({"error":{"code":501,"message":"This server does not support reranking.)"
-             R"( Start it with `--reranking`","type":"not_supported_error"}})")};
-  auto f = interpret_probe(ProbeFormat::kLlama, replies, false, "");
+TEST(Interpret, AnUnclearKindAnswerSaysNothing) {
+  std::vector<ProbeReply> replies = {ok(ProbeStep::kProps, kLlamaProps),
+                                     status(ProbeStep::kKind, 500, "{}")};
+  auto f = interpret_probe(ProbeFormat::kLlama, replies, "");
   EXPECT_EQ(f.state, "ok");
-  EXPECT_EQ(f.kind, "embed");
-  EXPECT_NE(contradiction(f, false, 0).find("serves an embedding model"), std::string::npos);
+  EXPECT_TRUE(f.kind.empty());
 }
 
 TEST(Interpret, LoadingModel) {
@@ -224,39 +232,39 @@ TEST(Interpret, LoadingModel) {
   std::vector<ProbeReply> replies = {status(ProbeStep::kHealth, 503, loading),
                                      status(ProbeStep::kProps, 503, loading),
                                      status(ProbeStep::kModels, 503, loading)};
-  auto f = interpret_probe(ProbeFormat::kLlama, replies, true, "");
+  auto f = interpret_probe(ProbeFormat::kLlama, replies, "");
   EXPECT_EQ(f.state, "loading");
 }
 
 TEST(Interpret, UnreachableErrorAndNothingToProbe) {
   std::vector<ProbeReply> down = {refused(ProbeStep::kHealth), refused(ProbeStep::kProps),
                                   refused(ProbeStep::kModels)};
-  auto f = interpret_probe(ProbeFormat::kLlama, down, true, "");
+  auto f = interpret_probe(ProbeFormat::kLlama, down, "");
   EXPECT_EQ(f.state, "unreachable");
   EXPECT_NE(f.detail.find("Couldn't connect"), std::string::npos);
 
   std::vector<ProbeReply> key = {ok(ProbeStep::kHealth, R"({"status":"ok"})"),
                                  status(ProbeStep::kProps, 401), status(ProbeStep::kModels, 401)};
-  auto k = interpret_probe(ProbeFormat::kLlama, key, true, "");
+  auto k = interpret_probe(ProbeFormat::kLlama, key, "");
   EXPECT_EQ(k.state, "error");
   EXPECT_NE(k.detail.find("HTTP 401 from /props (the credential is refused)"), std::string::npos);
 
   // An OpenAI-style service under `auto`: only /v1/models exists.
   std::vector<ProbeReply> openai = {status(ProbeStep::kHealth, 404), status(ProbeStep::kProps, 404),
                                     ok(ProbeStep::kModels, R"({"data":[{"id":"m"}]})")};
-  auto o = interpret_probe(ProbeFormat::kLlama, openai, true, "m");
+  auto o = interpret_probe(ProbeFormat::kLlama, openai, "m");
   EXPECT_EQ(o.state, "ok");
   EXPECT_EQ(o.model_id, "m");
 
   std::vector<ProbeReply> missing = {status(ProbeStep::kTeiInfo, 404)};
-  EXPECT_EQ(interpret_probe(ProbeFormat::kTei, missing, true, "").state, "error");
+  EXPECT_EQ(interpret_probe(ProbeFormat::kTei, missing, "").state, "error");
 
   std::vector<ProbeReply> garbage = {ok(ProbeStep::kTeiInfo, "<html>")};
-  auto g = interpret_probe(ProbeFormat::kTei, garbage, true, "");
+  auto g = interpret_probe(ProbeFormat::kTei, garbage, "");
   EXPECT_EQ(g.state, "error");
   EXPECT_NE(g.detail.find("/info"), std::string::npos);
 
-  auto none = interpret_probe(ProbeFormat::kNone, {}, false, "");
+  auto none = interpret_probe(ProbeFormat::kNone, {}, "");
   EXPECT_EQ(none.state, "not_probed");
   EXPECT_FALSE(none.detail.empty());
 }
@@ -264,11 +272,11 @@ TEST(Interpret, UnreachableErrorAndNothingToProbe) {
 TEST(Interpret, OllamaModelNotPulledIsAnError) {
   std::vector<ProbeReply> replies = {
       status(ProbeStep::kOllamaShow, 404, R"({"error":"model 'x' not found"})")};
-  auto f = interpret_probe(ProbeFormat::kOllama, replies, true, "x");
+  auto f = interpret_probe(ProbeFormat::kOllama, replies, "x");
   EXPECT_EQ(f.state, "error");
   EXPECT_NE(f.detail.find("HTTP 404 from /api/show"), std::string::npos);
   std::vector<ProbeReply> good = {ok(ProbeStep::kOllamaShow, kOllamaShow)};
-  auto g = interpret_probe(ProbeFormat::kOllama, good, true, "nomic-embed-text");
+  auto g = interpret_probe(ProbeFormat::kOllama, good, "nomic-embed-text");
   EXPECT_EQ(g.state, "ok");
   EXPECT_EQ(g.model_id, "nomic-embed-text");
   EXPECT_EQ(g.dimension, 768);

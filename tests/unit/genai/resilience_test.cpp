@@ -528,7 +528,8 @@ TEST_F(ResilienceTest, ProbesFillTheDiscoveryOfNamedModels) {
     if (ex.path == "/v1/models") {
       return {200, R"({"data":[{"id":"tiny","meta":{"n_embd":2,"n_ctx_train":512}}]})"};
     }
-    return embedding(ex);  // the kind request, at the endpoint's own URI
+    // An embedding server asked whether it reranks (the kind request).
+    return {501, R"({"error":{"code":501,"message":"This server does not support reranking"}})"};
   });
   auto wait_for = [&](auto done) {
     auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -573,7 +574,7 @@ TEST_F(ResilienceTest, ProbesFillTheDiscoveryOfNamedModels) {
   {
     std::lock_guard lock(seen_mutex);
     EXPECT_NE(std::find(paths.begin(), paths.end(), "/props"), paths.end());
-    EXPECT_NE(std::find(paths.begin(), paths.end(), "/embedding"), paths.end());
+    EXPECT_NE(std::find(paths.begin(), paths.end(), "/rerank"), paths.end());
     EXPECT_EQ(authorization, "Bearer s3cret");
   }
   EXPECT_EQ(service.requests(), 0);  // probes are not statements' requests
