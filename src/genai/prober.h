@@ -52,7 +52,7 @@ class Prober {
   asio::steady_timer timer_{io_};
   asio::cancellation_signal cancel_;  // the probe in flight (prober thread)
   std::thread thread_;
-  bool running_ = false;  // guarded by being set only by start/stop callers
+  bool running_ = false;  // start() and stop() only, which the engine serialises
   // Prober thread only.
   bool kicked_ = false;
   bool stopping_ = false;
