@@ -1,8 +1,9 @@
 // Fuzzes capability discovery's readers of service answers (/props,
 // /v1/models, TEI /info, Ollama /api/show) and the verdict of a probe. The
 // first byte picks the reader and the reply's status.
-// fuzz-sources: src/genai/discovery.cpp src/genai/endpoint.cpp src/genai/endpoint_health.cpp
-// src/genai/embedding_adapter.cpp src/genai/json_answer.cpp
+// clang-format off
+// fuzz-sources: src/genai/discovery.cpp src/genai/endpoint.cpp src/genai/endpoint_health.cpp src/genai/embedding_adapter.cpp src/genai/json_answer.cpp
+// clang-format on
 #include <cstdint>
 #include <cstdlib>
 #include <string>
