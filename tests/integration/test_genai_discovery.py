@@ -153,6 +153,16 @@ class DiscoveryTest(unittest.TestCase):
         self.assertIn("transport", row["probe_detail"])
         self.assertNotIn(str(self.gone_port), row["probe_detail"])
 
+    def test_load_genai_variables_probes_again(self):
+        self.probed("wrongkind")
+        ranker = self.services["ranker"]
+        ranker.control(claim_dimension=ranker.dimension + 24)
+        with self.proxy.admin() as admin:
+            harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
+        row = self.wait_for("wrongkind", lambda r: r["discovered_dimension"] is not None and
+                            int(r["discovered_dimension"]) == ranker.dimension + 24)
+        self.assertEqual(int(row["discovered_dimension"]), ranker.dimension + 24)
+
     def test_columns_are_only_in_the_runtime_table(self):
         with self.proxy.admin() as admin:
             columns = [r[1] for r in harness.query(admin, "PRAGMA table_info(genai_endpoints)")]
