@@ -40,9 +40,9 @@ void AttemptRunner::send(RunId id, size_t index, int which) {
   if (which == 0) {
     call = std::move(slot.attempt.primary);
   } else {
+    if (slot.attempt.on_hedge && !slot.attempt.on_hedge()) return;
     call = std::move(*slot.attempt.hedge);
     slot.result.replies[1] = HttpReply{};
-    if (slot.attempt.on_hedge) slot.attempt.on_hedge();
   }
   auto w = static_cast<size_t>(which);
   slot.running[w] = true;

@@ -25,7 +25,9 @@ struct Attempt {
   HttpCall primary;
   std::optional<HttpCall> hedge;
   std::chrono::milliseconds hedge_after{0};
-  std::function<void()> on_hedge;  // the hedge is being sent (loop thread)
+  // The hedge is due (loop thread): false keeps it from being sent (its
+  // endpoint has no room).
+  std::function<bool()> on_hedge;
 };
 
 struct AttemptResult {

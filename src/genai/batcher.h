@@ -1,8 +1,11 @@
 // Cross-session micro-batching of embed statements on one engine loop:
-// statements for the same endpoint and model that arrive while an upstream
-// request to it is in flight wait (at most `window`) and go together as one
-// request; the answer is split back by index. A statement never waits when
-// nothing is in flight to its endpoint. Thread affinity: the loop's thread.
+// statements for the same model that arrive while an upstream request for it
+// is in flight wait (at most `window`) and go together as one request; the
+// answer is split back by index. A statement never waits when nothing is in
+// flight for its model. The shared request takes the resilient path of
+// single statements (genai/resilient_call.h): endpoint choice, retries with
+// Retry-After, failover, hedging, cooldown and max_concurrency. Thread
+// affinity: the loop's thread.
 #pragma once
 
 #include <simdjson.h>
@@ -24,9 +27,12 @@
 
 namespace gp::genai {
 
+class EngineLoop;
+struct Cancellation;
+
 struct BatchRequest {
-  std::shared_ptr<const EngineSettings> settings;  // keeps `endpoint` alive
-  const ServiceEndpoint* endpoint = nullptr;
+  std::shared_ptr<const EngineSettings> settings;  // keeps `model` alive
+  const ModelRuntime* model = nullptr;
   std::vector<std::string> documents;
   std::chrono::microseconds window{0};
   size_t max_documents = 1;  // documents per upstream request
@@ -37,8 +43,10 @@ class EmbedBatcher {
   using Done = std::function<void(Result<Embeddings>)>;
   using WaiterId = uint64_t;
 
-  EmbedBatcher(asio::io_context& io, HttpLoop& http, GenaiStats& stats);
+  EmbedBatcher(asio::io_context& io, GenaiStats& stats);
   ~EmbedBatcher();
+  // The loop that owns this batcher, whose attempts the requests use.
+  void set_loop(std::weak_ptr<EngineLoop> loop) { loop_ = std::move(loop); }
 
   WaiterId submit(BatchRequest request, Done done);
   // Answers the statement now with `error`; its documents still go (or
@@ -57,10 +65,10 @@ class EmbedBatcher {
   };
   struct Batch {
     std::shared_ptr<const EngineSettings> settings;
-    const ServiceEndpoint* endpoint = nullptr;
+    const ModelRuntime* model = nullptr;
     std::vector<std::string> documents;
     std::vector<Waiter> waiters;
-    HttpLoop::CallId call = 0;  // once sent
+    std::shared_ptr<Cancellation> cancel;  // once sent
     bool all_cancelled() const {
       for (const auto& w : waiters) {
         if (w.done) return false;
@@ -78,16 +86,16 @@ class EmbedBatcher {
   void join(Batch& batch, BatchRequest& request, WaiterId id, Done done);
   void flush(const std::string& key);
   void send(const std::string& key, std::shared_ptr<Batch> batch);
-  void deliver(Batch& batch, HttpReply& reply);
+  void deliver(Batch& batch, Result<Embeddings> answer);
 
   asio::io_context& io_;
-  HttpLoop& http_;
   GenaiStats& stats_;
   WaiterId next_id_ = 1;
   std::unordered_map<std::string, std::unique_ptr<Lane>> lanes_;
   // Every statement not answered yet, by id, with the batch that holds it.
   std::unordered_map<WaiterId, std::weak_ptr<Batch>> waiters_;
   simdjson::dom::parser parser_;
+  std::weak_ptr<EngineLoop> loop_;
 };
 
 }  // namespace gp::genai

@@ -230,11 +230,15 @@ Result<Embeddings> parse_embedding_answer(std::string& body, size_t expected,
   if (root.get_object().get(obj) != simdjson::SUCCESS) {
     return fail(std::string("unrecognised answer shape: ") + std::string(kShapes));
   }
+  auto with_tokens = [&](Result<Embeddings> r) {
+    if (r) r->upstream_tokens = reported_tokens(root);
+    return r;
+  };
   if (array data; obj["data"].get_array().get(data) == simdjson::SUCCESS) {
-    return indexed_items(data, expected);
+    return with_tokens(indexed_items(data, expected));
   }
   if (array vectors; obj["embeddings"].get_array().get(vectors) == simdjson::SUCCESS) {
-    return positional_vectors(vectors, expected);
+    return with_tokens(positional_vectors(vectors, expected));
   }
   if (element single; obj["embedding"].get(single) == simdjson::SUCCESS) {
     if (auto r = check_count(1, expected); !r) return std::unexpected(r.error());

@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@ struct Embeddings {
   size_t dimension = 0;
   std::vector<double> values;     // count * dimension, row-major, all finite
   bool single_precision = false;  // values came as float32 (base64 answers)
+  uint64_t upstream_tokens = 0;   // as the service reported them (reported_tokens)
 
   std::span<const double> row(size_t i) const { return {values.data() + i * dimension, dimension}; }
 };

@@ -56,6 +56,8 @@ struct Entry {
   uint32_t service_size = 0;
   uint32_t dimension = 0;
   TimePoint inserted;
+  // The lifetime it was stored with; negative: the cache's own (configure).
+  Duration own_ttl{-1};
   bool stored_as_float = false;
   bool single_precision = false;
 
@@ -154,7 +156,7 @@ struct alignas(64) EmbeddingCache::Shard {
   void drop_expired(TimePoint now, Duration ttl) {
     for (auto it = lru.begin(); it != lru.end();) {
       auto next = std::next(it);
-      if (now - it->inserted >= ttl) {
+      if (now - it->inserted >= (it->own_ttl.count() >= 0 ? it->own_ttl : ttl)) {
         remove(it);
         ++evictions;
       }
@@ -189,9 +191,11 @@ EmbeddingCache::Shard& EmbeddingCache::shard_for(size_t hash) const {
   return shards_[((hash * 0x9e3779b97f4a7c15ULL) >> 32) & (shard_count_ - 1)];
 }
 
-bool EmbeddingCache::off() const {
-  return ttl_.load(std::memory_order_relaxed) <= 0 ||
-         max_bytes_.load(std::memory_order_relaxed) == 0;
+std::chrono::steady_clock::duration EmbeddingCache::lifetime(
+    std::optional<std::chrono::seconds> ttl) const {
+  if (max_bytes_.load(std::memory_order_relaxed) == 0) return Duration::zero();
+  if (!ttl) return Duration(ttl_.load(std::memory_order_relaxed));
+  return std::clamp<std::chrono::seconds>(*ttl, std::chrono::seconds::zero(), kLongestTtl);
 }
 
 void EmbeddingCache::configure(size_t max_bytes, std::chrono::seconds ttl) {
@@ -206,9 +210,18 @@ void EmbeddingCache::configure(size_t max_bytes, std::chrono::seconds ttl) {
   for (size_t i = 0; i < shard_count_; ++i) {
     Shard& shard = shards_[i];
     std::lock_guard lock(shard.mutex);
-    if (max_bytes == 0 || lifetime == Duration::zero()) {
+    if (max_bytes == 0) {
       shard.clear();
       continue;
+    }
+    if (lifetime == Duration::zero()) {
+      // Off for the callers without a lifetime of their own: their entries
+      // go, as a flush does (not counted as evictions).
+      for (auto it = shard.lru.begin(); it != shard.lru.end();) {
+        auto next = std::next(it);
+        if (it->own_ttl.count() < 0) shard.remove(it);
+        it = next;
+      }
     }
     shard.drop_expired(now, lifetime);
     shard.trim(budget);
@@ -216,13 +229,14 @@ void EmbeddingCache::configure(size_t max_bytes, std::chrono::seconds ttl) {
 }
 
 std::vector<std::optional<CachedVector>> EmbeddingCache::lookup(
-    std::string_view service, std::span<const std::string> documents) {
+    std::string_view service, std::span<const std::string> documents,
+    std::optional<std::chrono::seconds> own_ttl) {
   std::vector<std::optional<CachedVector>> found(documents.size());
-  if (off()) {
+  const Duration ttl = lifetime(own_ttl);
+  if (ttl <= Duration::zero()) {
     misses_while_off_.fetch_add(documents.size(), std::memory_order_relaxed);
     return found;
   }
-  const Duration ttl(ttl_.load(std::memory_order_relaxed));
   const TimePoint now = clock_();
   const size_t service_hash = std::hash<std::string_view>{}(service);
   for (size_t i = 0; i < documents.size(); ++i) {
@@ -249,8 +263,10 @@ std::vector<std::optional<CachedVector>> EmbeddingCache::lookup(
 }
 
 void EmbeddingCache::insert(std::string_view service, std::span<const std::string> documents,
-                            const Embeddings& embeddings) {
-  if (off() || embeddings.count != documents.size() ||
+                            const Embeddings& embeddings,
+                            std::optional<std::chrono::seconds> own_ttl) {
+  const Duration ttl = lifetime(own_ttl);
+  if (ttl <= Duration::zero() || embeddings.count != documents.size() ||
       embeddings.values.size() != embeddings.count * embeddings.dimension ||
       service.size() > UINT32_MAX || embeddings.dimension > UINT32_MAX) {
     return;
@@ -267,6 +283,7 @@ void EmbeddingCache::insert(std::string_view service, std::span<const std::strin
     if (bytes > max_bytes_.load(std::memory_order_relaxed) / shard_count_) continue;
     Entry entry = Entry::make(combine(service_hash, text), service, text, values,
                               embeddings.single_precision, as_float, now);
+    if (own_ttl) entry.own_ttl = ttl;
     Shard& shard = shard_for(entry.hash);
     std::lock_guard lock(shard.mutex);
     const size_t budget = max_bytes_.load(std::memory_order_relaxed) / shard_count_;

@@ -17,9 +17,11 @@
 // shard is over its share the least recently used entries go first.
 //
 // Lifetime: an entry expires when ttl has passed since it was inserted, judged
-// by the ttl in force at the time of the lookup. A hit moves the entry to the
-// front of its LRU list but does not extend its life. ttl 0 (or max_bytes 0)
-// turns the cache off: every lookup misses and inserts are dropped.
+// by the ttl in force at the time of the lookup: the caller's own (a named
+// model's cache_ttl_s) when it gives one, else the cache's (configure). A hit
+// moves the entry to the front of its LRU list but does not extend its life.
+// A ttl of 0 turns caching off for the callers it applies to; max_bytes 0
+// turns the cache off for all: every lookup misses and inserts are dropped.
 //
 // Values: a hit gives back bit-identical doubles and the single_precision flag
 // the service's answer had. A vector flagged single_precision whose values all
@@ -79,20 +81,23 @@ class EmbeddingCache {
   EmbeddingCache& operator=(const EmbeddingCache&) = delete;
 
   // Applies a new budget and lifetime. Before it returns, every shard is
-  // within its new share and entries expired under the new ttl are gone;
-  // turning the cache off empties it. A negative ttl is 0.
+  // within its new share and entries expired under the new ttl (or their
+  // own) are gone; max_bytes 0 empties it. A negative ttl is 0.
   void configure(size_t max_bytes, std::chrono::seconds ttl);
 
   // For each document, the cached vector or nullopt (partial hits). Counts
   // one hit or miss per document.
   std::vector<std::optional<CachedVector>> lookup(std::string_view service,
-                                                  std::span<const std::string> documents);
+                                                  std::span<const std::string> documents,
+                                                  std::optional<std::chrono::seconds> ttl = {});
 
   // Stores the service's answer: row i of `embeddings` is documents[i]. An
   // answer whose count or size does not match the documents is not stored.
   // An entry already cached for a document is replaced.
+  // With `ttl`, the entries keep that lifetime (as lookups with it judge
+  // them) instead of following configure().
   void insert(std::string_view service, std::span<const std::string> documents,
-              const Embeddings& embeddings);
+              const Embeddings& embeddings, std::optional<std::chrono::seconds> ttl = {});
 
   // Removes every entry (FLUSH GENAI CACHE). Counters are kept; the removed
   // entries are not counted as evictions.
@@ -105,7 +110,8 @@ class EmbeddingCache {
   struct Shard;
 
   Shard& shard_for(size_t hash) const;
-  bool off() const;
+  // The lifetime in force for a caller (zero: caching is off for it).
+  std::chrono::steady_clock::duration lifetime(std::optional<std::chrono::seconds> ttl) const;
 
   Clock clock_;
   size_t shard_count_;

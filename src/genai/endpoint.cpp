@@ -25,7 +25,34 @@ ServiceEndpoint make_endpoint(std::string service, const std::string& uri, const
   return e;
 }
 
+// Everything of a model's configuration that could change the size of its
+// vectors: its row and its endpoints.
+std::string fingerprint(const GenaiModel& m, const std::vector<const GenaiModelEndpoint*>& eps,
+                        const std::string& key) {
+  std::string f = m.kind + '\n' + m.provider_model + '\n' + m.format + '\n' + m.credential + '\n' +
+                  std::to_string(m.dimensions) + '\n' +
+                  std::to_string(std::hash<std::string>{}(key));
+  for (const auto* e : eps) f += '\n' + e->uri;
+  return f;
+}
+
 }  // namespace
+
+std::shared_ptr<std::atomic<int64_t>> ModelMemory::dimensions(const std::string& name,
+                                                              const std::string& fingerprint) {
+  std::lock_guard lock(mutex_);
+  Entry& e = entries_[name];
+  if (!e.dimensions || e.fingerprint != fingerprint) {
+    e.fingerprint = fingerprint;
+    e.dimensions = std::make_shared<std::atomic<int64_t>>(0);
+  }
+  return e.dimensions;
+}
+
+void ModelMemory::retain(const std::set<std::string>& keep) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(entries_, [&](const auto& e) { return !keep.contains(e.first); });
+}
 
 bool is_lexical_uri(std::string_view uri) {
   constexpr std::string_view kScheme = "lexical:";
@@ -68,10 +95,16 @@ std::string display_uri(std::string_view uri) {
 }
 
 std::shared_ptr<const EngineSettings> make_engine_settings(
-    std::shared_ptr<const RuntimeConfig> config, EndpointRegistry* registry) {
+    std::shared_ptr<const RuntimeConfig> config, EndpointRegistry* registry, ModelMemory* memory) {
   auto s = std::make_shared<EngineSettings>();
   const auto& g = config->genai;
   std::set<std::pair<std::string, std::string>> configured;
+  std::set<std::string> remembered;
+  auto learn = [&](ModelRuntime& m, const std::string& fp) {
+    m.learnt_dimensions =
+        memory ? memory->dimensions(m.name, fp) : std::make_shared<std::atomic<int64_t>>(0);
+    remembered.insert(m.name);
+  };
   auto attach = [&](ModelRuntime& m) {
     for (const auto& ep : m.endpoints) {
       m.health.push_back(registry ? registry->get(m.name, ep.uri, ep.display_uri)
@@ -103,9 +136,12 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
       model->endpoints.push_back(std::move(ep));
       model->priorities.push_back(e->priority);
       model->weights.push_back(e->weight);
+      model->max_concurrency.push_back(e->max_concurrency);
     }
     model->dimensions = m.dimensions;
+    learn(*model, fingerprint(m, endpoints, key));
     model->max_batch_documents = static_cast<size_t>(std::max(0, m.max_batch_documents));
+    model->max_batch_bytes = static_cast<size_t>(std::max<int64_t>(0, m.max_batch_bytes));
     model->max_retries = m.max_retries > 0 ? m.max_retries : g.max_retries;
     model->hedge_after_ms = m.hedge_after_ms;
     model->cache_ttl_s = m.cache_ttl_s;
@@ -124,8 +160,18 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
                                                    g.rerank_api_key, g.rerank_timeout_ms));
     model->priorities.push_back(0);
     model->weights.push_back(1);
+    model->max_concurrency.push_back(0);
     model->max_retries = g.max_retries;
     model->name = model->endpoints[0].model;
+    const auto& ep = model->endpoints[0];
+    // The implicit model's name may be empty: its URI stands for it.
+    std::string fp = ep.uri + '\n' + ep.model + '\n' +
+                     std::to_string(std::hash<std::string>{}(ep.authorization)) + '\n' +
+                     std::to_string(g.lexical_dimensions);
+    model->learnt_dimensions =
+        memory ? memory->dimensions(std::string(embed ? "\n" : "\r") + model->name, fp)
+               : std::make_shared<std::atomic<int64_t>>(0);
+    remembered.insert(std::string(embed ? "\n" : "\r") + model->name);
     attach(*model);
     if (!model->name.empty() && !s->models.contains(model->name)) s->models[model->name] = model;
     return model;
@@ -135,6 +181,7 @@ std::shared_ptr<const EngineSettings> make_engine_settings(
     s->default_rerank = implicit(false);
   }
   if (registry) registry->retain(configured);
+  if (memory) memory->retain(remembered);
   s->embedding = s->default_embed->endpoints.front();
   s->rerank = s->default_rerank->endpoints.front();
   s->config = std::move(config);

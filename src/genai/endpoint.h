@@ -2,9 +2,12 @@
 // snapshot so that submit() does no string work.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,13 +38,46 @@ struct ModelRuntime {
   std::vector<ServiceEndpoint> endpoints;  // lowest priority first
   std::vector<int> priorities;             // of each endpoint
   std::vector<int> weights;
+  std::vector<int> max_concurrency;  // of each endpoint: attempts in flight (0: no limit)
   // Of each endpoint, shared with every snapshot that has it (EndpointRegistry).
   std::vector<std::shared_ptr<EndpointHealth>> health;
+  // The vector size every answer must have: the configured one, else the
+  // size of the first good answer since the model's configuration last
+  // changed (shared with the later snapshots of the same configuration).
   int dimensions = 0;
+  std::shared_ptr<std::atomic<int64_t>> learnt_dimensions;
   size_t max_batch_documents = 0;  // 0: genai-batch_size
+  size_t max_batch_bytes = 0;      // documents' bytes per upstream request; 0: no limit
   int max_retries = 0;             // the model's own, else genai-max_retries
   int hedge_after_ms = 0;
-  int cache_ttl_s = -1;  // -1: genai-cache_ttl_s
+  int cache_ttl_s = -1;  // -1: genai-cache_ttl_s (the implicit default model)
+
+  // 0: none expected yet.
+  int64_t expected_dimensions() const {
+    if (dimensions > 0) return dimensions;
+    return learnt_dimensions ? learnt_dimensions->load(std::memory_order_relaxed) : 0;
+  }
+};
+
+// What each model has learnt from its answers (its vector size), kept across
+// configuration snapshots for as long as the model's configuration does not
+// change. Thread-safe (a mutex taken once per snapshot).
+class ModelMemory {
+ public:
+  // The learnt dimension of the model `name` configured as `fingerprint`;
+  // a new one (0) when either changed.
+  std::shared_ptr<std::atomic<int64_t>> dimensions(const std::string& name,
+                                                   const std::string& fingerprint);
+  // Forgets the models not in `keep`.
+  void retain(const std::set<std::string>& keep);
+
+ private:
+  struct Entry {
+    std::string fingerprint;
+    std::shared_ptr<std::atomic<int64_t>> dimensions;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
 };
 
 struct EngineSettings {
@@ -70,8 +106,9 @@ bool is_lexical_uri(std::string_view uri);
 std::string display_uri(std::string_view uri);
 
 // `registry`, when given, supplies each endpoint's shared health and forgets
-// the endpoints no longer configured.
+// the endpoints no longer configured; `memory` likewise what each model learnt.
 std::shared_ptr<const EngineSettings> make_engine_settings(
-    std::shared_ptr<const RuntimeConfig> config, EndpointRegistry* registry = nullptr);
+    std::shared_ptr<const RuntimeConfig> config, EndpointRegistry* registry = nullptr,
+    ModelMemory* memory = nullptr);
 
 }  // namespace gp::genai

@@ -1,5 +1,7 @@
 #include "genai/endpoint_health.h"
 
+#include <algorithm>
+
 #include "genai/discovery.h"
 
 namespace gp::genai {
@@ -12,6 +14,24 @@ int64_t ticks(EndpointHealth::Clock::time_point t) {
 }
 
 }  // namespace
+
+const char* error_class_name(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kTransport:
+      return "transport";
+    case ErrorClass::kTimeout:
+      return "timeout";
+    case ErrorClass::kHttp429:
+      return "http_429";
+    case ErrorClass::kHttp4xx:
+      return "http_4xx";
+    case ErrorClass::kHttp5xx:
+      return "http_5xx";
+    case ErrorClass::kInvalidAnswer:
+      return "invalid_answer";
+  }
+  return "transport";
+}
 
 EndpointAvailability EndpointHealth::availability(Clock::time_point now) const {
   int64_t until = cooling_until_.load(std::memory_order_acquire);
@@ -39,6 +59,38 @@ void EndpointHealth::started(bool retry, bool hedge) {
   if (hedge) hedges_.fetch_add(1, relaxed);
 }
 
+bool EndpointHealth::try_start(int max_concurrency, bool retry, bool hedge) {
+  if (max_concurrency > 0) {
+    // Claimed with a compare-exchange so that two statements cannot both
+    // take the last slot.
+    int64_t now = in_flight_.load(relaxed);
+    do {
+      if (now >= max_concurrency) return false;
+    } while (!in_flight_.compare_exchange_weak(now, now + 1, relaxed));
+  } else {
+    in_flight_.fetch_add(1, relaxed);
+  }
+  requests_.fetch_add(1, relaxed);
+  if (retry) retries_.fetch_add(1, relaxed);
+  if (hedge) hedges_.fetch_add(1, relaxed);
+  return true;
+}
+
+void EndpointHealth::observe_latency(std::chrono::milliseconds elapsed) {
+  int64_t ms = std::max<int64_t>(0, elapsed.count());
+  size_t bucket = 0;
+  while (bucket < kEndpointLatencyBucketsMs.size() && ms > kEndpointLatencyBucketsMs[bucket]) {
+    ++bucket;
+  }
+  latency_buckets_[bucket].fetch_add(1, relaxed);
+  latency_sum_ms_.fetch_add(static_cast<uint64_t>(ms), relaxed);
+}
+
+void EndpointHealth::invalid_answer(std::string_view why) {
+  errors_.fetch_add(1, relaxed);
+  note_error(ErrorClass::kInvalidAnswer, why);
+}
+
 void EndpointHealth::end(bool probe) {
   in_flight_.fetch_sub(1, relaxed);
   if (probe) probe_in_flight_.store(false, std::memory_order_release);
@@ -50,8 +102,9 @@ void EndpointHealth::succeeded(bool probe) {
   end(probe);
 }
 
-void EndpointHealth::note_error(std::string_view why) {
-  if (why.empty()) return;
+void EndpointHealth::note_error(ErrorClass cls, std::string_view why) {
+  errors_by_class_[static_cast<size_t>(cls)].fetch_add(1, relaxed);
+  if (why.empty()) why = error_class_name(cls);
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
@@ -66,9 +119,9 @@ EndpointHealth::LastError EndpointHealth::last_error() const {
 }
 
 void EndpointHealth::failed(bool probe, int threshold, std::chrono::milliseconds cooldown,
-                            std::string_view why) {
+                            ErrorClass cls, std::string_view why) {
   errors_.fetch_add(1, relaxed);
-  note_error(why);
+  note_error(cls, why);
   int64_t failures = consecutive_failures_.fetch_add(1, relaxed) + 1;
   if (probe || (threshold > 0 && failures >= threshold)) {
     cooling_until_.store(ticks(Clock::now() + cooldown), std::memory_order_release);
@@ -76,9 +129,9 @@ void EndpointHealth::failed(bool probe, int threshold, std::chrono::milliseconds
   end(probe);
 }
 
-void EndpointHealth::refused(bool probe, std::string_view why) {
+void EndpointHealth::refused(bool probe, ErrorClass cls, std::string_view why) {
   errors_.fetch_add(1, relaxed);
-  note_error(why);
+  note_error(cls, why);
   // The endpoint answered: it is up, whatever it thought of the request.
   consecutive_failures_.store(0, relaxed);
   if (probe) cooling_until_.store(0, std::memory_order_release);
@@ -97,6 +150,12 @@ EndpointHealth::Counters EndpointHealth::counters() const {
   c.hedges = hedges_.load(relaxed);
   c.in_flight = in_flight_.load(relaxed);
   c.consecutive_failures = consecutive_failures_.load(relaxed);
+  for (size_t i = 0; i < kErrorClasses; ++i)
+    c.errors_by_class[i] = errors_by_class_[i].load(relaxed);
+  for (size_t i = 0; i < c.latency_buckets.size(); ++i) {
+    c.latency_buckets[i] = latency_buckets_[i].load(relaxed);
+  }
+  c.latency_sum_ms = latency_sum_ms_.load(relaxed);
   return c;
 }
 

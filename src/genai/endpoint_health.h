@@ -7,6 +7,7 @@
 // per configuration snapshot and per status read, never per request).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -21,6 +22,24 @@
 namespace gp::genai {
 
 class DiscoveryRecord;  // genai/discovery.h
+
+// The class of a failed attempt, one counter each in stats_genai_endpoints.
+enum class ErrorClass {
+  kTransport,      // no HTTP answer: refused, reset, DNS, TLS, an answer too large
+  kTimeout,        // the attempt's time ran out
+  kHttp429,        // too many requests
+  kHttp4xx,        // any other status 400..499
+  kHttp5xx,        // status 500 and above
+  kInvalidAnswer,  // a 2xx answer that is not what was asked for
+};
+inline constexpr size_t kErrorClasses = 6;
+// The column suffix of each class: "transport", "timeout", "http_429", ...
+const char* error_class_name(ErrorClass c);
+
+// Upper bounds (ms) of the attempt latency histogram; one more bucket holds
+// the rest (+Inf).
+inline constexpr std::array<int64_t, 12> kEndpointLatencyBucketsMs{
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
 
 // Whether an endpoint may take a request now.
 enum class EndpointAvailability {
@@ -37,12 +56,20 @@ class EndpointHealth {
   // Claims the single probe of an endpoint whose cooldown is over; false when
   // another request claimed it first.
   bool try_take_probe(Clock::time_point now);
+  // Gives back a probe claimed but not sent.
+  void release_probe() { probe_in_flight_.store(false, std::memory_order_release); }
   // When the cooldown ends (meaningful while availability() is kCooling).
   Clock::time_point cooling_until() const;
 
   // An attempt starts; every start ends with exactly one of succeeded,
-  // failed or abandoned. `probe`: the attempt holds the probe.
+  // failed, refused or abandoned. `probe`: the attempt holds the probe.
   void started(bool retry, bool hedge);
+  // started() only while fewer than `max_concurrency` attempts are in
+  // flight here (0: no limit); false, and nothing counted, when full.
+  bool try_start(int max_concurrency, bool retry, bool hedge);
+  bool has_room(int max_concurrency) const {
+    return max_concurrency <= 0 || in_flight_.load(std::memory_order_relaxed) < max_concurrency;
+  }
   void succeeded(bool probe);
   // A failure that says the endpoint is unwell (transport, timeout, 408, 429,
   // 5xx). `threshold` consecutive ones (0: never) start a cooldown of
@@ -50,11 +77,17 @@ class EndpointHealth {
   // `why`, for stats_genai_endpoints: a short class of the failure ("HTTP
   // 503", a curl error name), never a URI or a service's text, which may
   // carry secrets or user data.
-  void failed(bool probe, int threshold, std::chrono::milliseconds cooldown,
+  void failed(bool probe, int threshold, std::chrono::milliseconds cooldown, ErrorClass cls,
               std::string_view why = {});
-  // The endpoint answered, but the request was refused for itself (4xx,
-  // an invalid answer): counted, but the endpoint is not blamed.
-  void refused(bool probe, std::string_view why = {});
+  // The endpoint answered, but the request was refused for itself (4xx):
+  // counted, but the endpoint is not blamed.
+  void refused(bool probe, ErrorClass cls, std::string_view why = {});
+  // A 2xx answer (already counted by succeeded()) that turned out not to be
+  // usable: wrong shape, count or dimension, degenerate vectors.
+  void invalid_answer(std::string_view why);
+  // The time an attempt took until its endpoint answered (or failed); not
+  // called for abandoned attempts.
+  void observe_latency(std::chrono::milliseconds elapsed);
   // Cancelled or lost to a hedge: no verdict about the endpoint.
   void abandoned(bool probe);
 
@@ -65,6 +98,10 @@ class EndpointHealth {
     uint64_t hedges = 0;    // attempts that were hedges
     int64_t in_flight = 0;
     int64_t consecutive_failures = 0;
+    std::array<uint64_t, kErrorClasses> errors_by_class{};  // by ErrorClass
+    // Attempts per latency bucket (not cumulative), the last one +Inf.
+    std::array<uint64_t, kEndpointLatencyBucketsMs.size() + 1> latency_buckets{};
+    uint64_t latency_sum_ms = 0;
   };
   Counters counters() const;
 
@@ -76,7 +113,7 @@ class EndpointHealth {
 
  private:
   void end(bool probe);
-  void note_error(std::string_view why);
+  void note_error(ErrorClass cls, std::string_view why);
 
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> errors_{0};
@@ -84,6 +121,9 @@ class EndpointHealth {
   std::atomic<uint64_t> hedges_{0};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> consecutive_failures_{0};
+  std::array<std::atomic<uint64_t>, kErrorClasses> errors_by_class_{};
+  std::array<std::atomic<uint64_t>, kEndpointLatencyBucketsMs.size() + 1> latency_buckets_{};
+  std::atomic<uint64_t> latency_sum_ms_{0};
   // Clock ticks; 0: not cooling down.
   std::atomic<int64_t> cooling_until_{0};
   std::atomic<bool> probe_in_flight_{false};

@@ -15,6 +15,7 @@
 #include "genai/discovery.h"
 #include "genai/embedding_cache.h"
 #include "genai/endpoint.h"
+#include "genai/endpoint_stats.h"
 #include "genai/engine_loop.h"
 #include "genai/errors.h"
 #include "genai/prober.h"
@@ -113,8 +114,9 @@ struct EngineState {
   EmbeddingCache cache;
   AccessControl access;
   UsageStats usage;
-  // Before `settings`, whose snapshots point into it.
+  // Before `settings`, whose snapshots point into them.
   EndpointRegistry endpoints;
+  ModelMemory models;
   SnapshotPtr<const EngineSettings> settings;
   SnapshotPtr<const LoopSet> loops{std::make_shared<const LoopSet>()};
   std::atomic<bool> running{false};
@@ -181,7 +183,7 @@ struct EngineState {
   }
 
   void on_config(const std::shared_ptr<const RuntimeConfig>& next) {
-    settings.store(make_engine_settings(next, &endpoints));
+    settings.store(make_engine_settings(next, &endpoints, &models));
     configure_cache(next->genai);
     std::lock_guard lock(lifecycle);
     reap();
@@ -203,14 +205,6 @@ struct EngineState {
   }
 };
 
-// The state names of SPEC-MODELS, which a DBA reads, rather than the
-// registry's, which say what a request may do.
-static std::string stats_state(const std::string& state) {
-  if (state == "ready") return "online";
-  if (state == "cooling") return "cooling_down";
-  return state;  // probe_due, probing
-}
-
 struct Engine::Impl {
   std::shared_ptr<EngineState> state;
 };
@@ -219,7 +213,7 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
   init_curl_once();
   impl_->state = std::make_shared<EngineState>(config);
   auto& state = *impl_->state;
-  state.settings.store(make_engine_settings(config.current(), &state.endpoints));
+  state.settings.store(make_engine_settings(config.current(), &state.endpoints, &state.models));
   register_stats(metrics, state.stats);
   state.configure_cache(config.current()->genai);
   metrics.register_table("stats_genai_global", {"Variable_Name", "Variable_Value"},
@@ -252,25 +246,10 @@ Engine::Engine(ConfigStore& config, MetricsRegistry& metrics) : impl_(std::make_
                            auto s = weak_usage.lock();
                            return s ? s->usage.by_model() : StatsTable{};
                          });
-  metrics.register_table(
-      "stats_genai_endpoints",
-      {"model", "uri", "state", "requests", "errors", "retries", "hedges", "in_flight",
-       "consecutive_failures", "cooldown_remaining_ms", "last_error", "last_error_time"},
-      [weak_usage] {
-        StatsTable t;
-        auto s = weak_usage.lock();
-        if (!s) return t;
-        for (auto& e : s->endpoints.status()) {
-          auto& c = e.counters;
-          t.rows.push_back({e.model, e.uri, stats_state(e.state), std::to_string(c.requests),
-                            std::to_string(c.errors), std::to_string(c.retries),
-                            std::to_string(c.hedges), std::to_string(c.in_flight),
-                            std::to_string(c.consecutive_failures),
-                            std::to_string(e.cooldown_remaining_ms), e.last_error.what,
-                            std::to_string(e.last_error.unix_seconds)});
-        }
-        return t;
-      });
+  register_endpoint_stats(metrics, [weak_usage] {
+    auto s = weak_usage.lock();
+    return s ? s->endpoints.status() : std::vector<EndpointStatus>{};
+  });
   std::weak_ptr<EngineState> weak = impl_->state;
   config.subscribe([weak](const std::shared_ptr<const RuntimeConfig>& next) {
     if (auto s = weak.lock()) s->on_config(next);
@@ -285,7 +264,7 @@ void Engine::start() {
   auto& state = *impl_->state;
   std::lock_guard lock(state.lifecycle);
   if (state.running.load()) return;
-  auto settings = make_engine_settings(state.config.current(), &state.endpoints);
+  auto settings = make_engine_settings(state.config.current(), &state.endpoints, &state.models);
   state.settings.store(settings);
   state.running.store(true, std::memory_order_release);
   state.resize(settings->genai());
@@ -323,14 +302,20 @@ std::vector<EndpointDiscovery> Engine::endpoint_discovery() const {
   return out;
 }
 
-// Partial hits: only the documents the cache does not hold are sent.
+// Partial hits: only the documents the cache does not hold are sent. A named
+// model caches for its own cache_ttl_s (0: not at all); the implicit default
+// model for genai-cache_ttl_s.
 static asio::awaitable<Result<Embeddings>> embed_cached(
-    EngineState& state, const ServiceEndpoint& endpoint, const GenaiSettings& genai,
-    Provider& provider, std::vector<std::string>& documents, const std::vector<size_t>& numbers,
-    uint64_t& hits) {
-  if (genai.cache_ttl_s <= 0) co_return co_await provider.embed(std::move(documents), numbers);
+    EngineState& state, const ModelRuntime& model, const GenaiSettings& genai, Provider& provider,
+    std::vector<std::string>& documents, const std::vector<size_t>& numbers, uint64_t& hits) {
+  const ServiceEndpoint& endpoint = model.endpoints.front();
+  std::optional<std::chrono::seconds> ttl;
+  if (model.cache_ttl_s >= 0) ttl = std::chrono::seconds(model.cache_ttl_s);
+  if ((ttl ? ttl->count() : genai.cache_ttl_s) <= 0 || genai.cache_max_bytes <= 0) {
+    co_return co_await provider.embed(std::move(documents), numbers);
+  }
   std::string service = service_identity(endpoint, genai);
-  auto cached = state.cache.lookup(service, documents);
+  auto cached = state.cache.lookup(service, documents, ttl);
   std::vector<std::string> missing;
   std::vector<size_t> missing_numbers;
   for (size_t i = 0; i < documents.size(); ++i) {
@@ -344,7 +329,7 @@ static asio::awaitable<Result<Embeddings>> embed_cached(
     auto computed = co_await provider.embed(missing, std::move(missing_numbers));
     if (!computed) co_return std::unexpected(computed.error());
     fresh = std::move(*computed);
-    state.cache.insert(service, missing, fresh);
+    state.cache.insert(service, missing, fresh, ttl);
   }
   if (missing.size() == documents.size()) co_return fresh;
   co_return merge_cached(cached, fresh);
@@ -385,6 +370,7 @@ struct Values {
   Embeddings embeddings;
   std::vector<double> scores;
   uint64_t cache_hits = 0;
+  uint64_t upstream_tokens = 0;
   std::chrono::nanoseconds upstream_time{0};
 };
 
@@ -405,16 +391,29 @@ static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
   if (endpoint.lexical) {
     provider = make_lexical_provider(genai.lexical_dimensions, stats);
   } else {
-    bool batching = embed && uses_micro_batching(genai, up.documents.size());
-    // Statements that may share requests meet on their endpoint's loop.
-    auto loop = batching ? state->pick_for(endpoint.uri + endpoint.model) : state->pick();
+    // The model's own request limits, else genai-batch_size.
+    size_t batch_size = model.max_batch_documents > 0
+                            ? model.max_batch_documents
+                            : static_cast<size_t>(std::max(0, genai.batch_size));
+    size_t batch_max = static_cast<size_t>(std::max(1, genai.batch_max_documents));
+    if (model.max_batch_documents > 0) batch_max = std::min(batch_max, model.max_batch_documents);
+    // A byte limit is kept by splitting each statement's own requests: a
+    // shared request could pass it.
+    bool batching = embed && model.max_batch_bytes == 0 &&
+                    uses_micro_batching(genai, up.documents.size()) &&
+                    up.documents.size() <= batch_max &&
+                    (model.max_batch_documents == 0 || up.documents.size() <= batch_size);
+    // Statements that may share requests meet on their model's loop.
+    auto loop = batching ? state->pick_for(model.name + '\n' + endpoint.uri + endpoint.model)
+                         : state->pick();
     if (!loop) co_return std::unexpected(unavailable_error());
-    HttpTarget target{&model, shared, std::move(loop),
-                      static_cast<size_t>(std::max(0, genai.batch_size)), context.cancel};
+    HttpTarget target{&model,        shared, std::move(loop), batch_size, model.max_batch_bytes,
+                      context.cancel};
     target.stats = &stats;
+    target.upstream_tokens = &values.upstream_tokens;
     if (batching) {
       target.batch_window = std::chrono::microseconds(genai.batch_window_us);
-      target.batch_max_documents = static_cast<size_t>(genai.batch_max_documents);
+      target.batch_max_documents = batch_max;
     }
     provider = make_http_provider(std::move(target));
   }
@@ -423,9 +422,20 @@ static asio::awaitable<Result<Values>> compute(EngineState& state_ref,
   numbers.reserve(up.positions.size());
   for (size_t p : up.positions) numbers.push_back(p + 1);
   if (embed) {
-    auto computed = co_await embed_cached(*state, endpoint, genai, *provider, up.documents, numbers,
+    auto computed = co_await embed_cached(*state, model, genai, *provider, up.documents, numbers,
                                           values.cache_hits);
     if (!computed) co_return std::unexpected(computed.error());
+    // The built-in provider's size is genai-lexical_dimensions: a model
+    // that expects another cannot be served by it.
+    if (endpoint.lexical && model.dimensions > 0 &&
+        computed->dimension != static_cast<size_t>(model.dimensions)) {
+      co_return std::unexpected(Error::make(
+          errc::kGenaiInvalidAnswer,
+          "GENAI: invalid answer from the built-in provider lexical: " +
+              EngineSettings::describe(model) + " expects vectors of " +
+              std::to_string(model.dimensions) + " dimensions (genai_models.dimensions), the " +
+              "answer has " + std::to_string(computed->dimension) + " (genai-lexical_dimensions)"));
+    }
     values.embeddings = std::move(*computed);
   } else {
     auto computed = co_await provider->rerank(query, std::move(up.documents), std::move(numbers));
@@ -499,6 +509,7 @@ asio::awaitable<Result<ResultSet>> Engine::run(std::string statement, RequestCon
   auto computed_values = co_await compute(*state, settings, **model, request->query, up, context);
   if (!computed_values) co_return outcome(std::unexpected(computed_values.error()));
   sample.cache_hits = computed_values->cache_hits;
+  sample.upstream_tokens = computed_values->upstream_tokens;
   sample.upstream_time = computed_values->upstream_time;
   Embeddings& embeddings = computed_values->embeddings;
   std::vector<double>& scores = computed_values->scores;
@@ -566,6 +577,7 @@ static asio::awaitable<Result<Values>> sql_values(std::shared_ptr<EngineState> s
   sample.error = !values;
   if (values) {
     sample.cache_hits = values->cache_hits;
+    sample.upstream_tokens = values->upstream_tokens;
     sample.upstream_time = values->upstream_time;
   }
   state->usage.record(sample);

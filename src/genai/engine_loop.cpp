@@ -5,7 +5,7 @@ namespace gp::genai {
 EngineLoop::EngineLoop(std::shared_ptr<GenaiStats> stats, long host_connections)
     : stats_(std::move(stats)),
       http_(std::make_unique<HttpLoop>(io_, stats_)),
-      batcher_(std::make_unique<EmbedBatcher>(io_, *http_, *stats_)),
+      batcher_(std::make_unique<EmbedBatcher>(io_, *stats_)),
       attempts_(std::make_unique<AttemptRunner>(io_, *http_)) {
   http_->set_host_connections(host_connections);
 }
@@ -26,6 +26,7 @@ EngineLoop::~EngineLoop() {
 }
 
 void EngineLoop::start() {
+  batcher_->set_loop(weak_from_this());
   stats_->threads_running.fetch_add(1, std::memory_order_relaxed);
   thread_ = std::thread([this] {
     auto work = asio::make_work_guard(io_);

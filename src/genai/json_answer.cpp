@@ -39,4 +39,22 @@ Result<size_t> answer_index(simdjson::dom::object item, size_t position, size_t 
   return static_cast<size_t>(index);
 }
 
+uint64_t reported_tokens(simdjson::dom::element root) {
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) return 0;
+  auto count = [](simdjson::dom::object o, const char* key) -> uint64_t {
+    uint64_t n = 0;
+    return o[key].get_uint64().get(n) == simdjson::SUCCESS ? n : 0;
+  };
+  if (simdjson::dom::object usage; obj["usage"].get_object().get(usage) == simdjson::SUCCESS) {
+    if (uint64_t total = count(usage, "total_tokens")) return total;
+    return count(usage, "prompt_tokens");
+  }
+  simdjson::dom::object billed;
+  if (obj.at_pointer("/meta/billed_units").get_object().get(billed) == simdjson::SUCCESS) {
+    return count(billed, "input_tokens");
+  }
+  return count(obj, "prompt_eval_count");
+}
+
 }  // namespace gp::genai

@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,12 @@ Result<double> finite_number(simdjson::dom::element value, std::string_view what
 
 // Index field of answer item `position`: an integer in [0, count).
 Result<size_t> answer_index(simdjson::dom::object item, size_t position, size_t count);
+
+// The tokens the service says the request used, 0 when it says nothing:
+// OpenAI-style and llama-server's /v1 "usage" (total_tokens, else
+// prompt_tokens), Jina's usage.total_tokens, Cohere's
+// meta.billed_units.input_tokens, Ollama's prompt_eval_count. TEI reports
+// none.
+uint64_t reported_tokens(simdjson::dom::element root);
 
 }  // namespace gp::genai

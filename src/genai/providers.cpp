@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/use_awaitable.hpp>
-#include <random>
 #include <span>
 
 #include "core/coroutine_warnings.h"
@@ -78,13 +77,14 @@ class HttpProvider final : public Provider {
     if (t_.batch_window.count() > 0 && documents.size() <= t_.batch_max_documents) {
       auto batched = co_await embed_batched(documents);
       if (batched) {
-        if (auto e = degenerate(*batched, 0, batched->count, t_.model->endpoints.front()))
-          co_return std::unexpected(*e);
+        const ServiceEndpoint& ep = t_.model->endpoints.front();
+        if (auto e = degenerate(*batched, 0, batched->count, ep)) co_return std::unexpected(*e);
+        if (t_.upstream_tokens) *t_.upstream_tokens = batched->upstream_tokens;
       }
       co_return batched;
     }
     const ServiceEndpoint& first = t_.model->endpoints.front();
-    auto batches = split(documents.size());
+    auto batches = split(documents);
     std::vector<std::string> bodies;
     std::span<std::string> docs(documents);
     for (auto [offset, count] : batches) {
@@ -93,16 +93,21 @@ class HttpProvider final : public Provider {
     }
     auto outcomes = co_await send(std::move(bodies));
     Embeddings all;
+    uint64_t tokens = 0;
     for (size_t i = 0; i < outcomes.size(); ++i) {
       auto [offset, count] = batches[i];
       if (auto e = failure(outcomes[i], documents, offset, count)) co_return std::unexpected(*e);
       const ServiceEndpoint& ep = *outcomes[i].endpoint;
       auto parsed = parse_embedding_answer(outcomes[i].reply.body, count, parser());
-      if (!parsed) co_return std::unexpected(answer_error(ep, parsed.error()));
-      if (auto e = degenerate(*parsed, offset, count, ep)) co_return std::unexpected(*e);
+      if (!parsed) co_return invalid(outcomes[i], answer_error(ep, parsed.error()));
+      if (auto e = degenerate(*parsed, offset, count, ep)) co_return invalid(outcomes[i], *e);
+      if (auto e = wrong_dimensions(*parsed, ep)) co_return invalid(outcomes[i], *e);
+      tokens += parsed->upstream_tokens;
       auto merged = merge_embeddings(all, std::move(*parsed), offset, documents.size());
-      if (!merged) co_return std::unexpected(answer_error(ep, merged.error()));
+      if (!merged) co_return invalid(outcomes[i], answer_error(ep, merged.error()));
     }
+    all.upstream_tokens = tokens;
+    if (t_.upstream_tokens) *t_.upstream_tokens = tokens;
     co_return all;
   }
 
@@ -111,7 +116,7 @@ class HttpProvider final : public Provider {
                                                       std::vector<size_t> numbers) override {
     numbers_ = std::move(numbers);
     const ServiceEndpoint& first = t_.model->endpoints.front();
-    auto batches = split(documents.size());
+    auto batches = split(documents);
     std::vector<std::string> bodies;
     std::span<std::string> docs(documents);
     for (auto [offset, count] : batches) {
@@ -119,25 +124,39 @@ class HttpProvider final : public Provider {
     }
     auto outcomes = co_await send(std::move(bodies));
     std::vector<double> scores(documents.size(), 0.0);
+    uint64_t tokens = 0;
     for (size_t i = 0; i < outcomes.size(); ++i) {
       auto [offset, count] = batches[i];
       if (auto e = failure(outcomes[i], documents, offset, count)) co_return std::unexpected(*e);
-      auto parsed = parse_rerank_answer(outcomes[i].reply.body, count, parser());
-      if (!parsed) co_return std::unexpected(answer_error(*outcomes[i].endpoint, parsed.error()));
+      uint64_t used = 0;
+      auto parsed = parse_rerank_answer(outcomes[i].reply.body, count, parser(), &used);
+      if (!parsed)
+        co_return invalid(outcomes[i], answer_error(*outcomes[i].endpoint, parsed.error()));
+      tokens += used;
+      // Each request's indexes count from its own first document.
       std::copy(parsed->begin(), parsed->end(),
                 scores.begin() + static_cast<std::ptrdiff_t>(offset));
     }
+    if (t_.upstream_tokens) *t_.upstream_tokens = tokens;
     co_return scores;
   }
 
  private:
-  std::vector<std::pair<size_t, size_t>> split(size_t total) const {
-    size_t batch = t_.batch_size > 0 ? t_.batch_size : total;
-    std::vector<std::pair<size_t, size_t>> out;
-    for (size_t offset = 0; offset < total; offset += batch) {
-      out.emplace_back(offset, std::min(batch, total - offset));
+  std::vector<std::pair<size_t, size_t>> split(const std::vector<std::string>& documents) const {
+    return split_documents(documents, t_.batch_size, t_.batch_bytes);
+  }
+
+  // An answer that came back good but is unusable counts against the
+  // endpoint that gave it.
+  std::unexpected<Error> invalid(const CallOutcome& out, Error e) const {
+    if (out.endpoint_index < t_.model->health.size()) {
+      t_.model->health[out.endpoint_index]->invalid_answer("invalid answer");
     }
-    return out;
+    return std::unexpected(std::move(e));
+  }
+
+  std::optional<Error> wrong_dimensions(const Embeddings& e, const ServiceEndpoint& ep) const {
+    return check_dimensions(*t_.model, e, ep);
   }
 
   asio::awaitable<std::vector<CallOutcome>> send(std::vector<std::string> bodies) {
@@ -146,54 +165,18 @@ class HttpProvider final : public Provider {
   }
 
   // A micro-batched embed (genai/batcher.h): the batcher sends for every
-  // statement at once, so a retry is this statement's own, to the next
-  // endpoint, on a transport failure or timeout.
+  // statement at once, through the same resilient path.
   asio::awaitable<Result<Embeddings>> embed_batched(std::vector<std::string>& documents) {
-    const ModelRuntime& model = *t_.model;
-    const GenaiSettings& genai = t_.settings->genai();
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(model.endpoints.front().timeout_ms);
-    std::vector<bool> avoid(model.endpoints.size(), false);
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    for (int attempt = 0;; ++attempt) {
-      bool probe = false;
-      auto chosen = choose_endpoint(model, avoid, true, probe, rng);
-      if (!chosen) co_return std::unexpected(cooling_down_error(model, genai));
-      EndpointHealth& health = *model.health[*chosen];
-      health.started(attempt > 0, false);
-      if (attempt > 0 && t_.stats)
-        t_.stats->upstream_retries.fetch_add(1, std::memory_order_relaxed);
-      BatchRequest request{t_.settings, &model.endpoints[*chosen], documents, t_.batch_window,
-                           t_.batch_max_documents};
-      Result<Embeddings> result;
-      if (!t_.cancel) {
-        result = co_await t_.loop->async_embed(std::move(request), asio::use_awaitable);
-      } else {
-        result = co_await t_.loop->async_embed(
-            std::move(request),
-            asio::bind_cancellation_slot(t_.cancel->signal.slot(), asio::use_awaitable));
-      }
-      if (result) {
-        health.succeeded(probe);
-        co_return result;
-      }
-      uint16_t code = result.error().code;
-      bool unwell = code == errc::kGenaiServiceUnreachable || code == errc::kGenaiServiceTimeout;
-      if (code == errc::kGenaiCancelled || code == errc::kGenaiUnavailable) {
-        health.abandoned(probe);
-      } else if (unwell) {
-        health.failed(probe, genai.endpoint_failure_threshold,
-                      std::chrono::milliseconds(genai.endpoint_cooldown_ms),
-                      code == errc::kGenaiServiceTimeout ? "timeout" : "unreachable");
-      } else {
-        health.refused(probe, "error " + std::to_string(code));
-      }
-      auto left = deadline - std::chrono::steady_clock::now();
-      if (!unwell || attempt >= model.max_retries || left <= std::chrono::milliseconds(0))
-        co_return result;
-      std::fill(avoid.begin(), avoid.end(), false);
-      avoid[*chosen] = true;
+    BatchRequest request{t_.settings, t_.model, documents, t_.batch_window, t_.batch_max_documents};
+    Result<Embeddings> result;
+    if (!t_.cancel) {
+      result = co_await t_.loop->async_embed(std::move(request), asio::use_awaitable);
+    } else {
+      result = co_await t_.loop->async_embed(
+          std::move(request),
+          asio::bind_cancellation_slot(t_.cancel->signal.slot(), asio::use_awaitable));
     }
+    co_return result;
   }
 
   // The statement's number of a document of this request.
@@ -248,6 +231,49 @@ class HttpProvider final : public Provider {
 };
 
 }  // namespace
+
+std::optional<Error> check_dimensions(const ModelRuntime& m, const Embeddings& e,
+                                      const ServiceEndpoint& ep) {
+  if (e.count == 0) return std::nullopt;
+  auto got = static_cast<int64_t>(e.dimension);
+  int64_t expected = m.expected_dimensions();
+  if (expected == 0 && m.learnt_dimensions) {
+    if (m.learnt_dimensions->compare_exchange_strong(expected, got)) return std::nullopt;
+  }
+  if (expected == got) return std::nullopt;
+  std::string source = m.dimensions > 0
+                           ? "genai_models.dimensions"
+                           : "learnt from its first answer; LOAD GENAI MODELS TO RUNTIME with a "
+                             "changed configuration forgets it";
+  return Error::make(errc::kGenaiInvalidAnswer,
+                     "GENAI: invalid answer from " + ep.service + " service " + ep.display_uri +
+                         ": " + EngineSettings::describe(m) + " expects vectors of " +
+                         std::to_string(expected) + " dimensions (" + source +
+                         "), the answer has " + std::to_string(got));
+}
+
+std::vector<std::pair<size_t, size_t>> split_documents(const std::vector<std::string>& documents,
+                                                       size_t max_documents, size_t max_bytes) {
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t offset = 0;
+  size_t count = 0;
+  size_t bytes = 0;
+  for (size_t i = 0; i < documents.size(); ++i) {
+    size_t size = documents[i].size();
+    bool too_many = max_documents > 0 && count >= max_documents;
+    bool too_big = max_bytes > 0 && count > 0 && bytes + size > max_bytes;
+    if (too_many || too_big) {
+      out.emplace_back(offset, count);
+      offset = i;
+      count = 0;
+      bytes = 0;
+    }
+    ++count;
+    bytes += size;
+  }
+  if (count > 0) out.emplace_back(offset, count);
+  return out;
+}
 
 std::unique_ptr<Provider> make_lexical_provider(int dimensions, GenaiStats& stats) {
   return std::make_unique<LexicalProvider>(dimensions, stats);

@@ -74,11 +74,13 @@ std::string build_rerank_body(std::string_view query, std::span<std::string> doc
 }
 
 Result<std::vector<double>> parse_rerank_answer(std::string& body, size_t expected,
-                                                simdjson::dom::parser& parser) {
+                                                simdjson::dom::parser& parser,
+                                                uint64_t* upstream_tokens) {
   element root;
   if (auto err = parse_answer(parser, body, root); err != simdjson::SUCCESS) {
     return fail(std::string("answer is not valid JSON: ") + simdjson::error_message(err));
   }
+  if (upstream_tokens) *upstream_tokens = reported_tokens(root);
   if (array items; root.get_array().get(items) == simdjson::SUCCESS) {
     return scores_from(items, expected);
   }

@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,8 +23,10 @@ namespace gp::genai {
 std::string build_rerank_body(std::string_view query, std::span<std::string> documents,
                               std::string_view model);
 
-// One finite score per document, by document index.
+// One finite score per document, by document index. `upstream_tokens`, when
+// given, is set to the tokens the service reported (reported_tokens).
 Result<std::vector<double>> parse_rerank_answer(std::string& body, size_t expected,
-                                                simdjson::dom::parser& parser);
+                                                simdjson::dom::parser& parser,
+                                                uint64_t* upstream_tokens = nullptr);
 
 }  // namespace gp::genai

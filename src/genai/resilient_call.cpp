@@ -42,14 +42,23 @@ void record(EndpointHealth& health, const HttpReply& reply, bool abandoned, bool
   if (abandoned || reply.code == CURLE_ABORTED_BY_CALLBACK || is_loading(reply)) {
     // A model still loading is an endpoint on its way up: no verdict.
     health.abandoned(probe);
-  } else if (is_good_reply(reply)) {
+    return;
+  }
+  health.observe_latency(milliseconds(reply.elapsed_ms));
+  if (is_good_reply(reply)) {
     health.succeeded(probe);
   } else if (is_retryable(reply) && !input_too_long(reply)) {
     health.failed(probe, genai.endpoint_failure_threshold, milliseconds(genai.endpoint_cooldown_ms),
-                  error_class(reply));
+                  classify(reply), error_class(reply));
   } else {
-    health.refused(probe, error_class(reply));
+    health.refused(probe, classify(reply), error_class(reply));
   }
+}
+
+// How long a statement waiting for a free slot sleeps before it looks again:
+// short at first, so that a slot freed at once is taken at once.
+milliseconds slot_poll_delay(int round) {
+  return milliseconds(std::min(20, 1 << std::min(round, 5)));
 }
 
 }  // namespace
@@ -63,6 +72,26 @@ milliseconds loading_delay(int wait, int base_ms, double unit) {
   // never none, so that it does not hammer a server that is busy loading.
   auto full = std::min(milliseconds(1000), backoff_delay(wait, std::max(base_ms, 50), 0.0));
   return milliseconds(static_cast<int64_t>(static_cast<double>(full.count()) * (1.0 - unit / 2.0)));
+}
+
+ErrorClass classify(const HttpReply& r) {
+  if (r.code == CURLE_OPERATION_TIMEDOUT) return ErrorClass::kTimeout;
+  if (r.code != CURLE_OK) return ErrorClass::kTransport;
+  if (r.status == 429) return ErrorClass::kHttp429;
+  if (r.status >= 500) return ErrorClass::kHttp5xx;
+  if (r.status >= 400) return ErrorClass::kHttp4xx;
+  return ErrorClass::kInvalidAnswer;
+}
+
+Error concurrency_timeout_error(const ModelRuntime& model, long waited_ms) {
+  return Error::make(errc::kGenaiServiceTimeout,
+                     "GENAI: timed out after " + std::to_string(waited_ms) +
+                         " ms waiting for a free slot: every endpoint of " +
+                         EngineSettings::describe(model) +
+                         " that could take the request had max_concurrency attempts in flight "
+                         "(genai_endpoints.max_concurrency; the statement's timeout is " +
+                         model.endpoints.front().timeout_variable + "=" +
+                         std::to_string(model.endpoints.front().timeout_ms) + ")");
 }
 
 bool is_retryable(const HttpReply& r) {
@@ -98,9 +127,17 @@ milliseconds backoff_delay(int retry, int base_ms, double unit) {
 }
 
 std::optional<size_t> choose_endpoint(const ModelRuntime& model, const std::vector<bool>& avoid,
-                                      bool allow_probe, bool& probe, std::mt19937_64& rng) {
+                                      bool allow_probe, bool& probe, std::mt19937_64& rng,
+                                      bool* full) {
   auto now = Clock::now();
   probe = false;
+  if (full) *full = false;
+  auto room = [&](size_t k) {
+    int limit = k < model.max_concurrency.size() ? model.max_concurrency[k] : 0;
+    if (model.health[k]->has_room(limit)) return true;
+    if (full) *full = true;
+    return false;
+  };
   size_t n = model.endpoints.size();
   for (int pass = 0; pass < 2; ++pass) {
     // Lowest priority first: the endpoints are sorted by it.
@@ -114,6 +151,7 @@ std::optional<size_t> choose_endpoint(const ModelRuntime& model, const std::vect
       for (size_t k = i; k < end; ++k) {
         if (pass == 0 && k < avoid.size() && avoid[k]) continue;
         auto a = model.health[k]->availability(now);
+        if (a != EndpointAvailability::kCooling && !room(k)) continue;
         if (a == EndpointAvailability::kReady) {
           ready.push_back(k);
           total += std::max(1, model.weights[k]);
@@ -176,6 +214,11 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
   // do not count against max_retries.
   std::vector<int> loading_waits(n, 0);
   cancelled = false;
+  auto limit_of = [&](size_t k) {
+    return k < model.max_concurrency.size() ? model.max_concurrency[k] : 0;
+  };
+  auto started_at = Clock::now();
+  int slot_rounds = 0;
 
   while (!pending.empty()) {
     struct Sent {
@@ -186,12 +229,27 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
     };
     std::vector<Sent> sent;
     std::vector<Attempt> attempts;
+    // Requests that found every endpoint that could take them full: they
+    // wait for a slot (next round, or after a short sleep).
+    std::vector<size_t> waiting;
     long budget = std::max(1L, remaining_ms(deadline));
     for (size_t i : pending) {
       CallOutcome& out = outcomes[i];
       bool probe = false;
-      auto primary = choose_endpoint(model, avoid[i], true, probe, rng);
+      bool full = false;
+      auto primary = choose_endpoint(model, avoid[i], true, probe, rng, &full);
+      if (primary &&
+          !model.health[*primary]->try_start(limit_of(*primary), out.attempts > 0, false)) {
+        // Another statement took the last slot since the choice.
+        if (probe) model.health[*primary]->release_probe();
+        primary.reset();
+        full = true;
+      }
       if (!primary) {
+        if (full) {
+          waiting.push_back(i);
+          continue;
+        }
         // A retry keeps the failure it had rather than the cooldown it caused.
         if (out.attempts == 0) out.error = cooling_down_error(model, genai);
         continue;
@@ -211,19 +269,49 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
       if (hedge) {
         a.hedge = HttpCall{&model.endpoints[*hedge], bodies[i], budget - model.hedge_after_ms};
         a.hedge_after = milliseconds(model.hedge_after_ms);
-        a.on_hedge = [health = model.health[*hedge], stats = t.stats] {
-          health->started(false, true);
+        a.on_hedge = [health = model.health[*hedge], limit = limit_of(*hedge), stats = t.stats] {
+          if (!health->try_start(limit, false, true)) return false;
           if (stats) stats->upstream_hedges.fetch_add(1, std::memory_order_relaxed);
+          return true;
         };
       }
-      model.health[*primary]->started(out.attempts > 0, false);
       if (out.attempts > 0 && t.stats)
         t.stats->upstream_retries.fetch_add(1, std::memory_order_relaxed);
       out.attempts++;
       attempts.push_back(std::move(a));
       sent.push_back({i, *primary, probe, hedge});
     }
-    if (attempts.empty()) break;
+    if (attempts.empty()) {
+      if (waiting.empty()) break;
+      // Nothing of this statement in flight: sleep a little and look for a
+      // free slot again, within the statement's timeout.
+      if (remaining_ms(deadline) <= 0) {
+        auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - started_at).count();
+        for (size_t i : waiting) {
+          if (outcomes[i].attempts == 0) {
+            outcomes[i].error = concurrency_timeout_error(model, static_cast<long>(waited));
+          }
+        }
+        break;
+      }
+      milliseconds nap = std::min(slot_poll_delay(slot_rounds++),
+                                  milliseconds(std::max(1L, remaining_ms(deadline))));
+      asio::steady_timer timer(co_await asio::this_coro::executor, nap);
+      std::error_code ec;
+      if (t.cancel) {
+        co_await timer.async_wait(asio::bind_cancellation_slot(
+            t.cancel->signal.slot(), asio::redirect_error(asio::use_awaitable, ec)));
+        if (t.cancel->requested) {
+          cancelled = true;
+          break;
+        }
+      } else {
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      pending = std::move(waiting);
+      continue;
+    }
+    slot_rounds = 0;
 
     std::vector<AttemptResult> results;
     if (t.cancel) {
@@ -247,6 +335,7 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
       CallOutcome& out = outcomes[s.request];
       size_t used = r.winner == 1 && s.hedge ? *s.hedge : s.primary;
       out.endpoint = &model.endpoints[used];
+      out.endpoint_index = used;
       out.reply = std::move(r.reply());
       out.error.reset();
       bool loading = is_loading(out.reply);
@@ -273,6 +362,9 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
       wait = std::max(wait, delay);
       again.push_back(s.request);
     }
+    // The requests that waited for a slot go in the next round, without
+    // a backoff of their own.
+    again.insert(again.end(), waiting.begin(), waiting.end());
     pending = std::move(again);
     if (pending.empty() || cancelled) break;
     if (wait.count() > 0) {

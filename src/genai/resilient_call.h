@@ -41,16 +41,23 @@ std::chrono::milliseconds loading_delay(int wait, int base_ms, double unit);
 // failed together do not come back together.
 std::chrono::milliseconds backoff_delay(int retry, int base_ms, double unit);
 
+// The class of a failed reply, for stats_genai_endpoints.
+ErrorClass classify(const HttpReply& reply);
+
 // The endpoint of `model` to send to: the lowest priority with an endpoint
 // that may take a request, weighted among equals; endpoints in `avoid` only
 // when no other may. A cooled-down endpoint is chosen only if its probe is
-// claimed (`probe` is then set). std::nullopt: every endpoint is cooling down.
+// claimed (`probe` is then set). An endpoint at its max_concurrency is
+// skipped; `full` says whether one was. std::nullopt: no endpoint may take it
+// now (every one cooling down, or full).
 std::optional<size_t> choose_endpoint(const ModelRuntime& model, const std::vector<bool>& avoid,
-                                      bool allow_probe, bool& probe, std::mt19937_64& rng);
+                                      bool allow_probe, bool& probe, std::mt19937_64& rng,
+                                      bool* full = nullptr);
 
 // What became of one request.
 struct CallOutcome {
   const ServiceEndpoint* endpoint = nullptr;  // of `reply`
+  size_t endpoint_index = 0;                  // in the model's endpoints
   HttpReply reply;
   std::optional<Error> error;  // instead of `reply`: every endpoint cooling down, cancelled
   int attempts = 0;
@@ -73,5 +80,9 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
 
 // The 9102 of a model whose endpoints are all cooling down.
 Error cooling_down_error(const ModelRuntime& model, const GenaiSettings& genai);
+
+// The 9103 of a statement whose time ran out while every endpoint of its
+// model that could take the request was at its max_concurrency.
+Error concurrency_timeout_error(const ModelRuntime& model, long waited_ms);
 
 }  // namespace gp::genai

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -54,6 +55,44 @@ const LabelMap* fixed_labels(std::string_view table) {
   return table == "stats_genai_endpoints" ? &endpoints : nullptr;
 }
 
+// stats_genai_endpoint_latency (model, uri, le_ms, cumulative requests) as
+// one Prometheus histogram in seconds; its _sum is stats_genai_endpoints'
+// latency_sum_ms.
+void render_endpoint_latency(const MetricsRegistry& metrics, std::string& out) {
+  StatsTable t = metrics.snapshot("stats_genai_endpoint_latency");
+  StatsTable endpoints = metrics.snapshot("stats_genai_endpoints");
+  const std::string name = "genaiproxy_genai_endpoint_latency_seconds";
+  out += "# TYPE " + name + " histogram\n";
+  auto column = [](const StatsTable& table, std::string_view c) {
+    auto it = std::find(table.columns.begin(), table.columns.end(), c);
+    return static_cast<size_t>(it - table.columns.begin());
+  };
+  size_t sum_at = column(endpoints, "latency_sum_ms");
+  for (const auto& row : t.rows) {
+    if (row.size() != 4) continue;
+    std::string labels =
+        "model=\"" + escape_label(row[0]) + "\",endpoint=\"" + escape_label(row[1]) + "\"";
+    std::string le = row[2];
+    if (le != "+Inf") {
+      char buf[32];
+      double seconds = std::stod(le) / 1000.0;
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, seconds);
+      le.assign(buf, ec == std::errc() ? end : buf);
+    }
+    out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + row[3] + "\n";
+    if (row[2] != "+Inf") continue;
+    out += name + "_count{" + labels + "} " + row[3] + "\n";
+    for (const auto& e : endpoints.rows) {
+      if (e.size() <= sum_at || e[0] != row[0] || e[1] != row[1]) continue;
+      double seconds = std::stod(e[sum_at]) / 1000.0;
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, seconds);
+      out +=
+          name + "_sum{" + labels + "} " + std::string(buf, ec == std::errc() ? end : buf) + "\n";
+    }
+  }
+}
+
 }  // namespace
 
 std::string render_prometheus(const MetricsRegistry& metrics) {
@@ -62,6 +101,10 @@ std::string render_prometheus(const MetricsRegistry& metrics) {
     // Reading a _reset table clears it; per-user and per-digest rows would
     // make unbounded label sets (stats_genai_models has their sums).
     if (table.ends_with("_reset") || table == "stats_genai_usage") continue;
+    if (table == "stats_genai_endpoint_latency") {
+      render_endpoint_latency(metrics, out);
+      continue;
+    }
     StatsTable t = metrics.snapshot(table);
     if (t.columns.size() == 2 && t.columns[0] == "Variable_Name") {
       for (const auto& row : t.rows) {

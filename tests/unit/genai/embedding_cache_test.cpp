@@ -352,6 +352,31 @@ TEST(EmbeddingCache, ConfigureOffEmptiesTheCache) {
   EXPECT_EQ(cache.stats().entries, 0u);
 }
 
+// A caller's own ttl (a named model's cache_ttl_s) stands beside the cache's.
+TEST(EmbeddingCache, OwnTtlIsJudgedByItselfAndOutlivesTheCachesOff) {
+  FakeClock clock;
+  EmbeddingCache cache(1 << 20, seconds(0), clock.clock());
+  const std::vector<std::string> docs{"own"};
+  cache.insert(kService, docs, answer_for(kService, docs), seconds(30));
+  EXPECT_TRUE(cache.lookup(kService, docs, seconds(30))[0]);
+  EXPECT_FALSE(cache.lookup(kService, docs)[0]);  // the cache's ttl is 0: off for the others
+  cache.insert(kService, docs, answer_for(kService, docs), seconds(0));  // 0: not cached
+  EXPECT_TRUE(cache.lookup(kService, docs, seconds(30))[0]);
+  // Turning the cache's own ttl off or on leaves the entry alone...
+  cache.configure(1 << 20, seconds(60));
+  cache.configure(1 << 20, seconds(0));
+  EXPECT_EQ(cache.stats().entries, 1u);
+  // ...its own ttl ends it...
+  clock.advance(seconds(30));
+  cache.configure(1 << 20, seconds(0));
+  EXPECT_EQ(cache.stats().entries, 0u);
+  // ...and a budget of 0 ends every entry.
+  cache.insert(kService, docs, answer_for(kService, docs), seconds(30));
+  cache.configure(0, seconds(60));
+  EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_FALSE(cache.lookup(kService, docs, seconds(30))[0]);
+}
+
 TEST(EmbeddingCache, ConfigureShrinkEvictsAtOnce) {
   EmbeddingCache cache(16 << 20, seconds(60));
   const auto docs = numbered(2000);

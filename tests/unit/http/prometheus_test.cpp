@@ -42,6 +42,33 @@ TEST(RenderPrometheus, EndpointTablesHaveModelAndEndpointLabelsOnly) {
             "7\n");
 }
 
+// stats_genai_endpoint_latency is one histogram in seconds, its sum taken
+// from stats_genai_endpoints.
+TEST(RenderPrometheus, EndpointLatencyIsAHistogram) {
+  MetricsRegistry metrics;
+  metrics.register_table("stats_genai_endpoints", {"model", "uri", "latency_sum_ms"}, [] {
+    return StatsTable{{}, {{"m", "http://e:1/embedding", "1250"}}};
+  });
+  metrics.register_table("stats_genai_endpoint_latency", {"model", "uri", "le_ms", "requests"}, [] {
+    return StatsTable{{},
+                      {{"m", "http://e:1/embedding", "5", "1"},
+                       {"m", "http://e:1/embedding", "2500", "3"},
+                       {"m", "http://e:1/embedding", "+Inf", "4"}}};
+  });
+  std::string text = render_prometheus(metrics);
+  const std::string labels = "{model=\"m\",endpoint=\"http://e:1/embedding\"";
+  for (const std::string& line :
+       {std::string("# TYPE genaiproxy_genai_endpoint_latency_seconds histogram\n"),
+        "genaiproxy_genai_endpoint_latency_seconds_bucket" + labels + ",le=\"0.005\"} 1\n",
+        "genaiproxy_genai_endpoint_latency_seconds_bucket" + labels + ",le=\"2.5\"} 3\n",
+        "genaiproxy_genai_endpoint_latency_seconds_bucket" + labels + ",le=\"+Inf\"} 4\n",
+        "genaiproxy_genai_endpoint_latency_seconds_count" + labels + "} 4\n",
+        "genaiproxy_genai_endpoint_latency_seconds_sum" + labels + "} 1.25\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << " not in:\n" << text;
+  }
+  EXPECT_EQ(text.find("le_ms"), std::string::npos);
+}
+
 TEST(MetricsRegistry, ProvidersOfOneTableAreConcatenated) {
   MetricsRegistry metrics;
   metrics.register_table("t", {"Variable_Name", "Variable_Value"}, [] {
