@@ -23,8 +23,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import harness  # noqa: E402
 from llama_server import EMBED_MODEL, LLAMA_SERVER, RERANK_MODEL, HttpError, LlamaServer  # noqa: E402
-from service import (ER_INVALID_REQUEST, ER_SERVICE_ERROR, as_text, genai,  # noqa: E402
-                     parse_vector)
+from service import (ER_INPUT_TOO_LONG, ER_INVALID_REQUEST, ER_SERVICE_ERROR, as_text,  # noqa: E402
+                     genai, parse_vector)
 
 embed_server = None
 rerank_server = None
@@ -234,10 +234,9 @@ class GenaiSuite(LlamaCase):
         with self.assertRaises(HttpError) as direct:
             self.direct_vectors(["short", long_doc])
         self.assertEqual(direct.exception.status, 400)
-        server_message = direct.exception.json()["error"]["message"]
-        message = self.assert_error({"type": "embed", "documents": ["short", long_doc]},
-                                    ER_SERVICE_ERROR, "400", server_message)
-        self.assertIn("context size", message)
+        # Its own code, naming the document and the server's token counts.
+        self.assert_error({"type": "embed", "documents": ["short", long_doc]}, ER_INPUT_TOO_LONG,
+                          "document 2", "is longer than", "302 tokens", "context 128 tokens")
         self.assert_usable()
 
     def test_over_long_rerank_input(self):
@@ -245,9 +244,8 @@ class GenaiSuite(LlamaCase):
         with self.assertRaises(HttpError) as direct:
             self.direct_scores("llamas", ["short", long_doc])
         self.assertEqual(direct.exception.status, 400)
-        server_message = direct.exception.json()["error"]["message"]
         self.assert_error({"type": "rerank", "query": "llamas", "documents": ["short", long_doc]},
-                          ER_SERVICE_ERROR, "400", server_message)
+                          ER_INPUT_TOO_LONG, "is longer than", "context 128 tokens")
         self.assert_usable()
 
     def test_invalid_request_is_answered_by_the_proxy(self):
