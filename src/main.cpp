@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     return backends.advertised_version(config.current()->mysql.server_version) + "-genaiproxy";
   });
   (*admin)->set_genai_cache_flush([&engine] { engine.flush_cache(); });
+  (*admin)->set_endpoint_discovery_source([&engine] { return engine.endpoint_discovery(); });
   gp::frontend::Frontend frontend(config, metrics, **admin, engine, backends);
   gp::http::MetricsServer metrics_server(config, metrics);
   gp::jobs::JobManager jobs(config, metrics, engine, backends, (*admin)->job_checkpoints());

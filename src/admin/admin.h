@@ -7,8 +7,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config.h"
+#include "core/endpoint_facts.h"
 #include "core/error.h"
 #include "core/job_checkpoint.h"
 #include "core/metrics.h"
@@ -48,6 +50,11 @@ class Admin {
 
   // The embedding jobs' checkpoints: disk.genai_job_checkpoints.
   virtual JobCheckpointStore& job_checkpoints() = 0;
+
+  // Where runtime_genai_endpoints reads what the endpoints' capability
+  // probes found (the GenAI engine).
+  virtual void set_endpoint_discovery_source(
+      std::function<std::vector<EndpointDiscovery>()> source) = 0;
 };
 
 }  // namespace gp::admin

@@ -29,6 +29,10 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   void set_genai_cache_flush(std::function<void()> flush) override {
     flush_genai_cache_ = std::move(flush);
   }
+  void set_endpoint_discovery_source(
+      std::function<std::vector<EndpointDiscovery>()> source) override {
+    endpoint_discovery_ = std::move(source);
+  }
   const std::string& datadir() const override { return datadir_; }
   JobCheckpointStore& job_checkpoints() override { return *this; }
   // job_checkpoints.cpp
@@ -61,6 +65,7 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   Result<mysql::QueryResult> plain_sql(const std::string& sql);
   Result<std::vector<TextRow>> runtime_variable_rows(bool masked);
   Result<void> refresh_runtime_tables();
+  Result<void> fill_endpoint_discovery();
   Result<void> refresh_stats_tables(std::string_view sql);
 
   // Admin statements run with `trusted_` false: the SQLite authorizer then
@@ -86,6 +91,7 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   std::set<std::string> stats_tables_;
   std::function<std::string()> server_version_;
   std::function<void()> flush_genai_cache_;
+  std::function<std::vector<EndpointDiscovery>()> endpoint_discovery_;
 };
 
 // A guard that runs admin-supplied SQL untrusted for its lifetime.

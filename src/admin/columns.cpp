@@ -133,6 +133,25 @@ const std::vector<Column>& genai_endpoints_table() {
   return columns;
 }
 
+const std::vector<Column>& genai_endpoint_discovery_columns() {
+  static const std::vector<Column> columns = {
+      {"probe_state",
+       "VARCHAR CHECK (probe_state IN ('not_probed','ok','loading','unreachable','error')) NOT "
+       "NULL DEFAULT 'not_probed'"},
+      {"probe_detail", "VARCHAR NOT NULL DEFAULT ''"},
+      {"probed_at", "INT NOT NULL DEFAULT 0"},
+      {"discovered_model", "VARCHAR NOT NULL DEFAULT ''"},
+      {"discovered_kind", "VARCHAR NOT NULL DEFAULT ''"},
+      {"discovered_dimension", "INT"},
+      {"discovered_context", "INT"},
+      {"discovered_slots", "INT"},
+      {"discovered_batch_documents", "INT"},
+      {"discovered_batch_tokens", "INT"},
+      {"warning", "VARCHAR NOT NULL DEFAULT ''"},
+  };
+  return columns;
+}
+
 const std::vector<Column>& genai_credentials_table() {
   static const std::vector<Column> columns = {
       {"name", "VARCHAR NOT NULL CHECK (name <> '')", false, 0, 0, true},

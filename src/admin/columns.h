@@ -36,6 +36,11 @@ const std::vector<Column>& genai_credentials_table();
 const std::vector<Column>& genai_model_grants_table();
 const std::vector<Column>& genai_jobs_table();
 
+// The columns runtime_genai_endpoints has after those of genai_endpoints:
+// what the endpoint's capability probes found (SPEC-MODELS §2). Unknown
+// numbers are NULL.
+const std::vector<Column>& genai_endpoint_discovery_columns();
+
 // Column names of the two row tables, in table order.
 const std::vector<std::string>& mysql_users_columns();
 const std::vector<std::string>& mysql_servers_columns();

@@ -151,7 +151,45 @@ Result<void> AdminImpl::refresh_runtime_tables() {
   }
   ModelRows models = rows_from_models(*snapshot, runtime_secret_text_);
   for (auto& row : models.credentials) row[1] = shown_secret(row[1].value_or(""));
-  return store_.replace_model_rows("main", models, "runtime_");
+  if (auto r = store_.replace_model_rows("main", models, "runtime_"); !r) return r;
+  return fill_endpoint_discovery();
+}
+
+Result<void> AdminImpl::fill_endpoint_discovery() {
+  if (!endpoint_discovery_) return {};
+  std::vector<std::string> sets;
+  for (const auto& c : genai_endpoint_discovery_columns())
+    sets.push_back(fmt::format("{} = ?", c.name));
+  auto stmt = db_.prepare(
+      fmt::format("UPDATE main.runtime_genai_endpoints SET {} WHERE model_name = ? AND uri = ?",
+                  fmt::join(sets, ", ")));
+  if (!stmt) return std::unexpected(stmt.error());
+  auto number = [](int64_t v) -> std::optional<std::string> {
+    if (v <= 0) return std::nullopt;
+    return std::to_string(v);
+  };
+  for (const auto& d : endpoint_discovery_()) {
+    const EndpointFacts& f = d.facts;
+    // In the order of genai_endpoint_discovery_columns().
+    std::vector<std::optional<std::string>> values = {f.state,
+                                                      f.detail,
+                                                      std::to_string(f.probed_at),
+                                                      f.model_id,
+                                                      f.kind,
+                                                      number(f.dimension),
+                                                      number(f.context_size),
+                                                      number(f.slots),
+                                                      number(f.batch_documents),
+                                                      number(f.batch_tokens),
+                                                      d.warning};
+    int i = 1;
+    for (auto& v : values) stmt->bind(i++, v);
+    stmt->bind(i++, std::optional<std::string>(d.model));
+    stmt->bind(i++, std::optional<std::string>(d.uri));
+    if (auto r = stmt->run(); !r) return r;
+    stmt->reset();
+  }
+  return {};
 }
 
 Result<void> AdminImpl::refresh_stats_tables(std::string_view sql) {

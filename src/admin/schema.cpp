@@ -10,9 +10,10 @@ constexpr std::string_view kGlobalVariablesBody =
     "(variable_name VARCHAR NOT NULL PRIMARY KEY, variable_value VARCHAR NOT NULL)";
 
 // "(column sql, ..., PRIMARY KEY (key), constraints)"
-std::string table_body(const RowTable& table) {
+std::string table_body(const RowTable& table, const std::vector<Column>& extra = {}) {
   std::string body = "(";
   for (const auto& c : table.columns) body += fmt::format("{} {}, ", c.name, c.sql);
+  for (const auto& c : extra) body += fmt::format("{} {}, ", c.name, c.sql);
   body += fmt::format("PRIMARY KEY ({})", table.key);
   if (!table.constraints.empty()) body += fmt::format(", {}", table.constraints);
   return body + ")";
@@ -116,8 +117,10 @@ Result<void> create_runtime_tables(Database& db) {
   std::string script = fmt::format("CREATE TABLE IF NOT EXISTS main.runtime_global_variables {};",
                                    kGlobalVariablesBody);
   for (const auto& table : row_tables()) {
-    script += fmt::format("CREATE TABLE IF NOT EXISTS main.runtime_{} {};", table.name,
-                          table_body(table));
+    bool endpoints = table.name == kGenaiEndpoints;
+    script += fmt::format(
+        "CREATE TABLE IF NOT EXISTS main.runtime_{} {};", table.name,
+        table_body(table, endpoints ? genai_endpoint_discovery_columns() : std::vector<Column>{}));
   }
   return db.exec_script(script);
 }

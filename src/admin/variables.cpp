@@ -153,6 +153,9 @@ std::vector<VariableSpec> build_registry() {
               "consecutive failures after which an endpoint cools down; 0 never cools one down"),
       integer("genai-endpoint_cooldown_ms", &G::endpoint_cooldown_ms, 100, 3600000,
               "how long a cooling endpoint is skipped before one probe request is sent to it"),
+      integer("genai-probe_interval_ms", &G::probe_interval_ms, 0, 86400000,
+              "how often the endpoints of named models are probed for what they serve "
+              "(runtime_genai_endpoints); 0 probes them only at load"),
       // MYSQL
       integer("mysql-threads", &M::threads, 1, 256, "network threads of the client interface"),
       text("mysql-interfaces", &M::interfaces, kAddressList,

@@ -43,6 +43,7 @@ struct GenaiSettings {
   int retry_backoff_ms = 100;          // first retry's backoff, doubled each time, with jitter
   int endpoint_failure_threshold = 5;  // consecutive failures that start a cooldown; 0 = never
   int endpoint_cooldown_ms = 10000;    // how long a failing endpoint is skipped
+  int probe_interval_ms = 60000;       // capability probes; 0 = only at load
 };
 
 struct MysqlSettings {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "genai/discovery.h"
+
 namespace gp::genai {
 namespace {
 
@@ -163,8 +165,25 @@ std::shared_ptr<EndpointHealth> EndpointRegistry::get(const std::string& model,
   std::lock_guard lock(mutex_);
   Entry& e = entries_[{model, uri}];
   if (!e.health) e.health = std::make_shared<EndpointHealth>();
+  if (!e.discovery) e.discovery = std::make_shared<DiscoveryRecord>();
   e.display_uri = display_uri;
   return e.health;
+}
+
+std::shared_ptr<DiscoveryRecord> EndpointRegistry::discovery(const std::string& model,
+                                                             const std::string& uri) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find({model, uri});
+  return it == entries_.end() ? nullptr : it->second.discovery;
+}
+
+std::vector<EndpointRegistry::Discovered> EndpointRegistry::discoveries() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Discovered> out;
+  for (const auto& [key, entry] : entries_) {
+    if (entry.discovery) out.push_back({key.first, key.second, entry.discovery});
+  }
+  return out;
 }
 
 void EndpointRegistry::retain(const std::set<std::pair<std::string, std::string>>& keep) {

@@ -21,6 +21,8 @@
 
 namespace gp::genai {
 
+class DiscoveryRecord;  // genai/discovery.h
+
 // The class of a failed attempt, one counter each in stats_genai_endpoints.
 enum class ErrorClass {
   kTransport,      // no HTTP answer: refused, reset, DNS, TLS, an answer too large
@@ -153,10 +155,23 @@ class EndpointRegistry {
   // Every endpoint, by model then URI.
   std::vector<EndpointStatus> status() const;
 
+  // What the probes of `model` and `uri` found (created with the entry;
+  // nullptr for an endpoint not configured).
+  std::shared_ptr<DiscoveryRecord> discovery(const std::string& model,
+                                             const std::string& uri) const;
+  struct Discovered {
+    std::string model;
+    std::string uri;  // as configured: the key runtime_genai_endpoints has
+    std::shared_ptr<const DiscoveryRecord> record;
+  };
+  // Every endpoint's record, by model then URI.
+  std::vector<Discovered> discoveries() const;
+
  private:
   struct Entry {
     std::string display_uri;
     std::shared_ptr<EndpointHealth> health;
+    std::shared_ptr<DiscoveryRecord> discovery;
   };
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;

@@ -12,11 +12,13 @@
 #include "core/coroutine_warnings.h"
 #include "core/snapshot_ptr.h"
 #include "genai/access.h"
+#include "genai/discovery.h"
 #include "genai/embedding_cache.h"
 #include "genai/endpoint.h"
 #include "genai/endpoint_stats.h"
 #include "genai/engine_loop.h"
 #include "genai/errors.h"
+#include "genai/prober.h"
 #include "genai/provider.h"
 #include "genai/request.h"
 #include "genai/result_builder.h"
@@ -123,6 +125,8 @@ struct EngineState {
 
   std::mutex lifecycle;  // start, stop, resize
   LoopSet retired;       // draining, then joined
+  // Last: it reads `endpoints`, `settings` and `loops` until it stops.
+  Prober prober{endpoints, [this] { return settings.load(); }, [this] { return pick(); }};
 
   std::shared_ptr<EngineLoop> pick() {
     auto set = loops.load();
@@ -184,7 +188,10 @@ struct EngineState {
     configure_cache(next->genai);
     std::lock_guard lock(lifecycle);
     reap();
-    if (running.load(std::memory_order_acquire)) resize(next->genai);
+    if (running.load(std::memory_order_acquire)) {
+      resize(next->genai);
+      prober.probe_now();
+    }
   }
 
   void configure_cache(const GenaiSettings& g) {
@@ -262,12 +269,15 @@ void Engine::start() {
   state.settings.store(settings);
   state.running.store(true, std::memory_order_release);
   state.resize(settings->genai());
+  state.prober.start();
 }
 
 void Engine::stop() {
   auto& state = *impl_->state;
   std::lock_guard lock(state.lifecycle);
   state.running.store(false, std::memory_order_release);
+  // While the loops still run, so that a probe in flight is aborted there.
+  state.prober.stop();
   auto current = state.loops.exchange(std::make_shared<const LoopSet>());
   LoopSet all(current->begin(), current->end());
   all.insert(all.end(), state.retired.begin(), state.retired.end());
@@ -287,6 +297,15 @@ void Engine::flush_cache() {
 
 std::vector<EndpointStatus> Engine::endpoint_status() const {
   return impl_->state->endpoints.status();
+}
+
+std::vector<EndpointDiscovery> Engine::endpoint_discovery() const {
+  std::vector<EndpointDiscovery> out;
+  for (auto& d : impl_->state->endpoints.discoveries()) {
+    auto snapshot = d.record->get();
+    out.push_back({d.model, d.uri, std::move(snapshot.facts), std::move(snapshot.warning)});
+  }
+  return out;
 }
 
 // Partial hits: only the documents the cache does not hold are sent. A named

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/endpoint_facts.h"
 #include "core/error.h"
 #include "core/metrics.h"
 #include "genai/endpoint_health.h"
@@ -72,6 +73,10 @@ class Engine {
   // Every configured endpoint's state and counters (one row each, by model
   // then URI): what stats_genai_endpoints shows. Thread-safe.
   std::vector<EndpointStatus> endpoint_status() const;
+
+  // What the capability probes of the named models' endpoints found (by
+  // model then URI): what runtime_genai_endpoints shows. Thread-safe.
+  std::vector<EndpointDiscovery> endpoint_discovery() const;
 
   // Runs a whole GENAI: statement, awaited on the caller's executor.
   asio::awaitable<Result<mysql::ResultSet>> run(std::string statement, RequestContext context);

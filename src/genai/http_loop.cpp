@@ -23,6 +23,8 @@ struct HttpLoop::Transfer {
   size_t index = 0;  // in the call's replies
   const ServiceEndpoint* endpoint = nullptr;
   long timeout_ms = 0;
+  std::string url;  // a probe's; else the endpoint's
+  bool probe = false;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string body;
@@ -97,6 +99,8 @@ HttpLoop::CallId HttpLoop::perform(std::vector<HttpCall> calls, Done done) {
     t->index = i;
     t->endpoint = calls[i].endpoint;
     t->body = std::move(calls[i].body);
+    t->url = std::move(calls[i].url);
+    t->probe = calls[i].probe;
     t->timeout_ms = calls[i].timeout_ms > 0 ? calls[i].timeout_ms : calls[i].endpoint->timeout_ms;
     call.transfers.push_back(std::move(t));
   }
@@ -125,13 +129,19 @@ bool HttpLoop::start(Transfer* t) {
   t->headers = curl_slist_append(t->headers, "Expect:");
   if (!ep.authorization.empty())
     t->headers = curl_slist_append(t->headers, ep.authorization.c_str());
+  // So that a service's logs and counters can tell probes from statements' requests.
+  if (t->probe) t->headers = curl_slist_append(t->headers, "User-Agent: genaiproxy-probe");
 
   CURL* e = t->easy;
-  curl_easy_setopt(e, CURLOPT_URL, ep.uri.c_str());
+  curl_easy_setopt(e, CURLOPT_URL, t->url.empty() ? ep.uri.c_str() : t->url.c_str());
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_POST, 1L);
-  curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body.data());
-  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->body.size()));
+  if (t->probe && t->body.empty()) {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->body.size()));
+  }
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_data);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);

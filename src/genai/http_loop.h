@@ -29,6 +29,10 @@ struct HttpCall {
   const ServiceEndpoint* endpoint = nullptr;  // kept alive by the caller
   std::string body;
   long timeout_ms = 0;  // 0: the endpoint's
+  // A capability probe (genai/prober.h): sent to `url` with the endpoint's
+  // credential, as a GET when `body` is empty.
+  std::string url = {};
+  bool probe = false;
 };
 
 // How one upstream request ended.

@@ -8,6 +8,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "core/coroutine_warnings.h"
+#include "genai/discovery.h"
 #include "genai/errors.h"
 #include "genai/service_reply.h"
 
@@ -38,7 +39,8 @@ std::string error_class(const HttpReply& reply) {
 // What an attempt's reply says about its endpoint.
 void record(EndpointHealth& health, const HttpReply& reply, bool abandoned, bool probe,
             const GenaiSettings& genai) {
-  if (abandoned || reply.code == CURLE_ABORTED_BY_CALLBACK) {
+  if (abandoned || reply.code == CURLE_ABORTED_BY_CALLBACK || is_loading(reply)) {
+    // A model still loading is an endpoint on its way up: no verdict.
     health.abandoned(probe);
     return;
   }
@@ -60,6 +62,17 @@ milliseconds slot_poll_delay(int round) {
 }
 
 }  // namespace
+
+bool is_loading(const HttpReply& reply) {
+  return reply.code == CURLE_OK && is_loading_answer(reply.status, reply.body);
+}
+
+milliseconds loading_delay(int wait, int base_ms, double unit) {
+  // Short waits, so that a statement notices the model as soon as it is up;
+  // never none, so that it does not hammer a server that is busy loading.
+  auto full = std::min(milliseconds(1000), backoff_delay(wait, std::max(base_ms, 50), 0.0));
+  return milliseconds(static_cast<int64_t>(static_cast<double>(full.count()) * (1.0 - unit / 2.0)));
+}
 
 ErrorClass classify(const HttpReply& r) {
   if (r.code == CURLE_OPERATION_TIMEDOUT) return ErrorClass::kTimeout;
@@ -197,6 +210,9 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
   std::vector<std::vector<bool>> avoid(n, std::vector<bool>(model.endpoints.size(), false));
   std::vector<size_t> pending(n);
   for (size_t i = 0; i < n; ++i) pending[i] = i;
+  // Of each request's attempts, those that met a model still loading: they
+  // do not count against max_retries.
+  std::vector<int> loading_waits(n, 0);
   cancelled = false;
   auto limit_of = [&](size_t k) {
     return k < model.max_concurrency.size() ? model.max_concurrency[k] : 0;
@@ -322,16 +338,21 @@ asio::awaitable<std::vector<CallOutcome>> send_resilient(const ResilientTarget& 
       out.endpoint_index = used;
       out.reply = std::move(r.reply());
       out.error.reset();
+      bool loading = is_loading(out.reply);
+      if (loading) loading_waits[s.request]++;
+      int counted = out.attempts - loading_waits[s.request];
       // An input too long for the model is as long at every attempt.
-      if (cancelled || !is_retryable(out.reply) || out.attempts > model.max_retries ||
+      if (cancelled || !is_retryable(out.reply) || counted > model.max_retries ||
           input_too_long(out.reply)) {
         continue;
       }
       std::fill(avoid[s.request].begin(), avoid[s.request].end(), false);
       avoid[s.request][s.primary] = true;
       if (s.hedge && r.hedged()) avoid[s.request][*s.hedge] = true;
-      milliseconds delay = backoff_delay(out.attempts - 1, genai.retry_backoff_ms,
-                                         std::uniform_real_distribution<double>(0, 1)(rng));
+      double unit = std::uniform_real_distribution<double>(0, 1)(rng);
+      milliseconds delay =
+          loading ? loading_delay(loading_waits[s.request] - 1, genai.retry_backoff_ms, unit)
+                  : backoff_delay(std::max(0, counted - 1), genai.retry_backoff_ms, unit);
       // Retry-After speaks for its own endpoint: it holds back the retry
       // only when no other endpoint can take it.
       bool alone =

@@ -26,6 +26,16 @@ namespace gp::genai {
 // 504: worth another attempt, and a sign that the endpoint is unwell.
 bool is_retryable(const HttpReply& reply);
 
+// llama-server's 503 "Loading model": the endpoint is coming up. A statement
+// that meets it waits and tries again within its own timeout, without using
+// up max_retries, and the endpoint is not blamed (its cooldown is not brought
+// nearer).
+bool is_loading(const HttpReply& reply);
+
+// The wait before attempt number `wait` (0: the first) at a loading model:
+// the backoff, at least 50 ms at first, never more than a second.
+std::chrono::milliseconds loading_delay(int wait, int base_ms, double unit);
+
 // The wait before retry number `retry` (0: the first): base * 2^retry, of
 // which a random half (`unit` in [0, 1)) is taken off so that statements
 // failed together do not come back together.

@@ -18,7 +18,7 @@ seconds=${FUZZ_SECONDS:-60}
 flags=(-std=c++2b -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Wno-builtin-macro-redefined -U__cpp_concepts -D__cpp_concepts=202002L
        -DASIO_STANDALONE -DGP_VERSION=\"fuzz\" -Isrc)
-libs=(-lsimdjson -lssl -lcrypto -lsqlite3 -lconfig++ -lspdlog -lfmt -lpthread)
+libs=(-lsimdjson -lcurl -lssl -lcrypto -lsqlite3 -lconfig++ -lspdlog -lfmt -lpthread)
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -24,7 +24,8 @@ class FakeService:
     """One fake_llama process on a free port; always stopped on exit."""
 
     def __init__(self, dimension=fake_model.DEFAULT_DIMENSION, api_key=None, input_order=False,
-                 workers=1, extra_args=None, port=None):
+                 workers=1, extra_args=None, port=None, kind=None, claim_dimension=None,
+                 loading_ms=None, model_id=None):
         self.dimension = dimension
         self.port = port or harness.free_port()
         self.args = [PYTHON, os.path.join(SUPPORT_DIR, "fake_llama.py"), "--port", str(self.port),
@@ -33,6 +34,11 @@ class FakeService:
             self.args += ["--api-key", api_key]
         if input_order:
             self.args.append("--input-order")
+        # What the metadata routes claim (kind, dimension) and a model still loading.
+        for flag, value in (("--kind", kind), ("--claim-dimension", claim_dimension),
+                            ("--loading-ms", loading_ms), ("--model-id", model_id)):
+            if value is not None:
+                self.args += [flag, str(value)]
         self.args += extra_args or []
         self.proc = None
 
@@ -94,7 +100,8 @@ class FakeService:
             return json.loads(resp.read())
 
     def control(self, **settings):
-        """Sets global faults (mode=..., delay_ms=...); no argument clears them."""
+        """Sets global faults (mode=..., delay_ms=...) or claims (kind=..., claim_dimension=...,
+        loading_ms=...); no argument clears the faults."""
         return self._call("/control", settings)
 
     def stats(self):

@@ -35,7 +35,7 @@ class ServiceErrorTest(GenaiTestCase):
 
     def test_http_503(self):
         self.assert_error({"type": "embed", "documents": ["__http_503__"]}, ER_SERVICE_ERROR,
-                          "Loading model")
+                          "fake service is unavailable (503)")
         self.assert_usable()
 
     def test_other_services_error_envelopes(self):

@@ -23,8 +23,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import harness  # noqa: E402
 from llama_server import EMBED_MODEL, LLAMA_SERVER, RERANK_MODEL, HttpError, LlamaServer  # noqa: E402
-from service import (ER_INVALID_REQUEST, ER_SERVICE_ERROR, as_text, genai,  # noqa: E402
-                     parse_vector)
+from service import (ER_INPUT_TOO_LONG, ER_INVALID_REQUEST, ER_SERVICE_ERROR, as_text,  # noqa: E402
+                     genai, parse_vector)
 
 embed_server = None
 rerank_server = None
@@ -234,10 +234,9 @@ class GenaiSuite(LlamaCase):
         with self.assertRaises(HttpError) as direct:
             self.direct_vectors(["short", long_doc])
         self.assertEqual(direct.exception.status, 400)
-        server_message = direct.exception.json()["error"]["message"]
-        message = self.assert_error({"type": "embed", "documents": ["short", long_doc]},
-                                    ER_SERVICE_ERROR, "400", server_message)
-        self.assertIn("context size", message)
+        # Its own code, naming the document and the server's token counts.
+        self.assert_error({"type": "embed", "documents": ["short", long_doc]}, ER_INPUT_TOO_LONG,
+                          "document 2", "is longer than", "302 tokens", "context 128 tokens")
         self.assert_usable()
 
     def test_over_long_rerank_input(self):
@@ -245,9 +244,8 @@ class GenaiSuite(LlamaCase):
         with self.assertRaises(HttpError) as direct:
             self.direct_scores("llamas", ["short", long_doc])
         self.assertEqual(direct.exception.status, 400)
-        server_message = direct.exception.json()["error"]["message"]
         self.assert_error({"type": "rerank", "query": "llamas", "documents": ["short", long_doc]},
-                          ER_SERVICE_ERROR, "400", server_message)
+                          ER_INPUT_TOO_LONG, "is longer than", "context 128 tokens")
         self.assert_usable()
 
     def test_invalid_request_is_answered_by_the_proxy(self):
@@ -353,6 +351,74 @@ class MisconfiguredServersTest(unittest.TestCase):
             with self.proxy.admin() as admin:
                 harness.query(admin, f"SET genai-embedding_uri='{embed_server.url('/no/such/route')}'")
                 harness.query(admin, "LOAD GENAI VARIABLES TO RUNTIME")
+
+
+class DiscoveryTest(unittest.TestCase):
+    """Capability discovery against the real servers: after LOAD GENAI MODELS TO RUNTIME,
+    runtime_genai_endpoints shows the dimension and context size the embedding server really
+    has (as its /v1/models and /props say), and an embed model pointed at the reranker (whose
+    embeddings are zeros or garbage; it answers /rerank) gets the kind warning."""
+
+    COLUMNS = ("probe_state", "discovered_kind", "discovered_dimension", "discovered_context",
+               "discovered_slots", "warning")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proxy = harness.Proxy(genai={"embedding_uri": "lexical:", "rerank_uri": "lexical:"})
+        cls.proxy.start()
+        try:
+            with cls.proxy.admin() as admin:
+                for name, kind, uri in (("real", "embed", embed_server.url("/embedding")),
+                                        ("ranker", "rerank", rerank_server.url("/rerank")),
+                                        ("misplaced", "embed", rerank_server.url("/embedding"))):
+                    harness.query(admin, f"INSERT INTO genai_models (name, kind, format) VALUES "
+                                         f"('{name}', '{kind}', 'llama')")
+                    harness.query(admin, f"INSERT INTO genai_endpoints (model_name, uri) VALUES "
+                                         f"('{name}', '{uri}')")
+                harness.query(admin, "LOAD GENAI MODELS TO RUNTIME")
+        except Exception:
+            cls.proxy.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.cleanup()
+
+    def row(self, model, timeout=20):
+        deadline = time.time() + timeout
+        while True:
+            with self.proxy.admin() as admin:
+                row = dict(zip(self.COLUMNS, harness.query(
+                    admin, f"SELECT {', '.join(self.COLUMNS)} FROM runtime_genai_endpoints "
+                           f"WHERE model_name = '{model}'")[0]))
+            if row["probe_state"] != "not_probed" or time.time() > deadline:
+                return row
+            time.sleep(0.2)
+
+    def test_real_dimension_and_context(self):
+        meta = embed_server.get("/v1/models")["data"][0]["meta"]
+        props = embed_server.get("/props")
+        row = self.row("real")
+        self.assertEqual(row["probe_state"], "ok", row)
+        self.assertEqual(row["discovered_kind"], "embed")
+        self.assertEqual(int(row["discovered_dimension"]), meta["n_embd"])
+        self.assertEqual(int(row["discovered_dimension"]), len(embed_server.embed(["x"])[0]))
+        self.assertEqual(int(row["discovered_context"]),
+                         props["default_generation_settings"]["n_ctx"])
+        self.assertEqual(int(row["discovered_slots"]), props["total_slots"])
+        self.assertEqual(row["warning"], "")
+
+    def test_reranker_is_recognised(self):
+        row = self.row("ranker")
+        self.assertEqual(row["probe_state"], "ok", row)
+        self.assertEqual(row["discovered_kind"], "rerank")
+        self.assertEqual(row["warning"], "")
+
+    def test_embed_model_at_the_reranker_is_a_kind_warning(self):
+        row = self.row("misplaced")
+        self.assertEqual(row["discovered_kind"], "rerank", row)
+        self.assertIn("serves a rerank model", row["warning"])
+        self.assertIn("model 'misplaced'", self.proxy.logs())
 
 
 def main():

@@ -4,8 +4,19 @@
 Routes (as llama-server's): POST /embedding, /embeddings (native answer),
 POST /v1/embeddings (OpenAI answer), POST /rerank, /reranking, /v1/rerank,
 /v1/reranking (Jina answer, or TEI answer when the body has `texts`),
-GET /health. Other services' shapes: POST /embed (TEI: {"inputs"} -> [[...]]),
-POST /api/embed (Ollama: {"embeddings": [[...]]}). Test-only routes: GET /stats, POST /stats/reset, GET|POST /control.
+GET /health, /props, /v1/models. Other services' shapes: POST /embed (TEI: {"inputs"} -> [[...]]),
+GET /info (TEI), POST /api/embed (Ollama: {"embeddings": [[...]]}), POST /api/show (Ollama).
+Test-only routes: GET /stats, POST /stats/reset, GET|POST /control.
+
+What the metadata routes (/props, /v1/models, /info, /api/show) say can be claimed
+(--model-id, --context, --slots, --claim-dimension, or /control {"claim_dimension": N}),
+and so can the kind (--kind or /control {"kind": ...}): `embed` answers /rerank 501 as an
+embedding-only llama-server does, `rerank` embeds every input as zeros as a llama-server
+started with --pooling rank does, `both` (default) serves both (so that one process can stand
+for an embedding and a rerank server; to the proxy's probes, it is a reranker, since it reranks). "Loading" (--loading-ms or
+/control {"loading_ms": N}): for N ms every route answers 503 "Loading model".
+Requests with User-Agent genaiproxy-probe (the proxy's capability probes) are counted in
+stats["probes"] only, and neither see nor consume faults.
 
 Answers come from fake_model (tests recompute them) and are NOT in input
 order unless --input-order is given (old llama-server: input order, top_n
@@ -51,8 +62,13 @@ _ERRORS = {
     401: ("authentication_error", "Invalid API Key"),
     500: ("server_error",
           "input (1880 tokens) is too large to process. increase the physical batch size"),
-    503: ("unavailable_error", "Loading model"),
+    503: ("unavailable_error", "fake service is unavailable (503)"),
 }
+# What llama-server answers while it loads its model (--loading-ms, /control loading_ms).
+LOADING_MODEL = "Loading model"
+
+
+KINDS = ("both", "embed", "rerank")
 
 
 class Control:
@@ -60,18 +76,32 @@ class Control:
 
     COUNTED = ("fail_next", "fail_status", "retry_after", "slow_every", "slow_ms")
 
-    def __init__(self, mode, delay_ms):
+    def __init__(self, mode, delay_ms, kind="both", claim_dimension=0, loading_ms=0):
         self._delay_ms = multiprocessing.RawValue("l", 0)
         self._mode = multiprocessing.RawArray("c", 32)
         self._counted = {name: multiprocessing.RawValue("l", 0) for name in self.COUNTED}
         self._seen = multiprocessing.RawValue("l", 0)
+        self._kind = multiprocessing.RawValue("l", KINDS.index(kind))
+        self._claim_dimension = multiprocessing.RawValue("l", claim_dimension)
+        self._loading_until = multiprocessing.RawValue("d", 0.0)
         self._lock = multiprocessing.Lock()
-        self.set({"mode": mode, "delay_ms": delay_ms})
+        self.set({"mode": mode, "delay_ms": delay_ms, "loading_ms": loading_ms})
 
     def get(self):
         out = {"mode": self._mode.value.decode() or None, "delay_ms": self._delay_ms.value}
         out.update({name: value.value for name, value in self._counted.items()})
+        out.update({"kind": KINDS[self._kind.value], "claim_dimension": self._claim_dimension.value,
+                    "loading_ms": max(0, int((self._loading_until.value - time.time()) * 1000))})
         return out
+
+    def loading(self):
+        return time.time() < self._loading_until.value
+
+    def kind(self):
+        return KINDS[self._kind.value]
+
+    def claim_dimension(self):
+        return self._claim_dimension.value
 
     def next_request(self):
         """(HTTP status to fail with or None, Retry-After or 0, extra delay in ms) of a request."""
@@ -91,6 +121,14 @@ class Control:
         for name in self.COUNTED:
             if name in update:
                 self._counted[name].value = int(update[name] or 0)
+        if "kind" in update:
+            if update["kind"] not in KINDS:
+                raise ValueError(f"unknown kind {update['kind']!r}; known: {', '.join(KINDS)}")
+            self._kind.value = KINDS.index(update["kind"])
+        if "claim_dimension" in update:
+            self._claim_dimension.value = int(update["claim_dimension"] or 0)
+        if "loading_ms" in update:
+            self._loading_until.value = time.time() + int(update["loading_ms"] or 0) / 1000.0
         mode = update.get("mode", self.get()["mode"])
         if mode is not None and mode not in FAULTS:
             raise ValueError(f"unknown mode {mode!r}; known: {', '.join(FAULTS)}")
@@ -112,7 +150,9 @@ class Service:
         self.stats = {"requests": 0, "documents": 0, "by_path": {}, "in_flight": 0,
                       "max_in_flight": 0,
                       "cancelled": 0, "unauthorized": 0, "faults": 0, "last_path": None,
-                      "last_body": None, "last_headers": None, "history": []}
+                      "last_body": None, "last_headers": None, "history": [],
+                      "probes": 0, "probes_by_path": {}, "probe_authorization": None,
+                      "loading_answers": 0}
 
     # Helpers ---------------------------------------------------------------
     def error(self, status, message=None):
@@ -140,10 +180,25 @@ class Service:
             faults.add(control["mode"])
         return faults, delay
 
+    @staticmethod
+    def is_probe(request):
+        return request.headers.get("User-Agent") == "genaiproxy-probe"
+
+    def count_probe(self, request):
+        st = self.stats
+        st["probes"] += 1
+        st["probes_by_path"][request.path] = st["probes_by_path"].get(request.path, 0) + 1
+        st["probe_authorization"] = request.headers.get("Authorization")
+
     async def read(self, request):
         """Records the request; returns (body text, parsed JSON or None)."""
         raw = await request.read()
         text = raw.decode("utf-8", "replace")
+        if self.is_probe(request):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return None
         st = self.stats
         st["requests"] += 1
         st["by_path"][request.path] = st["by_path"].get(request.path, 0) + 1
@@ -159,6 +214,8 @@ class Service:
 
     async def reply(self, request, faults, delay_ms, payload):
         """Applies transport-level faults, then sends `payload` as JSON."""
+        if self.is_probe(request):
+            return web.json_response(payload)
         fail_status, retry_after, slow_ms = self.control.next_request()
         delay_ms = max(delay_ms, slow_ms)
         if fail_status is not None:
@@ -214,6 +271,19 @@ class Service:
                 return False
 
     async def guarded(self, request, handler):
+        if self.control.loading():
+            if not self.is_probe(request):
+                await self.read(request)
+            self.stats["loading_answers"] += 1
+            return self.error(503, LOADING_MODEL)
+        if self.is_probe(request):
+            self.count_probe(request)
+            if request.path != "/health" and not self.authorized(request):
+                return self.error(401)
+            try:
+                return await handler(request)
+            except ClientGone:
+                return web.Response(status=499)
         st = self.stats
         st["in_flight"] += 1
         st["max_in_flight"] = max(st["max_in_flight"], st["in_flight"])
@@ -250,6 +320,9 @@ class Service:
         faults, delay = self.faults_of(texts)
         dim = self.args.dimension
         vectors = [fake_model.embedding(t, dim) for t in texts]
+        if self.control.kind() == "rerank":
+            # What a llama-server pooling for ranking answers to /embedding.
+            vectors = [[0.0] * dim for _ in texts]
         if "wrong_dimension" in faults:
             vectors[-1] = vectors[-1][:-1]
         if "null_value" in faults:
@@ -286,6 +359,11 @@ class Service:
 
     async def rerank(self, request):
         body = await self.read(request)
+        if self.control.kind() == "embed":
+            return web.json_response({"error": {
+                "code": 501, "type": "not_supported_error",
+                "message": "This server does not support reranking. Start it with `--reranking`"}},
+                status=501)
         if not isinstance(body, dict):
             return self.error(400, "Failed to parse the request body as JSON")
         query = body.get("query")
@@ -331,6 +409,55 @@ class Service:
             return self.error(503)
         return web.json_response({"status": "ok"})
 
+    # Metadata routes, in the shapes of the real services ------------------------
+    def claimed_dimension(self):
+        return self.control.claim_dimension() or self.args.dimension
+
+    async def props(self, request):
+        """llama-server GET /props: per-slot context and slot count."""
+        return web.json_response({
+            "default_generation_settings": {"params": {"n_predict": -1, "seed": 4294967295},
+                                            "n_ctx": self.args.context},
+            "total_slots": self.args.slots, "model_alias": self.args.model_id,
+            "model_path": "/models/" + self.args.model_id + ".gguf", "endpoint_slots": True,
+            "build_info": "fake", "is_sleeping": False})
+
+    async def models(self, request):
+        """llama-server GET /v1/models (OpenAI's list, with llama-server's meta)."""
+        return web.json_response({"object": "list", "data": [{
+            "id": self.args.model_id, "aliases": [self.args.model_id], "object": "model",
+            "owned_by": "llamacpp", "created": 1796133272,
+            "meta": {"vocab_type": 1, "n_vocab": 234, "n_ctx": self.args.context,
+                     "n_ctx_train": self.args.context, "n_embd": self.claimed_dimension()}}]})
+
+    async def tei_info(self, request):
+        """text-embeddings-inference GET /info."""
+        if self.control.kind() == "rerank":
+            model_type = {"reranker": {"id2label": {"0": "LABEL_0"}, "label2id": {"LABEL_0": 0}}}
+        else:
+            model_type = {"embedding": {"pooling": "cls"}}
+        return web.json_response({
+            "model_id": self.args.model_id, "model_sha": None, "model_dtype": "float32",
+            "model_type": model_type, "max_concurrent_requests": 512,
+            "max_input_length": self.args.context, "max_batch_tokens": 16384,
+            "max_batch_requests": None, "max_client_batch_size": 32, "auto_truncate": False,
+            "tokenization_workers": 2, "version": "fake"})
+
+    async def ollama_show(self, request):
+        """Ollama POST /api/show {"model"}: model_info keyed by architecture."""
+        body = await self.read(request)
+        name = (body or {}).get("model") or (body or {}).get("name")
+        if not name:
+            return web.json_response({"error": "model is required"}, status=400)
+        return web.json_response({
+            "modelfile": "FROM " + name, "parameters": "", "template": "",
+            "details": {"format": "gguf", "family": "bert", "parameter_size": "1M"},
+            "model_info": {"general.architecture": "bert", "general.parameter_count": 28800,
+                           "bert.embedding_length": self.claimed_dimension(),
+                           "bert.context_length": self.args.context,
+                           "bert.block_count": 2},
+            "capabilities": ["completion"] if self.control.kind() == "rerank" else ["embedding"]})
+
     async def get_stats(self, request):
         return web.json_response(self.stats)
 
@@ -363,6 +490,10 @@ class Service:
         for path in ("/rerank", "/reranking", "/v1/rerank", "/v1/reranking"):
             app.router.add_post(path, wrap(self.rerank))
         app.router.add_get("/health", wrap(self.health))
+        app.router.add_get("/props", wrap(self.props))
+        app.router.add_get("/v1/models", wrap(self.models))
+        app.router.add_get("/info", wrap(self.tei_info))
+        app.router.add_post("/api/show", wrap(self.ollama_show))
         app.router.add_get("/stats", self.get_stats)
         app.router.add_post("/stats/reset", self.post_stats_reset)
         app.router.add_get("/control", self.get_control)
@@ -396,6 +527,14 @@ def main():
                         help="OpenAI embeddings as base64 float32, like encoding_format=base64")
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--mode", choices=FAULTS, default=None)
+    parser.add_argument("--kind", choices=KINDS, default="both")
+    parser.add_argument("--claim-dimension", type=int, default=0,
+                        help="the dimension the metadata routes report (0: the real one)")
+    parser.add_argument("--loading-ms", type=int, default=0,
+                        help="answer 503 Loading model for this long after start")
+    parser.add_argument("--model-id", default="fake-embedding-model")
+    parser.add_argument("--context", type=int, default=512)
+    parser.add_argument("--slots", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1,
                         help="processes sharing the listening socket (for benchmarks); "
                              "/control applies to all, /stats describes one")
@@ -407,7 +546,7 @@ def main():
     sock.listen(4096)
     sock.set_inheritable(True)
 
-    control = Control(args.mode, args.delay_ms)
+    control = Control(args.mode, args.delay_ms, args.kind, args.claim_dimension, args.loading_ms)
     children = []
     for _ in range(max(0, args.workers - 1)):
         pid = os.fork()

@@ -68,6 +68,13 @@ class LoopbackHttpServer {
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
+  // Capability probes (User-Agent genaiproxy-probe) go to this handler, not
+  // the main one, and are not counted in requests(); without one they get 404.
+  void on_probe(Handler handler) {
+    std::lock_guard lock(mutex_);
+    probe_handler_ = std::move(handler);
+  }
+  int probes() const { return probes_.load(); }
   int requests() const { return requests_.load(); }
   int connections() const { return connections_.load(); }
   HttpExchange last() {
@@ -128,12 +135,24 @@ class LoopbackHttpServer {
       }
       ex.body = buffer.substr(body_start, length);
       buffer.erase(0, body_start + length);
-      requests_++;
-      {
-        std::lock_guard lock(mutex_);
-        last_ = ex;
+      HttpAnswer answer;
+      auto agent = ex.headers.find("user-agent");
+      if (agent != ex.headers.end() && agent->second == "genaiproxy-probe") {
+        probes_++;
+        Handler probe;
+        {
+          std::lock_guard lock(mutex_);
+          probe = probe_handler_;
+        }
+        answer = probe ? probe(ex) : HttpAnswer{404, R"({"error":"not found"})"};
+      } else {
+        requests_++;
+        {
+          std::lock_guard lock(mutex_);
+          last_ = ex;
+        }
+        answer = handler_(ex);
       }
-      HttpAnswer answer = handler_(ex);
       if (answer.reset) {
         ::shutdown(fd, SHUT_RDWR);
         return close_fd(fd);
@@ -170,7 +189,9 @@ class LoopbackHttpServer {
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> requests_{0};
+  std::atomic<int> probes_{0};
   std::atomic<int> connections_{0};
+  Handler probe_handler_;
   std::thread accept_thread_;
   std::mutex mutex_;
   std::vector<int> fds_;

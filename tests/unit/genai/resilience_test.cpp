@@ -443,3 +443,171 @@ TEST(InputTooLong, RecognisesEachServicesShape) {
 
 }  // namespace
 }  // namespace gp::genai
+
+namespace gp::genai {
+namespace {
+
+HttpAnswer loading_model() {
+  return status(503,
+                R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})");
+}
+
+// A llama-server that loads its model for the first `loading` requests: the
+// statement waits, beyond max_retries, succeeds, and the endpoint is not blamed.
+TEST_F(ResilienceTest, LoadingModelIsWaitedForWithoutBlamingTheEndpoint) {
+  std::atomic<int> calls{0};
+  LoopbackHttpServer service(
+      [&](const HttpExchange& ex) { return calls++ < 6 ? loading_model() : embedding(ex); });
+  configure({{service.url("/embedding")}}, [](GenaiModel&, GenaiSettings& g) {
+    g.max_retries = 1;
+    g.endpoint_failure_threshold = 2;
+    g.retry_backoff_ms = 10;
+  });
+  auto r = run(embed_one("hello"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(service.requests(), 7);
+  const auto* s = status_of(engine_.endpoint_status(), service.url("/embedding"));
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->state, "ready");
+  EXPECT_EQ(s->counters.consecutive_failures, 0);
+  EXPECT_EQ(s->counters.errors, 0u);
+}
+
+// An ordinary 503 still counts against the endpoint and max_retries.
+TEST_F(ResilienceTest, OtherServiceUnavailableAnswersStillFail) {
+  LoopbackHttpServer service([](const HttpExchange&) { return status(503); });
+  configure({{service.url("/embedding")}}, [](GenaiModel&, GenaiSettings& g) {
+    g.max_retries = 1;
+    g.endpoint_failure_threshold = 2;
+  });
+  auto r = run(embed_one("hello"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(service.requests(), 2);
+  EXPECT_EQ(status_of(engine_.endpoint_status(), service.url("/embedding"))->state, "cooling");
+}
+
+// A model that stays loading past the statement's timeout fails within it,
+// with the service's message.
+TEST_F(ResilienceTest, LoadingPastTheTimeoutFailsWithinIt) {
+  LoopbackHttpServer service([](const HttpExchange&) { return loading_model(); });
+  configure({{service.url("/embedding")}},
+            [](GenaiModel& m, GenaiSettings&) { m.timeout_ms = 1500; });
+  auto started = std::chrono::steady_clock::now();
+  auto r = run(embed_one("hello"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::kGenaiServiceError) << r.error().message;
+  EXPECT_NE(r.error().message.find("Loading model"), std::string::npos) << r.error().message;
+  EXPECT_GT(service.requests(), 2);
+}
+
+TEST(LoadingDelay, GrowsFromFiftyMillisecondsToASecond) {
+  EXPECT_EQ(loading_delay(0, 0, 0.0), 50ms);
+  EXPECT_EQ(loading_delay(1, 100, 0.0), 200ms);
+  EXPECT_EQ(loading_delay(10, 100, 0.0), 1000ms);
+  EXPECT_EQ(loading_delay(10, 100, 1.0), 500ms);
+}
+
+// The probes of a llama-server-shaped endpoint carry its credential and fill
+// its discovery record; a dimension that contradicts the model is a warning.
+TEST_F(ResilienceTest, ProbesFillTheDiscoveryOfNamedModels) {
+  LoopbackHttpServer service(embedding);
+  std::mutex seen_mutex;
+  std::vector<std::string> paths;
+  std::string authorization;
+  service.on_probe([&](const HttpExchange& ex) -> HttpAnswer {
+    {
+      std::lock_guard lock(seen_mutex);
+      paths.push_back(ex.path);
+      authorization = ex.headers.count("authorization") ? ex.headers.at("authorization") : "";
+    }
+    if (ex.path == "/health") return {200, R"({"status":"ok"})"};
+    if (ex.path == "/props") {
+      return {200, R"({"default_generation_settings":{"n_ctx":256},"total_slots":2})"};
+    }
+    if (ex.path == "/v1/models") {
+      return {200, R"({"data":[{"id":"tiny","meta":{"n_embd":2,"n_ctx_train":512}}]})"};
+    }
+    // An embedding server asked whether it reranks (the kind request).
+    return {501, R"({"error":{"code":501,"message":"This server does not support reranking"}})"};
+  });
+  auto wait_for = [&](auto done) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const auto& d : engine_.endpoint_discovery()) {
+        if (d.model == "m" && done(d)) return d;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << "no probe result";
+    return EndpointDiscovery{};
+  };
+  auto configure_with = [&](int dimensions) {
+    auto next = std::make_shared<RuntimeConfig>(*config_.current());
+    next->models.clear();
+    next->model_endpoints.clear();
+    GenaiCredential key;
+    key.name = "key";
+    key.secret = "s3cret";
+    next->credentials = {key};
+    GenaiModel m;
+    m.name = "m";
+    m.credential = "key";
+    m.dimensions = dimensions;
+    m.is_default = true;
+    next->models.push_back(m);
+    GenaiModelEndpoint ep;
+    ep.model_name = "m";
+    ep.uri = service.url("/embedding");
+    next->model_endpoints.push_back(ep);
+    config_.publish(next);
+  };
+  configure_with(0);
+  auto d = wait_for([](const EndpointDiscovery& d) { return d.facts.state == "ok"; });
+  EXPECT_EQ(d.facts.dimension, 2);
+  EXPECT_EQ(d.facts.context_size, 256);
+  EXPECT_EQ(d.facts.slots, 2);
+  EXPECT_EQ(d.facts.model_id, "tiny");
+  EXPECT_EQ(d.facts.kind, "embed");
+  EXPECT_GT(d.facts.probed_at, 0);
+  EXPECT_EQ(d.warning, "");
+  {
+    std::lock_guard lock(seen_mutex);
+    EXPECT_NE(std::find(paths.begin(), paths.end(), "/props"), paths.end());
+    EXPECT_NE(std::find(paths.begin(), paths.end(), "/rerank"), paths.end());
+    EXPECT_EQ(authorization, "Bearer s3cret");
+  }
+  EXPECT_EQ(service.requests(), 0);  // probes are not statements' requests
+
+  // A reload probes again at once; the contradiction is kept with the record.
+  configure_with(384);
+  auto w = wait_for([](const EndpointDiscovery& d) { return !d.warning.empty(); });
+  EXPECT_EQ(w.warning, "the endpoint reports dimension 2, but genai_models.dimensions is 384");
+}
+
+TEST_F(ResilienceTest, UnreachableEndpointIsReportedSo) {
+  int port = 0;
+  {
+    LoopbackHttpServer gone(embedding);
+    port = gone.port();
+  }
+  auto next = std::make_shared<RuntimeConfig>(*config_.current());
+  GenaiModel m;
+  m.name = "down";
+  next->models = {m};
+  GenaiModelEndpoint ep;
+  ep.model_name = "down";
+  ep.uri = "http://127.0.0.1:" + std::to_string(port) + "/embedding";
+  next->model_endpoints = {ep};
+  config_.publish(next);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string state;
+  while (std::chrono::steady_clock::now() < deadline && state != "unreachable") {
+    for (const auto& d : engine_.endpoint_discovery()) state = d.facts.state;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(state, "unreachable");
+}
+
+}  // namespace
+}  // namespace gp::genai
