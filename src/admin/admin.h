@@ -44,6 +44,9 @@ class Admin {
 
   // What FLUSH GENAI CACHE calls (the GenAI engine's embedding cache).
   virtual void set_genai_cache_flush(std::function<void()> flush) = 0;
+  // PROXYSQL RELOAD TLS: reads the interfaces' certificates again; its
+  // error (a missing or mismatched file) is the statement's answer.
+  virtual void set_tls_reload(std::function<Result<void>()> reload) = 0;
 };
 
 }  // namespace gp::admin

@@ -29,6 +29,9 @@ class AdminImpl final : public Admin {
   void set_genai_cache_flush(std::function<void()> flush) override {
     flush_genai_cache_ = std::move(flush);
   }
+  void set_tls_reload(std::function<Result<void>()> reload) override {
+    reload_tls_ = std::move(reload);
+  }
   const std::string& datadir() const override { return datadir_; }
 
   // Startup: fill memory from the file or disk, then publish everything.
@@ -82,6 +85,7 @@ class AdminImpl final : public Admin {
   std::set<std::string> stats_tables_;
   std::function<std::string()> server_version_;
   std::function<void()> flush_genai_cache_;
+  std::function<Result<void>()> reload_tls_;
 };
 
 // A guard that runs admin-supplied SQL untrusted for its lifetime.

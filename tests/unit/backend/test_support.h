@@ -134,7 +134,7 @@ class Harness {
 
   std::unique_ptr<BackendSession> session(MysqlUser u = user(), std::string database = {},
                                           uint32_t caps = kClientCaps) {
-    ClientInfo info{u.username, caps, 45, std::move(database)};
+    ClientInfo info{u.username, caps, 45, std::move(database), ""};
     return std::make_unique<BackendSession>(*manager, io.get_executor(), u, info);
   }
 
