@@ -197,7 +197,8 @@ Result<void> Frontend::start() {
       error.message = "PROXYSQL RELOAD TLS: " + error.message + " (the current certificates stay)";
       return std::unexpected(std::move(error));
     }
-    spdlog::info("TLS certificates reloaded from {}", impl_->context.admin.datadir());
+    spdlog::info("TLS certificates reloaded from {} (certificate {})",
+                 impl_->context.admin.datadir(), impl_->context.tls.load()->certificate_subject);
     return {};
   });
   if (auto tls = impl_->context.tls.load(); tls->generated) {

@@ -53,7 +53,8 @@ struct VerifiedUser {
 // Checks `credentials` against the stored user for `nonce` (the scramble the
 // client answered), running whatever exchange the plugin needs
 // (AuthSwitchRequest, AuthMoreData) on `channel` with `caps` negotiated.
-// Sends no OK: the caller does. On failure the ERR (1045 for a wrong or
+// Sends no OK: the caller queues it and flushes (a caching_sha2_password
+// "fast auth ok" may already be queued before it). On failure the ERR (1045 for a wrong or
 // missing password, an unknown user, or a use_ssl user without TLS) has been
 // sent. Usable for COM_CHANGE_USER as well as for the handshake.
 asio::awaitable<Result<VerifiedUser>> verify_credentials(PacketChannel& channel,

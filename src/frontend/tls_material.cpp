@@ -124,6 +124,13 @@ Result<void> generate_certificates(const fs::path& ca_file, const fs::path& cert
   return {};
 }
 
+bool is_private_key(const std::optional<std::string>& pem) {
+  if (!pem) return false;
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  return key != nullptr;
+}
+
 std::string subject_of(const std::string& pem) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
@@ -158,8 +165,11 @@ Result<std::shared_ptr<const TlsMaterial>> load_tls_material(const std::string& 
   if (ec)
     return tls_error("cannot load TLS certificate " + cert_file.string() + ": " + ec.message());
   context->use_private_key_file(key_file.string(), asio::ssl::context::pem, ec);
-  if (ec) return tls_error("cannot load TLS key " + key_file.string() + ": " + ec.message());
-  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+  if (ec && !is_private_key(read_file(key_file))) {
+    return tls_error("cannot load TLS key " + key_file.string() + ": " + ec.message());
+  }
+  // OpenSSL refuses a readable key that is not the certificate's.
+  if (ec || SSL_CTX_check_private_key(context->native_handle()) != 1) {
     return tls_error("TLS key " + key_file.string() + " does not match certificate " +
                      cert_file.string());
   }

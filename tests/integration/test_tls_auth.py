@@ -216,7 +216,7 @@ class TlsAuthTest(unittest.TestCase):
                         os.path.join(self.proxy.datadir, "proxysql-key.pem"))
             with self.assertRaises(pymysql.err.MySQLError) as ctx:
                 query(self.proxy.admin(), "PROXYSQL RELOAD TLS")
-            self.assertRegex(str(ctx.exception), "does not match|mismatch")
+            self.assertIn("does not match", str(ctx.exception))
             self.assertIn("proxysql-key.pem", str(ctx.exception))
             again = self.proxy.client(ssl_ca=self.ca, ssl_verify_cert=True)
             self.assertEqual(query(again, "SELECT 1"), ((1,),))
