@@ -89,13 +89,14 @@ TEST(AuthClient, ResponsesPerPlugin) {
 }
 
 TEST(AuthClient, HashedPasswordAnswersNativeWithTheClientsSha1) {
-  // "pw": SHA1(SHA1("pw")) is the stored hash, SHA1("pw") what the client's login revealed.
+  // The stored hash is SHA1(SHA1("password")); SHA1("password") is what the client's login
+  // revealed.
   const std::string hash = "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19";
   std::string nonce = "0123456789abcdefghij";
-  std::string sha1 = mysql::native_password_stage1_of("pw");
+  std::string sha1 = mysql::native_password_stage1_of("password");
   auto r = auth_response("mysql_native_password", hash, nonce, sha1);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(*r, mysql::native_password_scramble("pw", nonce));
+  EXPECT_EQ(*r, mysql::native_password_scramble("password", nonce));
   auto sha2 = auth_response("caching_sha2_password", hash, nonce, sha1);
   ASSERT_FALSE(sha2);
   EXPECT_NE(sha2.error().message.find("clear-text password"), std::string::npos);

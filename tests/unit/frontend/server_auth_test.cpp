@@ -24,7 +24,8 @@ namespace gp::frontend {
 namespace {
 
 const std::string kNonce = "abcdefghij0123456789";
-const std::string kHash = "*" + std::string("2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19");  // "pw"
+// mysql_native_password hash of "password"
+const std::string kHash = "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19";
 constexpr uint32_t kCaps =
     mysql::cap::kProtocol41 | mysql::cap::kSecureConnection | mysql::cap::kPluginAuth;
 
@@ -101,10 +102,11 @@ TEST(VerifyCredentials, NativeScrambleAgainstPlainAndHash) {
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->password_sha1, "");
   }
-  Exchange e(StoredUser{kHash, false}, {"u", "", mysql::native_password_scramble("pw", kNonce)});
+  Exchange e(StoredUser{kHash, false},
+             {"u", "", mysql::native_password_scramble("password", kNonce)});
   auto r = e.result();
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->password_sha1, mysql::native_password_stage1_of("pw"));
+  EXPECT_EQ(r->password_sha1, mysql::native_password_stage1_of("password"));
 }
 
 TEST(VerifyCredentials, WrongPasswordAndUnknownUserAre1045) {
@@ -139,18 +141,19 @@ TEST(VerifyCredentials, HashedUserWithCachingSha2UsesTheRsaKey) {
   auto key = mysql::RsaKeyPair::generate();
   ASSERT_TRUE(key);
   Exchange e(StoredUser{kHash, false},
-             {"u", "caching_sha2_password", mysql::caching_sha2_scramble("pw", kNonce)}, *key);
+             {"u", "caching_sha2_password", mysql::caching_sha2_scramble("password", kNonce)},
+             *key);
   EXPECT_EQ(e.read(), std::string("\x01\x04", 2));  // full authentication
   e.send(std::string(1, '\x02'));                   // the public key, please
   std::string pem = e.read();
   ASSERT_EQ(pem[0], '\x01');
   EXPECT_EQ(pem.substr(1), (*key)->public_pem());
-  auto encrypted = backend::rsa_encrypt_password(pem.substr(1), "pw", kNonce);
+  auto encrypted = backend::rsa_encrypt_password(pem.substr(1), "password", kNonce);
   ASSERT_TRUE(encrypted);
   e.send(*encrypted);
   auto r = e.result();
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->password_sha1, mysql::native_password_stage1_of("pw"));
+  EXPECT_EQ(r->password_sha1, mysql::native_password_stage1_of("password"));
 }
 
 TEST(VerifyCredentials, HashedUserWithCachingSha2AndNoKeyIsToldToUseTls) {
