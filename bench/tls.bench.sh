@@ -128,13 +128,13 @@ sb() {  # sb DIR PORT THREADS COMMAND
 tps() { sed -n 's/.*transactions: *[0-9]* *(\([0-9.]*\) per sec.*/\1/p'; }
 ratio() { awk -v p="$1" -v d="$2" 'BEGIN { if (p == "" || d == "" || d == 0) print "n/a"; else printf "%.3f", p / d }'; }
 
-status=0
-direct_hs=$(handshakes "$db_port" "$work/db-ca.pem")
-proxy_hs=$(handshakes "$port" "$work/proxy-ca.pem")
-printf '%-28s %12s %12s %9s\n' measure direct proxy proxy/dir
-r=$(ratio "$proxy_hs" "$direct_hs"); [ "$r" = n/a ] && status=1
-printf '%-28s %12s %12s %9s\n' "TLS handshakes/s ($CLIENTS procs)" "$direct_hs" "$proxy_hs" "$r"
+tls_conns() {
+  mariadb --no-defaults -h127.0.0.1 -P"$admin" -uadmin -padmin --skip-ssl -N -e \
+    "SELECT ConnTLS FROM stats_mysql_connection_pool" 2>/dev/null || echo "?"
+}
 
+status=0
+printf '%-28s %12s %12s %9s\n' measure direct proxy proxy/dir
 sb direct "$db_port" 1 prepare >/dev/null
 for t in $THREADS; do
   direct=$(sb direct "$db_port" "$t" run | tps)
@@ -142,9 +142,13 @@ for t in $THREADS; do
   r=$(ratio "$proxy" "$direct"); [ "$r" = n/a ] && status=1
   printf '%-28s %12s %12s %9s\n' "point_select TLS, $t thr" "${direct:-?}" "${proxy:-?}" "$r"
 done
-tls_conns=$(mariadb --no-defaults -h127.0.0.1 -P"$admin" -uadmin -padmin --skip-ssl -N -e \
-  "SELECT ConnTLS FROM stats_mysql_connection_pool" 2>/dev/null || echo "?")
-echo "backend connections opened with TLS: $tls_conns"
+echo "backend connections opened with TLS so far: $(tls_conns)"
+
+direct_hs=$(handshakes "$db_port" "$work/db-ca.pem")
+proxy_hs=$(handshakes "$port" "$work/proxy-ca.pem")
+r=$(ratio "$proxy_hs" "$direct_hs"); [ "$r" = n/a ] && status=1
+printf '%-28s %12s %12s %9s\n' "TLS handshakes/s ($CLIENTS procs)" "$direct_hs" "$proxy_hs" "$r"
+echo "backend connections opened with TLS: $(tls_conns) (PyMySQL's SET AUTOCOMMIT at each login takes one)"
 if [ $status -ne 0 ]; then
   echo "tls.bench: a run produced no figure; proxy log tail:" >&2
   tail -20 "$work/proxy.log" >&2

@@ -264,8 +264,11 @@ void Backends::release(std::unique_ptr<BackendConnection> conn) {
   size_t max_idle =
       std::max<size_t>(1, static_cast<size_t>(std::max(server->config().max_connections, 0)));
   auto* warm_cache = WarmCache::of(conn->socket().get_executor());
-  if (warm_cache && warm_cache->put(conn)) return;
-  if (conn->is_tls()) return;  // its TLS state cannot leave this loop: closes
+  // A TLS connection's state cannot leave this loop: it stays in the loop's
+  // cache (up to what the shared pool would hold) or closes.
+  size_t warm_limit = conn->is_tls() ? max_idle : WarmCache::kPerServer;
+  if (warm_cache && warm_cache->put(conn, warm_limit)) return;
+  if (conn->is_tls()) return;
   server->put_idle(conn->detach(), max_idle);
 }
 
