@@ -8,6 +8,7 @@ import ssl
 import struct
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import MySQLdb
@@ -286,6 +287,31 @@ class BackendTlsTest(unittest.TestCase):
                                           "FROM stats_mysql_connection_pool ORDER BY hostgroup")
         self.assertGreater(int(stats[0][2]), 0)
         self.assertEqual(stats[0][1], stats[0][2])
+
+    def test_tls_connections_are_reused_by_many_clients(self):
+        # Twelve clients over two network threads: one thread holds at least six TLS
+        # connections at once, more than the four a loop keeps of plain ones.
+        clients = [self.proxy.client(user="app2", password="secret2") for _ in range(12)]
+
+        def tls_opened():
+            return int(query(self.proxy.admin(), "SELECT ConnTLS FROM stats_mysql_connection_pool "
+                                                 "WHERE hostgroup = 0")[0][0])
+
+        def round_of_statements():
+            barrier = threading.Barrier(len(clients))
+
+            def run(c):
+                barrier.wait()
+                query(c, "SELECT SLEEP(0.3)")
+            threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        round_of_statements()
+        opened = tls_opened()
+        round_of_statements()
+        self.assertEqual(tls_opened(), opened)
 
     def test_hashed_user_over_backend_tls(self):
         conn = self.proxy.client(user="hashed", password="hashed-pw")
