@@ -72,8 +72,8 @@ class LoginTimer {
 
 // caching_sha2_password's full authentication: the client sends its
 // password in clear over TLS, or encrypted with the server's RSA public key
-// (asking for the key first unless it has it). Returns the clear password,
-// or nullopt after an ERR was queued and sent.
+// (asking for the key first unless it has it). Returns the clear password;
+// on failure the ERR has been sent when the socket still works.
 asio::awaitable<Result<std::string>> receive_clear_password(PacketChannel& channel,
                                                             const std::string& nonce,
                                                             const AuthSettings& settings,
