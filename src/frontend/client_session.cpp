@@ -560,7 +560,13 @@ class ClientSession final : public FunctionHost {
         channel_.socket().receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, ec);
     channel_.socket().non_blocking(false, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
-    return !ec && n > 0;
+    if (ec || n == 0) return false;
+    // Over TLS 1.2 a client that closes properly sends a close_notify alert
+    // (a record of type 21) before its FIN; a pipelined statement is
+    // application data (type 23). TLS 1.3 sends both as type 23: there the
+    // alert looks like input, and the statement runs to its end.
+    constexpr char kTlsAlertRecord = 21;
+    return !(channel_.is_tls() && byte == kTlsAlertRecord);
   }
 
   static asio::awaitable<Result<mysql::ResultSet>> backend_query(
