@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client libmariadb-dev
   python3 python3-pymysql python3-aiohttp
+  # TLS tests: certificates made with the openssl CLI; PyMySQL's caching_sha2_password RSA path
+  openssl python3-cryptography
   sysbench haproxy procps
   # a near-zero-cost HTTP service for bench/genai_cost.bench.sh
   nginx-light libnginx-mod-http-echo

@@ -165,6 +165,12 @@ Result<mysql::QueryResult> AdminImpl::dispatch(const AdminStatement& statement) 
         } else if constexpr (std::is_same_v<T, FlushGenaiCache>) {
           if (flush_genai_cache_) flush_genai_cache_();
           return mysql::OkPacket{};
+        } else if constexpr (std::is_same_v<T, ReloadTls>) {
+          if (!reload_tls_) {
+            return make_error(errc::kUnknownError, "TLS is not set up in this process");
+          }
+          if (auto reloaded = reload_tls_(); !reloaded) return std::unexpected(reloaded.error());
+          return mysql::OkPacket{};
         } else {
           return plain_sql(s.sql);
         }

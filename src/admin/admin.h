@@ -55,6 +55,10 @@ class Admin {
   // probes found (the GenAI engine).
   virtual void set_endpoint_discovery_source(
       std::function<std::vector<EndpointDiscovery>()> source) = 0;
+
+  // PROXYSQL RELOAD TLS: reads the interfaces' certificates again; its
+  // error (a missing or mismatched file) is the statement's answer.
+  virtual void set_tls_reload(std::function<Result<void>()> reload) = 0;
 };
 
 }  // namespace gp::admin

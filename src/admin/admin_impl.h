@@ -33,6 +33,9 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
       std::function<std::vector<EndpointDiscovery>()> source) override {
     endpoint_discovery_ = std::move(source);
   }
+  void set_tls_reload(std::function<Result<void>()> reload) override {
+    reload_tls_ = std::move(reload);
+  }
   const std::string& datadir() const override { return datadir_; }
   JobCheckpointStore& job_checkpoints() override { return *this; }
   // job_checkpoints.cpp
@@ -92,6 +95,7 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   std::function<std::string()> server_version_;
   std::function<void()> flush_genai_cache_;
   std::function<std::vector<EndpointDiscovery>()> endpoint_discovery_;
+  std::function<Result<void>()> reload_tls_;
 };
 
 // A guard that runs admin-supplied SQL untrusted for its lifetime.

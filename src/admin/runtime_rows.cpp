@@ -66,10 +66,12 @@ Result<std::vector<MysqlUser>> users_from_rows(const std::vector<TextRow>& rows)
     auto persistent = r.integer("transaction_persistent");
     auto max_conn = r.integer("max_connections");
     auto frontend = r.integer("frontend");
-    for (auto* v : {&active, &hostgroup, &persistent, &max_conn, &frontend}) {
+    auto use_ssl = r.integer("use_ssl");
+    for (auto* v : {&active, &hostgroup, &persistent, &max_conn, &frontend, &use_ssl}) {
       if (!*v) return where(v->error());
     }
     u.active = *active != 0;
+    u.use_ssl = *use_ssl != 0;
     u.default_hostgroup = *hostgroup;
     u.default_schema = r.text("default_schema");
     u.transaction_persistent = *persistent != 0;
@@ -92,9 +94,10 @@ Result<std::vector<MysqlUser>> users_from_rows(const std::vector<TextRow>& rows)
 std::vector<TextRow> rows_from_users(const std::vector<MysqlUser>& users) {
   std::vector<TextRow> rows;
   for (auto& u : users) {
-    rows.push_back({u.username, u.password, num(u.active ? 1 : 0), num(0), num(u.default_hostgroup),
-                    u.default_schema, num(0), num(u.transaction_persistent ? 1 : 0), num(0), num(1),
-                    num(1), num(u.max_connections), std::string(), u.comment});
+    rows.push_back({u.username, u.password, num(u.active ? 1 : 0), num(u.use_ssl ? 1 : 0),
+                    num(u.default_hostgroup), u.default_schema, num(0),
+                    num(u.transaction_persistent ? 1 : 0), num(0), num(1), num(1),
+                    num(u.max_connections), std::string(), u.comment});
   }
   return rows;
 }

@@ -335,6 +335,7 @@ Result<AdminStatement> parse_statement(std::string_view sql) {
   if (t.size() == flush_at + 3 && words_at(t, flush_at, {"FLUSH", "GENAI", "CACHE"})) {
     return FlushGenaiCache{};
   }
+  if (t.size() == 3 && words_at(t, 0, {"PROXYSQL", "RELOAD", "TLS"})) return ReloadTls{};
   if (sql::is_word(verb, "BEGIN") || sql::is_word(verb, "COMMIT") ||
       sql::is_word(verb, "ROLLBACK") ||
       (t.size() == 2 && words_at(t, 0, {"START", "TRANSACTION"}))) {

@@ -71,6 +71,8 @@ struct ShowWarnings {};
 struct TransactionControl {};
 // FLUSH GENAI CACHE, PROXYSQL FLUSH GENAI CACHE: empties the embedding cache.
 struct FlushGenaiCache {};
+// PROXYSQL RELOAD TLS: reads the TLS certificates and keys again.
+struct ReloadTls {};
 // Anything else is handed to SQLite as it is.
 struct PlainSql {
   std::string sql;
@@ -79,7 +81,7 @@ struct PlainSql {
 using AdminStatement =
     std::variant<SetVariable, SessionSet, LoadSave, ShowVariables, SelectVariables, Checksum,
                  ShowTables, ShowDatabases, ShowCreateTable, ShowWarnings, TransactionControl,
-                 FlushGenaiCache, PlainSql>;
+                 FlushGenaiCache, ReloadTls, PlainSql>;
 
 // Parses `sql`. Errors (1064/42000) are for statements that start like an
 // admin verb but do not finish like one, e.g. LOAD GENAI VARIABLES TO NOWHERE.

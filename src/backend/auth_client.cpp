@@ -38,11 +38,20 @@ bool is_hashed_password(std::string_view password) {
 }
 
 Result<std::string> auth_response(std::string_view plugin, std::string_view password,
-                                  std::string_view nonce) {
+                                  std::string_view nonce, std::string_view password_sha1) {
   if (is_hashed_password(password)) {
-    return auth_error(
-        "backend authentication needs the clear-text password, but mysql_users holds a "
-        "mysql_native_password hash for this user");
+    if (plugin == mysql::kNativePassword && !password_sha1.empty()) {
+      return mysql::native_password_scramble_from_stage1(password_sha1, nonce);
+    }
+    if (plugin == mysql::kNativePassword) {
+      return auth_error(
+          "mysql_users holds a mysql_native_password hash for this user, and its client did not "
+          "log in with a mysql_native_password scramble or a clear password from which the "
+          "backend answer could be computed");
+    }
+    return auth_error("backend asks for auth plugin '" + std::string(plugin) +
+                      "', which needs the clear-text password, but mysql_users holds a "
+                      "mysql_native_password hash for this user");
   }
   if (plugin == mysql::kNativePassword) return mysql::native_password_scramble(password, nonce);
   if (plugin == mysql::kCachingSha2Password) return mysql::caching_sha2_scramble(password, nonce);

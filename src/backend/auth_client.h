@@ -10,11 +10,12 @@
 namespace gp::backend {
 
 // The scramble `plugin` expects for `password` and the server's `nonce`.
-// Fails for a plugin the proxy does not speak, and for a password stored as a
-// mysql_native_password hash ('*' + 40 hex digits), which cannot be turned
-// back into a scramble for another server.
+// A password stored as a mysql_native_password hash ('*' + 40 hex digits)
+// answers mysql_native_password with `password_sha1`, SHA1(password) learnt
+// from the client's own login (as ProxySQL does); it fails for other plugins,
+// and when that SHA1 is unknown. Fails for a plugin the proxy does not speak.
 Result<std::string> auth_response(std::string_view plugin, std::string_view password,
-                                  std::string_view nonce);
+                                  std::string_view nonce, std::string_view password_sha1 = {});
 
 // caching_sha2_password's full authentication over a plain connection:
 // RSA-OAEP encryption, with the server's public key (PEM), of the password

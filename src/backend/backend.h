@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/client_stream.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/metrics.h"
@@ -52,6 +53,9 @@ struct ClientInfo {
   uint32_t capabilities = 0;  // negotiated with the client
   uint8_t charset = 45;
   std::string database;  // current schema (CONNECT_WITH_DB or COM_INIT_DB)
+  // SHA1(password) learnt at the client's login, for a user stored as a
+  // mysql_native_password hash (see frontend's VerifiedUser); empty otherwise.
+  std::string password_sha1;
 };
 
 // A client's prepared statement as its backend session runs it: prepared on
@@ -83,7 +87,7 @@ class BackendSession {
   // On failure before anything was relayed, returns the error for the caller to
   // send; after a partial relay, closes nothing but returns kBackendLost so the
   // caller ends the client session.
-  asio::awaitable<Result<void>> forward(std::string_view command, asio::ip::tcp::socket& client);
+  asio::awaitable<Result<void>> forward(std::string_view command, ClientStream& client);
 
   // COM_STMT_PREPARE: forwards like forward(), and relays the answer with the
   // statement id replaced by `client_statement_id` (clients see the proxy's
@@ -91,7 +95,7 @@ class BackendSession {
   // success (the server prepared it) `statement` holds its text and
   // parameter count; the session stays free to change connections.
   asio::awaitable<Result<void>> prepare(std::string_view command, uint32_t client_statement_id,
-                                        asio::ip::tcp::socket& client, PreparedText& statement);
+                                        ClientStream& client, PreparedText& statement);
 
   // COM_STMT_EXECUTE of `statement` (the client's packet, any statement id):
   // runs it on the connection that serves this statement, prepared there
@@ -99,7 +103,7 @@ class BackendSession {
   // parameter types the client bound before and its long data; the answer
   // is relayed as forward() does.
   asio::awaitable<Result<void>> execute(PreparedText& statement, std::string packet,
-                                        asio::ip::tcp::socket& client);
+                                        ClientStream& client);
 
   // The id of `statement` on the connection this session now holds (taking
   // one first), prepared there if needed: for a COM_STMT_EXECUTE the caller

@@ -144,7 +144,10 @@ asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
         // Full: a connection another loop keeps warm moves here, or an idle
         // one of another user or character set is closed to make room.
         if (auto stolen = WarmCache::steal(server.get(), &key, warm_cache)) {
-          if (stolen->idle_alive()) reused = BackendConnection::adopt(stolen->detach(), executor);
+          // A TLS connection cannot change loops: closing it makes room.
+          if (stolen->idle_alive() && !stolen->is_tls()) {
+            reused = BackendConnection::adopt(stolen->detach(), executor);
+          }
         } else if (auto other = WarmCache::steal(server.get(), nullptr, nullptr)) {
           other->mark_broken();
         } else {
@@ -177,14 +180,29 @@ asio::awaitable<Result<std::unique_ptr<BackendConnection>>> Backends::acquire(
         if (immediate) counters_.get_conn_immediate.fetch_add(1);
         co_return std::move(reused);
       }
+      auto cfg = server->config();
+      std::shared_ptr<asio::ssl::context> tls;
+      if (cfg.use_ssl) {
+        auto context = tls_context(settings);
+        if (!context) {
+          counters_.get_conn_failure.fetch_add(1);
+          co_return std::unexpected(context.error());
+        }
+        tls = std::move(*context);
+      }
       if (!server->reserve_slot()) continue;
       all_full = false;
-      auto cfg = server->config();
-      ConnectParams params{
-          cfg.hostname,   cfg.port,
-          user.username,  user.password,
-          schema,         client.capabilities,
-          client.charset, std::chrono::milliseconds(settings.connect_timeout_server_ms)};
+      ConnectParams params{cfg.hostname,
+                           cfg.port,
+                           user.username,
+                           user.password,
+                           schema,
+                           client.capabilities,
+                           client.charset,
+                           std::chrono::milliseconds(settings.connect_timeout_server_ms),
+                           std::move(tls),
+                           settings.ssl_p2s_ca,
+                           client.password_sha1};
       ConnectionState state;
       state.server = server;
       state.key = key;
@@ -246,12 +264,16 @@ void Backends::release(std::unique_ptr<BackendConnection> conn) {
   size_t max_idle =
       std::max<size_t>(1, static_cast<size_t>(std::max(server->config().max_connections, 0)));
   auto* warm_cache = WarmCache::of(conn->socket().get_executor());
-  if (warm_cache && warm_cache->put(conn)) return;
+  // A TLS connection's state cannot leave this loop: it stays in the loop's
+  // cache (up to what the shared pool would hold) or closes.
+  size_t warm_limit = conn->is_tls() ? max_idle : WarmCache::kPerServer;
+  if (warm_cache && warm_cache->put(conn, warm_limit)) return;
+  if (conn->is_tls()) return;
   server->put_idle(conn->detach(), max_idle);
 }
 
 void Backends::kill_connection(asio::any_io_executor executor, const ConnectionState& state,
-                               const MysqlUser& user) {
+                               const MysqlUser& user, std::string_view password_sha1) {
   if (!state.server) return;
   auto cfg = state.server->config();
   auto settings = this->settings();
@@ -262,7 +284,16 @@ void Backends::kill_connection(asio::any_io_executor executor, const ConnectionS
                        "",
                        mysql::cap::kProtocol41,
                        state.key.charset,
-                       std::chrono::milliseconds(settings.connect_timeout_server_ms)};
+                       std::chrono::milliseconds(settings.connect_timeout_server_ms),
+                       nullptr,
+                       "",
+                       std::string(password_sha1)};
+  if (cfg.use_ssl) {
+    auto tls = tls_context(settings);
+    if (!tls) return;
+    params.tls = std::move(*tls);
+    params.tls_ca = settings.ssl_p2s_ca;
+  }
   asio::co_spawn(executor, run_kill(executor, std::move(params), state.thread_id), asio::detached);
 }
 

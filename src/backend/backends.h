@@ -77,7 +77,7 @@ class Backends : public std::enable_shared_from_this<Backends> {
   // Asks the server to kill the connection `thread_id` (after a query
   // timeout), on a short-lived connection of its own. Fire and forget.
   void kill_connection(asio::any_io_executor executor, const ConnectionState& state,
-                       const MysqlUser& user);
+                       const MysqlUser& user, std::string_view password_sha1);
 
   void register_stats(MetricsRegistry& metrics);
   StatsTable connection_pool_table() const;
@@ -92,6 +92,10 @@ class Backends : public std::enable_shared_from_this<Backends> {
   void stop();
   bool stopped() const { return stopped_.load(); }
   GlobalCounters& counters() { return counters_; }
+
+  // The TLS context for use_ssl servers, built from mysql-ssl_p2s_* and
+  // rebuilt when they change. Fails naming an unreadable file.
+  Result<std::shared_ptr<asio::ssl::context>> tls_context(const MysqlSettings& settings);
 
  private:
   void janitor_loop();
@@ -109,6 +113,9 @@ class Backends : public std::enable_shared_from_this<Backends> {
   mutable std::mutex version_mutex_;
   std::string version_;
   std::filesystem::path version_file_;
+  std::mutex tls_mutex_;
+  std::string tls_files_;  // ca, cert and key the context was built from
+  std::shared_ptr<asio::ssl::context> tls_context_;
 };
 
 struct BackendManager::Impl {

@@ -1,5 +1,7 @@
 // BackendConnection::open: TCP connect, greeting, capability negotiation and
 // the authentication exchange.
+#include <spdlog/spdlog.h>
+
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
@@ -116,14 +118,24 @@ BackendConnection::open(asio::any_io_executor executor, const ConnectParams& par
   }
   if (!params.database.empty()) caps |= cap::kConnectWithDb;
   if (greeting->capabilities & cap::kPluginAuthLenencData) caps |= cap::kPluginAuthLenencData;
+  if (params.tls) {
+    if (!(greeting->capabilities & cap::kSsl)) {
+      conn->broken_ = true;
+      co_return refused(params, Error::make(errc::kBackendUnavailable,
+                                            "mysql_servers.use_ssl = 1, but the server does not "
+                                            "offer TLS (is it started with ssl?)"));
+    }
+    caps |= cap::kSsl;
+  }
 
   std::string plugin = greeting->auth_plugin;
   std::string nonce = greeting->auth_data;
-  if (plugin != mysql::kNativePassword && plugin != mysql::kCachingSha2Password) {
+  if ((plugin != mysql::kNativePassword && plugin != mysql::kCachingSha2Password) ||
+      is_hashed_password(params.password)) {
     // The server will switch us to the user's plugin; start with the common one.
     plugin = std::string(mysql::kNativePassword);
   }
-  auto first = auth_response(plugin, params.password, nonce);
+  auto first = auth_response(plugin, params.password, nonce, params.password_sha1);
   if (!first) {
     conn->broken_ = true;
     co_return refused(params, first.error());
@@ -138,7 +150,21 @@ BackendConnection::open(asio::any_io_executor executor, const ConnectParams& par
   response.auth_plugin = plugin;
   std::string out;
   ++seq;
-  mysql::append_packet(out, seq, mysql::encode_handshake_response41(response));
+  std::string encoded = mysql::encode_handshake_response41(response);
+  if (params.tls) {
+    // The SSLRequest is the response's fixed 32-byte head; the whole
+    // response follows inside TLS.
+    mysql::append_packet(out, seq, std::string_view(encoded).substr(0, 32));
+    if (co_await conn->write(out))
+      co_return unreachable(params, "connection closed during the handshake");
+    auto tls = co_await conn->start_tls(params);
+    if (!tls) {
+      spdlog::warn("backend {}: {}", where(params), tls.error().message);
+      co_return refused(params, tls.error());
+    }
+    out.clear();  // append_packet advanced `seq` past the SSLRequest
+  }
+  mysql::append_packet(out, seq, encoded);
   if (co_await conn->write(out))
     co_return unreachable(params, "connection closed during the handshake");
 
@@ -159,6 +185,9 @@ BackendConnection::open(asio::any_io_executor executor, const ConnectParams& par
       conn->state_.schema_known = true;
       conn->state_.status_flags = ok ? ok->status_flags : 0;
       conn->state_.created = conn->state_.last_used = Clock::now();
+      if (conn->state_.server && conn->is_tls()) {
+        conn->state_.server->counters().conn_tls.fetch_add(1);
+      }
       if (conn->state_.server) {
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
         conn->state_.server->counters().latency_us.store(static_cast<uint64_t>(us.count()));
@@ -175,7 +204,7 @@ BackendConnection::open(asio::any_io_executor executor, const ConnectParams& par
       if (!sw) co_return unreachable(params, sw.error().message);
       plugin = sw->plugin;
       nonce = sw->data;
-      auto r = auth_response(plugin, params.password, nonce);
+      auto r = auth_response(plugin, params.password, nonce, params.password_sha1);
       if (!r) {
         conn->broken_ = true;
         co_return refused(params, r.error());
@@ -192,9 +221,12 @@ BackendConnection::open(asio::any_io_executor executor, const ConnectParams& par
         reply = std::move(*encrypted);
       } else if (data.size() == 1 && data[0] == kFastAuthOk) {
         continue;  // the OK follows
+      } else if (data.size() == 1 && data[0] == kFullAuthNeeded && conn->is_tls()) {
+        reply = params.password;
+        reply.push_back('\0');
       } else if (data.size() == 1 && data[0] == kFullAuthNeeded) {
-        // No TLS towards backends: ask for the server's RSA key (the password
-        // never travels in clear text).
+        // Without TLS the password never travels in clear text: ask for the
+        // server's RSA key.
         public_key_requested = true;
         reply.assign(1, kRequestPublicKey);
       } else {

@@ -1,5 +1,7 @@
 #include "backend/connection.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +58,8 @@ BackendConnection::BackendConnection(asio::ip::tcp::socket socket, ConnectionSta
 
 BackendConnection::~BackendConnection() {
   deadline_.disarm();
+  // A plain COM_QUIT is not valid inside TLS: the connection just closes.
+  if (tls_) broken_ = true;
   if (socket_.is_open()) {
     std::error_code ec;
     int fd = socket_.release(ec);
@@ -94,10 +98,32 @@ std::unique_ptr<BackendConnection> BackendConnection::adopt(IdleConnection idle,
   return std::make_unique<BackendConnection>(std::move(socket), std::move(idle.state()));
 }
 
+asio::awaitable<Result<void>> BackendConnection::start_tls(const ConnectParams& params) {
+  tls_context_ = params.tls;
+  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
+  std::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::client,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_return Result<void>{};
+  broken_ = true;
+  std::string why = ec.message();
+  long verify = SSL_get_verify_result(tls_->native_handle());
+  if (verify != X509_V_OK) {
+    why = std::string("server certificate verification failed: ") +
+          X509_verify_cert_error_string(verify) + " (mysql-ssl_p2s_ca=" + params.tls_ca + ")";
+  }
+  co_return make_error(errc::kBackendUnavailable, "TLS handshake failed: " + why);
+}
+
 asio::awaitable<std::error_code> BackendConnection::write(std::string_view bytes) {
   std::error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(bytes.data(), bytes.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
   if (ec) broken_ = true;
   co_return ec;
 }
@@ -111,8 +137,14 @@ asio::awaitable<std::error_code> BackendConnection::send_command(std::string_vie
 
 asio::awaitable<std::pair<std::error_code, size_t>> BackendConnection::read_some() {
   std::error_code ec;
-  size_t n = co_await socket_.async_read_some(asio::buffer(buffer_),
-                                              asio::redirect_error(asio::use_awaitable, ec));
+  size_t n = 0;
+  if (tls_) {
+    n = co_await tls_->async_read_some(asio::buffer(buffer_),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    n = co_await socket_.async_read_some(asio::buffer(buffer_),
+                                         asio::redirect_error(asio::use_awaitable, ec));
+  }
   if (ec) broken_ = true;
   co_return std::pair{ec, n};
 }

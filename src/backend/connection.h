@@ -7,6 +7,8 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -72,6 +74,13 @@ struct ConnectParams {
   uint32_t client_capabilities = 0;
   uint8_t charset = 45;
   std::chrono::milliseconds timeout{3000};
+  // Set for mysql_servers.use_ssl = 1: the client context (CA to verify the
+  // server's certificate with, optional client certificate).
+  std::shared_ptr<asio::ssl::context> tls;
+  std::string tls_ca;  // the CA file, named in verification errors
+  // SHA1(password) for a `password` stored as a mysql_native_password hash
+  // (learnt from the client's login): answers mysql_native_password servers.
+  std::string password_sha1;
 };
 
 // Whether a failure to open a connection says the server is unreachable (the
@@ -104,6 +113,8 @@ class BackendConnection {
   static std::unique_ptr<BackendConnection> adopt(IdleConnection idle,
                                                   asio::any_io_executor executor);
   // Gives the descriptor back for pooling; the object is spent afterwards.
+  // Not for TLS connections: their TLS state lives in this object, so they
+  // stay on their event loop (the warm cache) or close.
   IdleConnection detach();
 
   // Sends `payload` as one command (sequence id 0, split into frames as needed).
@@ -120,6 +131,7 @@ class BackendConnection {
   std::string_view buffer_view(size_t n) const { return {buffer_.data(), n}; }
 
   asio::ip::tcp::socket& socket() { return socket_; }
+  bool is_tls() const { return tls_ != nullptr; }
   Deadline& deadline() { return deadline_; }
   ConnectionState& state() { return state_; }
   bool usable() const { return socket_.is_open() && !broken_; }
@@ -133,7 +145,13 @@ class BackendConnection {
   bool has_unread_bytes() const { return pending_pos_ < pending_.size(); }
 
  private:
+  // After the SSLRequest: the client side of the TLS handshake. Fails with
+  // the certificate verification error when there is one.
+  asio::awaitable<Result<void>> start_tls(const ConnectParams& params);
+
   asio::ip::tcp::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   ConnectionState state_;
   Deadline deadline_;
   std::vector<char> buffer_;

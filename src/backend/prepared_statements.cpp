@@ -144,7 +144,7 @@ asio::awaitable<Result<uint32_t>> BackendSession::statement_id(PreparedText& sta
 }
 
 asio::awaitable<Result<void>> BackendSession::execute(PreparedText& statement, std::string packet,
-                                                      asio::ip::tcp::socket& client) {
+                                                      ClientStream& client) {
   auto& s = *impl_;
   if (packet.size() < kExecuteHeader) {
     co_return make_error(errc::kMalformedPacket, "Malformed packet: COM_STMT_EXECUTE truncated");

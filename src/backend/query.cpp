@@ -136,7 +136,7 @@ asio::awaitable<Result<mysql::ResultSet>> BackendSession::query(std::string sql)
     Error err = collected.error();
     if (conn.deadline().expired()) {
       counters.query_timeouts.fetch_add(1);
-      s.backends->kill_connection(s.executor, conn.state(), s.user);
+      s.backends->kill_connection(s.executor, conn.state(), s.user, s.client.password_sha1);
       err =
           Error::make(errc::kQueryTimeout,
                       "Query execution was interrupted: it exceeded mysql-default_query_timeout (" +

@@ -17,7 +17,7 @@ constexpr size_t kPrepareIdEnd = 13;
 }  // namespace
 
 asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTracker& tracker,
-                                            asio::ip::tcp::socket& client,
+                                            ClientStream& client,
                                             std::optional<uint32_t> client_statement_id) {
   RelayResult result;
   // Held back until the statement id has been read and replaced.
@@ -58,8 +58,7 @@ asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTra
     }
     if (!chunk.empty()) {
       std::error_code wec;
-      co_await asio::async_write(client, asio::buffer(chunk.data(), chunk.size()),
-                                 asio::redirect_error(asio::use_awaitable, wec));
+      co_await client.write(asio::buffer(chunk.data(), chunk.size()), wec);
       if (wec) {
         result.client_error = wec;
         conn.mark_broken();  // the rest of the response will never be read

@@ -72,7 +72,7 @@ asio::awaitable<Result<Part>> BackendSession::read_part() {
     std::string name = s.server_name();
     if (conn.deadline().expired()) {
       s.backends->counters().query_timeouts.fetch_add(1);
-      s.backends->kill_connection(s.executor, conn.state(), s.user);
+      s.backends->kill_connection(s.executor, conn.state(), s.user, s.client.password_sha1);
       err =
           Error::make(errc::kQueryTimeout,
                       "Query execution was interrupted: it exceeded mysql-default_query_timeout (" +

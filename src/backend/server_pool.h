@@ -24,6 +24,7 @@ struct ServerCounters {
   std::atomic<uint64_t> bytes_sent{0};
   std::atomic<uint64_t> bytes_recv{0};
   std::atomic<uint64_t> latency_us{0};  // last connect + handshake time
+  std::atomic<uint64_t> conn_tls{0};    // of conn_ok: opened with TLS
 };
 
 class ServerPool {

@@ -277,7 +277,7 @@ void BackendSession::Impl::after_statement(uint8_t command, std::string_view arg
 }
 
 asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
-                                                      asio::ip::tcp::socket& client) {
+                                                      ClientStream& client) {
   auto& s = *impl_;
   if (command.empty()) {
     co_return make_error(errc::kMalformedPacket, "Malformed packet: empty command");
@@ -372,7 +372,7 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
     Error err;
     if (conn.deadline().expired()) {
       counters.query_timeouts.fetch_add(1);
-      s.backends->kill_connection(s.executor, conn.state(), s.user);
+      s.backends->kill_connection(s.executor, conn.state(), s.user, s.client.password_sha1);
       err =
           Error::make(errc::kQueryTimeout,
                       "Query execution was interrupted: it exceeded mysql-default_query_timeout (" +
@@ -421,7 +421,7 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
 
 asio::awaitable<Result<void>> BackendSession::prepare(std::string_view command,
                                                       uint32_t client_statement_id,
-                                                      asio::ip::tcp::socket& client,
+                                                      ClientStream& client,
                                                       PreparedText& statement) {
   auto& s = *impl_;
   s.client_statement_id = client_statement_id;
@@ -441,8 +441,9 @@ asio::awaitable<Result<void>> BackendSession::prepare(std::string_view command,
 // error is returned for the caller to send. Otherwise the error is written
 // here, where a client can still read it, and kBackendLost tells the caller
 // to end the session: a direct client would have lost its connection too.
-asio::awaitable<Result<void>> BackendSession::Impl::fail_statement(
-    Error err, bool relayed, std::optional<uint8_t> err_seq, asio::ip::tcp::socket& client_socket) {
+asio::awaitable<Result<void>> BackendSession::Impl::fail_statement(Error err, bool relayed,
+                                                                   std::optional<uint8_t> err_seq,
+                                                                   ClientStream& client_socket) {
   bool held_state = pinned || (conn && (conn->state().status_flags & status::kInTrans));
   connection_failed();
   if (!relayed && !held_state) co_return std::unexpected(std::move(err));
@@ -451,8 +452,7 @@ asio::awaitable<Result<void>> BackendSession::Impl::fail_statement(
     uint8_t seq = *err_seq;
     mysql::append_packet(out, seq, mysql::encode_err(err, client.capabilities));
     std::error_code ignored;
-    co_await asio::async_write(client_socket, asio::buffer(out),
-                               asio::redirect_error(asio::use_awaitable, ignored));
+    co_await client_socket.write(asio::buffer(out), ignored);
   }
   co_return make_error(errc::kBackendLost, std::move(err.message));
 }
@@ -460,7 +460,7 @@ asio::awaitable<Result<void>> BackendSession::Impl::fail_statement(
 // The client never offered CLIENT_LOCAL_FILES, so servers should not ask; if
 // one does, it gets an empty file (nothing is loaded) and the client an error.
 asio::awaitable<Result<void>> BackendSession::Impl::refuse_local_infile(
-    ResponseTracker& tracker, bool relayed, asio::ip::tcp::socket& client_socket) {
+    ResponseTracker& tracker, bool relayed, ClientStream& client_socket) {
   uint8_t seq = static_cast<uint8_t>(tracker.last_sequence_id() + 1);
   std::string empty;
   mysql::append_packet(empty, seq, "");
@@ -491,8 +491,7 @@ asio::awaitable<Result<void>> BackendSession::Impl::refuse_local_infile(
     uint8_t err_seq = tracker.last_sequence_id();
     mysql::append_packet(out, err_seq, mysql::encode_err(err, client.capabilities));
     std::error_code ec;
-    co_await asio::async_write(client_socket, asio::buffer(out),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await client_socket.write(asio::buffer(out), ec);
     co_return Result<void>{};
   }
   co_return std::unexpected(err);

@@ -38,7 +38,7 @@ struct RelayResult {
 // (a COM_STMT_PREPARE answer), the statement id the backend chose is reported
 // and replaced by that one on the way.
 asio::awaitable<RelayResult> relay_response(BackendConnection& conn, ResponseTracker& tracker,
-                                            asio::ip::tcp::socket& client,
+                                            ClientStream& client,
                                             std::optional<uint32_t> client_statement_id = {});
 
 // Whether `packet`, read where a row could be, ends the rows (EOF, or OK
@@ -121,11 +121,11 @@ struct BackendSession::Impl {
                        const StatementOutcome& outcome, bool tracked_set = false);
   // Answers a LOCAL INFILE request of the server (see session.cpp).
   asio::awaitable<Result<void>> refuse_local_infile(ResponseTracker& tracker, bool relayed,
-                                                    asio::ip::tcp::socket& client_socket);
+                                                    ClientStream& client_socket);
   // A statement failed on the connection (lost, timed out, malformed answer).
   asio::awaitable<Result<void>> fail_statement(Error err, bool relayed,
                                                std::optional<uint8_t> err_seq,
-                                               asio::ip::tcp::socket& client_socket);
+                                               ClientStream& client_socket);
   // The held connection failed: closes it and remembers whether state was lost.
   void connection_failed();
   std::string server_name() const;

@@ -7,9 +7,9 @@ namespace gp::backend {
 namespace {
 
 const std::vector<std::string> kPoolColumns = {
-    "hostgroup",       "srv_host",        "srv_port",  "status",      "ConnUsed",
-    "ConnFree",        "ConnOK",          "ConnERR",   "MaxConnUsed", "Queries",
-    "Bytes_data_sent", "Bytes_data_recv", "Latency_us"};
+    "hostgroup",       "srv_host",        "srv_port",   "status",      "ConnUsed",
+    "ConnFree",        "ConnOK",          "ConnERR",    "MaxConnUsed", "Queries",
+    "Bytes_data_sent", "Bytes_data_recv", "Latency_us", "ConnTLS"};
 
 std::string n(uint64_t v) {
   return std::to_string(v);
@@ -29,7 +29,7 @@ StatsTable Backends::connection_pool_table() const {
                       s->status(now), n(c.conn_used.load()), n(s->idle_count()),
                       n(c.conn_ok.load()), n(c.conn_err.load()), n(c.max_conn_used.load()),
                       n(c.queries.load()), n(c.bytes_sent.load()), n(c.bytes_recv.load()),
-                      n(c.latency_us.load())});
+                      n(c.latency_us.load()), n(c.conn_tls.load())});
   }
   return t;
 }

@@ -107,12 +107,12 @@ std::unique_ptr<BackendConnection> WarmCache::take(
   return found;
 }
 
-bool WarmCache::put(std::unique_ptr<BackendConnection>& conn) {
+bool WarmCache::put(std::unique_ptr<BackendConnection>& conn, size_t limit) {
   const ServerPool* server = conn->state().server.get();
   std::lock_guard lock(mutex_);
   size_t same = 0;
   for (const auto& c : conns_) same += c->state().server.get() == server;
-  if (same >= kPerServer) return false;
+  if (same >= limit) return false;
   conn->state().last_used = Clock::now();
   conn->state().server->on_warm();
   conns_.push_back(std::move(conn));

@@ -43,9 +43,10 @@ class WarmCache : public asio::execution_context::service {
                                                   const ConnectionKey* key,
                                                   const WarmCache* except);
 
-  // Keeps `conn` when this loop holds fewer than kPerServer connections of
-  // its server; otherwise leaves `conn` untouched and returns false.
-  bool put(std::unique_ptr<BackendConnection>& conn);
+  // Keeps `conn` when this loop holds fewer than `limit` connections of its
+  // server; otherwise leaves `conn` untouched and returns false. (TLS
+  // connections, which cannot join the shared pool, get a larger limit.)
+  bool put(std::unique_ptr<BackendConnection>& conn, size_t limit = kPerServer);
 
   static constexpr size_t kPerServer = 4;
 

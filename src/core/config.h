@@ -58,12 +58,19 @@ struct MysqlSettings {
   int connection_max_age_ms = 0;
   int free_connections_pct = 10;
   int max_allowed_packet = 67108864;
-  bool have_ssl = false;
+  bool have_ssl = true;  // TLS offered on the client interface
+  // Backend TLS (mysql_servers.use_ssl = 1), ProxySQL's names: the CA that
+  // verifies servers' certificates (empty: not verified), and an optional
+  // client certificate and key for servers that ask for one.
+  std::string ssl_p2s_ca;
+  std::string ssl_p2s_cert;
+  std::string ssl_p2s_key;
 };
 
 struct AdminSettings {
   std::string admin_credentials = "admin:admin";
   std::string mysql_ifaces = "127.0.0.1:6032";
+  bool have_ssl = true;  // TLS offered on the admin interface
   bool restapi_enabled = false;
   int restapi_port = 6070;
 };
@@ -72,6 +79,7 @@ struct MysqlUser {
   std::string username;
   std::string password;  // plain text, or '*'+40 hex (mysql_native_password hash)
   bool active = true;
+  bool use_ssl = false;  // the client must connect with TLS
   int default_hostgroup = 0;
   std::string default_schema;
   bool transaction_persistent = true;

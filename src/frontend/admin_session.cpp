@@ -220,12 +220,18 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
   auto config = context.config.current();
   std::string version = context.server_version(*config) + "-genaiproxy-admin";
   uint32_t connection_id = context.next_connection_id.fetch_add(1);
+  auto tls = context.tls.load();
   GreetingOptions greeting{version, connection_id,
-                           std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
-  PasswordLookup lookup = [&](const std::string& user) {
-    return admin_password(context.config.current()->admin.admin_credentials, user);
-  };
-  auto client = co_await authenticate_client(channel, greeting, lookup);
+                           std::chrono::milliseconds(config->mysql.connect_timeout_client_ms),
+                           config->admin.have_ssl ? tls->context : nullptr};
+  AuthSettings auth{[&](const std::string& user) -> std::optional<StoredUser> {
+                      auto password =
+                          admin_password(context.config.current()->admin.admin_credentials, user);
+                      if (!password) return std::nullopt;
+                      return StoredUser{std::move(*password), false};
+                    },
+                    tls->rsa_key};
+  auto client = co_await authenticate_client(channel, greeting, auth);
   if (!client) co_return;
   channel.set_max_payload(1u << 26);
   std::error_code ec;

@@ -59,11 +59,15 @@ class ClientSession final : public FunctionHost {
     executor_ = co_await asio::this_coro::executor;
     auto config = context_.config.current();
     greeting_version_ = context_.server_version(*config) + "-genaiproxy";
+    auto tls = context_.tls.load();
     GreetingOptions greeting{greeting_version_, connection_id_,
-                             std::chrono::milliseconds(config->mysql.connect_timeout_client_ms)};
-    PasswordLookup lookup = [&](const std::string& name) { return find_user(*config, name); };
-    auto client = co_await authenticate_client(channel_, greeting, lookup);
+                             std::chrono::milliseconds(config->mysql.connect_timeout_client_ms),
+                             config->mysql.have_ssl ? tls->context : nullptr};
+    AuthSettings auth{[&](const std::string& name) { return find_user(*config, name); },
+                      tls->rsa_key};
+    auto client = co_await authenticate_client(channel_, greeting, auth);
     if (!client) co_return;
+    if (client->tls) context_.counters.client_connections_tls.fetch_add(1);
     channel_.set_max_payload(static_cast<size_t>(config->mysql.max_allowed_packet));
     client_ = *client;
     for (const auto& u : config->users) {
@@ -93,10 +97,9 @@ class ClientSession final : public FunctionHost {
   }
 
  private:
-  static std::optional<std::string> find_user(const RuntimeConfig& config,
-                                              const std::string& name) {
+  static std::optional<StoredUser> find_user(const RuntimeConfig& config, const std::string& name) {
     for (const auto& u : config.users) {
-      if (u.username == name && u.active) return u.password;
+      if (u.username == name && u.active) return StoredUser{u.password, u.use_ssl};
     }
     return std::nullopt;
   }
@@ -225,7 +228,7 @@ class ClientSession final : public FunctionHost {
       auto ex = co_await asio::this_coro::executor;
       auto backend = backend_session(ex);
       auto text = std::make_shared<backend::PreparedText>();
-      auto prepared = co_await backend->prepare(packet, id, channel_.socket(), *text);
+      auto prepared = co_await backend->prepare(packet, id, channel_.stream(), *text);
       if (!prepared) co_return co_await backend_failed(prepared.error());
       if (!text->text.empty()) {
         PreparedStatement statement;
@@ -384,9 +387,11 @@ class ClientSession final : public FunctionHost {
       auto config = context_.config.current();
       std::error_code ec;
       auto local = channel_.socket().local_endpoint(ec);
-      variables_ = sql::SessionVariables::defaults(session_defaults(
-          greeting_version_, client_.charset,
-          static_cast<uint64_t>(config->mysql.max_allowed_packet), ec ? 0 : local.port()));
+      auto defaults = session_defaults(greeting_version_, client_.charset,
+                                       static_cast<uint64_t>(config->mysql.max_allowed_packet),
+                                       ec ? 0 : local.port());
+      defaults.have_ssl = config->mysql.have_ssl;
+      variables_ = sql::SessionVariables::defaults(defaults);
     }
     return *variables_;
   }
@@ -531,7 +536,7 @@ class ClientSession final : public FunctionHost {
                                            std::string packet) override {
     auto ex = co_await asio::this_coro::executor;
     auto backend = backend_session(ex);
-    auto result = co_await backend->execute(statement, std::move(packet), channel_.socket());
+    auto result = co_await backend->execute(statement, std::move(packet), channel_.stream());
     if (result) co_return true;
     co_return co_await backend_failed(result.error());
   }
@@ -555,7 +560,13 @@ class ClientSession final : public FunctionHost {
         channel_.socket().receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, ec);
     channel_.socket().non_blocking(false, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
-    return !ec && n > 0;
+    if (ec || n == 0) return false;
+    // Over TLS 1.2 a client that closes properly sends a close_notify alert
+    // (a record of type 21) before its FIN; a pipelined statement is
+    // application data (type 23). TLS 1.3 sends both as type 23: there the
+    // alert looks like input, and the statement runs to its end.
+    constexpr char kTlsAlertRecord = 21;
+    return !(channel_.is_tls() && byte == kTlsAlertRecord);
   }
 
   static asio::awaitable<Result<mysql::ResultSet>> backend_query(
@@ -572,7 +583,7 @@ class ClientSession final : public FunctionHost {
   std::shared_ptr<backend::BackendSession> backend_session(const asio::any_io_executor& ex) {
     if (!backend_) {
       backend::ClientInfo info{client_.username, client_.capabilities, client_.charset,
-                               client_.database};
+                               client_.database, client_.password_sha1};
       backend_ = std::make_shared<backend::BackendSession>(context_.backends, ex, user_, info);
     }
     return backend_;
@@ -581,7 +592,7 @@ class ClientSession final : public FunctionHost {
   asio::awaitable<bool> forward(std::string_view packet) {
     auto ex = co_await asio::this_coro::executor;
     auto backend = backend_session(ex);
-    auto result = co_await backend->forward(packet, channel_.socket());
+    auto result = co_await backend->forward(packet, channel_.stream());
     if (result) co_return true;
     co_return co_await backend_failed(result.error());
   }

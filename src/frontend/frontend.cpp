@@ -66,7 +66,7 @@ void log_session_end(std::exception_ptr error) {
 struct Frontend::Impl {
   Impl(ConfigStore& config, MetricsRegistry& metrics, admin::Admin& admin, genai::Engine& engine,
        backend::BackendManager& backends)
-      : context{config, admin, engine, backends, {}, {1}}, metrics(metrics) {}
+      : context{config, admin, engine, backends, {}, {1}, {}}, metrics(metrics) {}
 
   SessionContext context;
   MetricsRegistry& metrics;
@@ -152,6 +152,7 @@ struct Frontend::Impl {
       row("Questions", c.questions);
       row("GenAI_statements", c.genai_statements);
       row("Admin_Connections_connected", c.admin_connections_connected);
+      row("Client_Connections_tls", c.client_connections_tls);
       return t;
     });
   }
@@ -180,6 +181,28 @@ Result<void> Frontend::start() {
     Error error = std::move(admin_addresses.error());
     error.message = "admin-mysql_ifaces: " + error.message;
     return std::unexpected(std::move(error));
+  }
+
+  // Loaded even with TLS off on both interfaces: caching_sha2_password's
+  // RSA exchange uses the key pair.
+  if (auto loaded = impl_->context.reload_tls(); !loaded) {
+    Error error = std::move(loaded.error());
+    error.message = "TLS: " + error.message;
+    return std::unexpected(std::move(error));
+  }
+  impl_->context.admin.set_tls_reload([this]() -> Result<void> {
+    auto reloaded = impl_->context.reload_tls();
+    if (!reloaded) {
+      Error error = std::move(reloaded.error());
+      error.message = "PROXYSQL RELOAD TLS: " + error.message + " (the current certificates stay)";
+      return std::unexpected(std::move(error));
+    }
+    spdlog::info("TLS certificates reloaded from {} (certificate {})",
+                 impl_->context.admin.datadir(), impl_->context.tls.load()->certificate_subject);
+    return {};
+  });
+  if (auto tls = impl_->context.tls.load(); tls->generated) {
+    spdlog::info("generated self-signed TLS certificates in {}", impl_->context.admin.datadir());
   }
 
   const int threads = std::max(1, config->mysql.threads);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "core/client_stream.h"
 #include "core/error.h"
 #include "mysql/packet.h"
 
@@ -28,6 +29,13 @@ class PacketChannel {
   // over the size limit.
   asio::awaitable<Result<std::string>> read();
 
+  // One frame read without reading ahead: the client's answer to the
+  // greeting, which may be an SSLRequest followed at once by the TLS
+  // ClientHello (libmariadb sends both without waiting), and those bytes
+  // must reach the TLS engine, not the packet reader. Frames longer than
+  // the current limit fail with kNetPacketTooLarge.
+  asio::awaitable<Result<std::string>> read_first_frame();
+
   // Queues one packet with the next sequence id; flush() writes the queue.
   // (Writing is split so that callers never pass temporaries into a co_await
   // expression, which g++ 12 may destroy twice.)
@@ -36,7 +44,10 @@ class PacketChannel {
   std::string& out() { return out_; }
   asio::awaitable<std::error_code> flush();
 
-  void set_max_payload(size_t max_payload) { reader_.set_max_payload(max_payload); }
+  void set_max_payload(size_t max_payload) {
+    max_payload_ = max_payload;
+    reader_.set_max_payload(max_payload);
+  }
 
   // Ends the sending side and reads (and drops) what the peer is still
   // sending, for at most `limit`: closing a socket with unread input resets
@@ -45,15 +56,22 @@ class PacketChannel {
 
   uint8_t& seq() { return seq_; }
   bool closed() const { return closed_; }
-  asio::ip::tcp::socket& socket() { return socket_; }
+  asio::ip::tcp::socket& socket() { return stream_.socket(); }
+  ClientStream& stream() { return stream_; }
+  bool is_tls() const { return stream_.is_tls(); }
+
+  // After an SSLRequest: the TLS handshake. Input the client sent beyond
+  // the SSLRequest would bypass TLS, so it fails the handshake.
+  asio::awaitable<std::error_code> start_tls(std::shared_ptr<asio::ssl::context> context);
   std::string peer() const { return peer_; }
 
   // Bytes already received but not yet consumed as packets (pipelining).
   bool has_buffered_input() const { return reader_.buffered() > 0; }
 
  private:
-  asio::ip::tcp::socket socket_;
+  ClientStream stream_;
   mysql::PacketReader reader_;
+  size_t max_payload_;
   std::array<char, 16384> buffer_;
   std::string out_;
   uint8_t seq_ = 0;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "core/coroutine_warnings.h"
 #include "mysql/auth.h"
 #include "mysql/handshake.h"
 #include "mysql/messages.h"
@@ -17,9 +18,10 @@ namespace {
 
 constexpr size_t kMaxLoginPacket = 64 * 1024;
 
-bool is_native_hash(const std::string& stored) {
-  return stored.size() == 41 && stored[0] == '*';
-}
+// caching_sha2_password's AuthMoreData codes.
+constexpr char kRequestPublicKey = 0x02;
+constexpr char kFastAuthOk = 0x03;
+constexpr char kFullAuthNeeded = 0x04;
 
 Error access_denied(const std::string& user, const std::string& host, bool used_password) {
   return Error::make(errc::kAccessDenied,
@@ -33,6 +35,12 @@ Error access_denied(const std::string& user, const std::string& host, bool used_
 std::unexpected<Error> queue_error(PacketChannel& channel, uint32_t caps, Error error) {
   channel.queue(mysql::encode_err(error, caps | mysql::cap::kProtocol41));
   return std::unexpected(std::move(error));
+}
+
+// Clients send a NUL-terminated clear password in full authentication.
+std::string without_terminator(std::string s) {
+  if (!s.empty() && s.back() == '\0') s.pop_back();
+  return s;
 }
 
 // Closes the channel's socket when the login takes too long. Lives on the
@@ -62,20 +70,134 @@ class LoginTimer {
   std::shared_ptr<bool> armed_;
 };
 
+// caching_sha2_password's full authentication: the client sends its
+// password in clear over TLS, or encrypted with the server's RSA public key
+// (asking for the key first unless it has it). Returns the clear password;
+// on failure the ERR has been sent when the socket still works.
+asio::awaitable<Result<std::string>> receive_clear_password(PacketChannel& channel,
+                                                            const std::string& nonce,
+                                                            const AuthSettings& settings,
+                                                            uint32_t caps) {
+  channel.queue(mysql::encode_auth_more_data(std::string(1, kFullAuthNeeded)));
+  if (co_await channel.flush()) {
+    co_return make_error(errc::kHandshakeError, "client went away during authentication");
+  }
+  auto packet = co_await channel.read();
+  if (!packet) co_return std::unexpected(packet.error());
+  if (channel.is_tls()) co_return without_terminator(std::move(*packet));
+  if (!settings.rsa_key) {
+    auto error = queue_error(
+        channel, caps,
+        Error::make(errc::kAccessDenied,
+                    "caching_sha2_password full authentication needs TLS or the server's RSA "
+                    "public key, and this interface has neither; connect with TLS"));
+    co_await channel.flush();
+    co_return error;
+  }
+  if (packet->size() == 1 && (*packet)[0] == kRequestPublicKey) {
+    channel.queue(mysql::encode_auth_more_data(settings.rsa_key->public_pem()));
+    if (co_await channel.flush()) {
+      co_return make_error(errc::kHandshakeError, "client went away during authentication");
+    }
+    packet = co_await channel.read();
+    if (!packet) co_return std::unexpected(packet.error());
+  }
+  auto clear = settings.rsa_key->decrypt_password(*packet, nonce);
+  if (!clear) {
+    auto error = queue_error(channel, caps, clear.error());
+    co_await channel.flush();
+    co_return error;
+  }
+  co_return std::move(*clear);
+}
+
 }  // namespace
+
+asio::awaitable<Result<VerifiedUser>> verify_credentials(PacketChannel& channel,
+                                                         const std::string& nonce,
+                                                         const ClientCredentials& credentials,
+                                                         const AuthSettings& settings,
+                                                         uint32_t caps) {
+  const std::string& user = credentials.username;
+  std::optional<StoredUser> stored = settings.lookup(user);
+  const std::string stored_password = stored ? stored->password : std::string();
+  const bool hashed = stored && mysql::is_native_hash(stored_password);
+  std::string plugin =
+      credentials.plugin.empty() ? std::string(mysql::kNativePassword) : credentials.plugin;
+  std::string auth_response = credentials.auth_response;
+  const bool can_switch = (caps & mysql::cap::kPluginAuth) != 0;
+
+  // libmariadb clients that chose caching_sha2_password answer a
+  // mysql_native_password greeting with nothing and wait for a switch; other
+  // plugins are switched to mysql_native_password, which every client has.
+  const bool empty_sha2 = plugin == mysql::kCachingSha2Password && auth_response.empty() &&
+                          stored && !stored_password.empty();
+  const bool known = plugin == mysql::kNativePassword || plugin == mysql::kCachingSha2Password;
+  if (can_switch && (empty_sha2 || !known)) {
+    if (!known) plugin = std::string(mysql::kNativePassword);
+    mysql::AuthSwitchRequest sw{plugin, nonce};
+    channel.queue(mysql::encode_auth_switch_request(sw));
+    if (co_await channel.flush()) {
+      co_return make_error(errc::kHandshakeError, "client went away during auth switch");
+    }
+    auto switched = co_await channel.read();
+    if (!switched) co_return std::unexpected(switched.error());
+    auth_response = std::move(*switched);
+  }
+
+  bool ok = false;
+  bool used_password = !auth_response.empty();
+  VerifiedUser verified;
+  if (plugin == mysql::kCachingSha2Password && stored && (hashed || !auth_response.empty())) {
+    if (!hashed) {
+      ok = mysql::caching_sha2_verify(stored_password, nonce, auth_response);
+      if (ok) channel.queue(mysql::encode_auth_more_data(std::string(1, kFastAuthOk)));
+    } else {
+      // A SHA-256 scramble cannot be checked against a SHA-1 hash: the
+      // client sends the password itself (TLS or RSA) instead.
+      auto clear = co_await receive_clear_password(channel, nonce, settings, caps);
+      if (!clear) co_return std::unexpected(clear.error());
+      used_password = !clear->empty();
+      ok = mysql::clear_password_matches(stored_password, *clear);
+      if (ok) verified.password_sha1 = mysql::native_password_stage1_of(*clear);
+    }
+  } else if (plugin == mysql::kCachingSha2Password) {
+    ok = stored && mysql::caching_sha2_verify(stored_password, nonce, auth_response);
+  } else {
+    ok = stored && mysql::native_password_verify(stored_password, nonce, auth_response);
+    if (ok && hashed) {
+      verified.password_sha1 =
+          mysql::native_password_stage1(stored_password, nonce, auth_response).value_or("");
+    }
+  }
+  if (ok && stored->require_tls && !channel.is_tls()) {
+    spdlog::info("user '{}' from {} refused: mysql_users.use_ssl requires TLS", user,
+                 channel.peer());
+    ok = false;
+  }
+  if (!ok) {
+    spdlog::info("authentication failed for user '{}' from {}", user, channel.peer());
+    auto error = queue_error(channel, caps, access_denied(user, channel.peer(), used_password));
+    co_await channel.flush();
+    co_return error;
+  }
+  co_return verified;
+}
 
 asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& channel,
                                                                  const GreetingOptions& greeting,
-                                                                 const PasswordLookup& lookup) {
+                                                                 const AuthSettings& settings) {
   LoginTimer login_timer(channel, greeting.login_timeout);
   // Login packets are small; a larger limit applies once the client is known.
   channel.set_max_payload(kMaxLoginPacket);
   const std::string nonce = mysql::make_nonce();
+  uint32_t server_caps = mysql::kServerCapabilities;
+  if (greeting.tls) server_caps |= mysql::cap::kSsl;
   mysql::HandshakeV10 hs;
   hs.server_version = greeting.server_version;
   hs.connection_id = greeting.connection_id;
   hs.auth_data = nonce;
-  hs.capabilities = mysql::kServerCapabilities;
+  hs.capabilities = server_caps;
   hs.charset = mysql::charset::kUtf8mb4GeneralCi;
   hs.status_flags = mysql::status::kAutocommit;
   hs.auth_plugin = std::string(mysql::kNativePassword);
@@ -85,21 +207,29 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
     co_return make_error(errc::kHandshakeError, "client went away during handshake");
   }
 
-  auto packet = co_await channel.read();
+  auto packet = co_await channel.read_first_frame();
+  if (packet && mysql::is_ssl_request(*packet)) {
+    if (!greeting.tls) {
+      auto error =
+          queue_error(channel, mysql::cap::kProtocol41,
+                      Error::make(errc::kHandshakeError,
+                                  "TLS is not available on this interface (mysql-have_ssl / "
+                                  "admin-have_ssl is off); connect without SSL"));
+      co_await channel.flush();
+      co_return error;
+    }
+    auto tls_error = co_await channel.start_tls(greeting.tls);
+    if (tls_error) {
+      spdlog::info("TLS handshake with {} failed: {}", channel.peer(), tls_error.message());
+      co_return make_error(errc::kHandshakeError, "TLS handshake failed: " + tls_error.message());
+    }
+    packet = co_await channel.read();
+  }
   if (!packet) {
     if (packet.error().code != errc::kNetPacketTooLarge) co_return std::unexpected(packet.error());
     auto error = queue_error(channel, mysql::cap::kProtocol41, packet.error());
     co_await channel.flush();
     co_await channel.discard_input(kDiscardOnError);
-    co_return error;
-  }
-  if (mysql::is_ssl_request(*packet)) {
-    auto error =
-        queue_error(channel, mysql::cap::kProtocol41,
-                    Error::make(errc::kHandshakeError,
-                                "TLS is not available on this interface; connect without SSL "
-                                "(mariadb --skip-ssl, PyMySQL without ssl=)"));
-    co_await channel.flush();
     co_return error;
   }
   auto response = mysql::parse_handshake_response41(*packet);
@@ -108,7 +238,7 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
     co_await channel.flush();
     co_return error;
   }
-  const uint32_t caps = response->capabilities & mysql::kServerCapabilities;
+  const uint32_t caps = response->capabilities & server_caps;
   if (!(caps & mysql::cap::kProtocol41)) {
     auto error = queue_error(
         channel, mysql::cap::kProtocol41,
@@ -118,41 +248,10 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
     co_return error;
   }
 
-  const std::string& user = response->username;
-  std::optional<std::string> stored = lookup(user);
-  std::string plugin =
-      response->auth_plugin.empty() ? std::string(mysql::kNativePassword) : response->auth_plugin;
-  std::string auth_response = response->auth_response;
+  ClientCredentials credentials{response->username, response->auth_plugin, response->auth_response};
+  auto verified = co_await verify_credentials(channel, nonce, credentials, settings, caps);
+  if (!verified) co_return std::unexpected(verified.error());
 
-  bool ok = false;
-  bool fast_auth_ack = false;
-  if (stored && plugin == mysql::kCachingSha2Password && !is_native_hash(*stored)) {
-    ok = mysql::caching_sha2_verify(*stored, nonce, auth_response);
-    fast_auth_ack = ok;
-  } else if (plugin == mysql::kNativePassword) {
-    ok = stored && mysql::native_password_verify(*stored, nonce, auth_response);
-  } else {
-    // Any other plugin (or caching_sha2 against a stored hash): ask the client
-    // to answer the same nonce with mysql_native_password.
-    mysql::AuthSwitchRequest sw{std::string(mysql::kNativePassword), nonce};
-    channel.queue(mysql::encode_auth_switch_request(sw));
-    if (co_await channel.flush()) {
-      co_return make_error(errc::kHandshakeError, "client went away during auth switch");
-    }
-    auto switched = co_await channel.read();
-    if (!switched) co_return std::unexpected(switched.error());
-    auth_response = *switched;
-    ok = stored && mysql::native_password_verify(*stored, nonce, auth_response);
-  }
-
-  if (!ok) {
-    spdlog::info("authentication failed for user '{}' from {}", user, channel.peer());
-    auto error =
-        queue_error(channel, caps, access_denied(user, channel.peer(), !auth_response.empty()));
-    co_await channel.flush();
-    co_return error;
-  }
-  if (fast_auth_ack) channel.queue(mysql::encode_auth_more_data(std::string(1, '\x03')));
   mysql::OkPacket okp;
   okp.status_flags = mysql::status::kAutocommit;
   channel.queue(mysql::encode_ok(okp, caps));
@@ -160,10 +259,12 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
     co_return make_error(errc::kHandshakeError, "client went away after auth");
   }
   AuthenticatedClient client;
-  client.username = user;
+  client.username = response->username;
   client.database = response->database;
-  client.capabilities = caps;
+  client.capabilities = caps & ~mysql::cap::kSsl;
   client.charset = response->charset;
+  client.tls = channel.is_tls();
+  client.password_sha1 = std::move(verified->password_sha1);
   co_return client;
 }
 

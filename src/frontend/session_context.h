@@ -10,6 +10,8 @@
 #include "admin/admin.h"
 #include "backend/backend.h"
 #include "core/config.h"
+#include "core/snapshot_ptr.h"
+#include "frontend/tls_material.h"
 #include "genai/engine.h"
 
 namespace gp::frontend {
@@ -25,6 +27,7 @@ struct FrontendCounters {
   // for them so that each client gets its answer (or error 9106).
   std::atomic<int64_t> genai_unanswered{0};
   std::atomic<uint64_t> admin_connections_connected{0};
+  std::atomic<uint64_t> client_connections_tls{0};  // logged in over TLS, since start
 };
 
 struct SessionContext {
@@ -34,6 +37,17 @@ struct SessionContext {
   backend::BackendManager& backends;
   FrontendCounters counters;
   std::atomic<uint32_t> next_connection_id{1};
+  // Certificates and keys of both interfaces; replaced by PROXYSQL RELOAD TLS.
+  SnapshotPtr<const TlsMaterial> tls;
+
+  // Reads the datadir's certificates again (generating them if missing);
+  // on failure the current ones stay. New handshakes use the new ones.
+  Result<void> reload_tls() {
+    auto material = load_tls_material(admin.datadir());
+    if (!material) return std::unexpected(material.error());
+    tls.store(std::move(*material));
+    return {};
+  }
 
   // The version greetings announce (see BackendManager::advertised_version).
   std::string server_version(const RuntimeConfig& snapshot) const {

@@ -101,7 +101,12 @@ std::string native_password_scramble(std::string_view password, std::string_view
 bool native_password_verify(std::string_view stored, std::string_view nonce,
                             std::string_view response) {
   if (stored.empty()) return is_empty_response(response);
-  if (response.size() != kSha1Length) return false;
+  return native_password_stage1(stored, nonce, response).has_value();
+}
+
+std::optional<std::string> native_password_stage1(std::string_view stored, std::string_view nonce,
+                                                  std::string_view response) {
+  if (stored.empty() || response.size() != kSha1Length) return std::nullopt;
   std::string stored_hash;
   if (auto hash = parse_native_hash(stored)) {
     stored_hash = std::move(*hash);
@@ -109,7 +114,28 @@ bool native_password_verify(std::string_view stored, std::string_view nonce,
     stored_hash = sha1(sha1(stored));
   }
   std::string candidate_stage1 = xor_bytes(response, sha1(nonce, stored_hash));
-  return equal_secret(sha1(candidate_stage1), stored_hash);
+  if (!equal_secret(sha1(candidate_stage1), stored_hash)) return std::nullopt;
+  return candidate_stage1;
+}
+
+std::string native_password_scramble_from_stage1(std::string_view stage1, std::string_view nonce) {
+  if (stage1.size() != kSha1Length) return {};
+  return xor_bytes(stage1, sha1(nonce, sha1(stage1)));
+}
+
+std::string native_password_stage1_of(std::string_view password) {
+  return password.empty() ? std::string() : sha1(password);
+}
+
+bool clear_password_matches(std::string_view stored, std::string_view password) {
+  if (auto hash = parse_native_hash(stored)) {
+    return !password.empty() && equal_secret(sha1(sha1(password)), *hash);
+  }
+  return equal_secret(stored, password);
+}
+
+bool is_native_hash(std::string_view stored) {
+  return parse_native_hash(stored).has_value();
 }
 
 std::string caching_sha2_scramble(std::string_view password, std::string_view nonce) {

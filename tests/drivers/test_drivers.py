@@ -202,13 +202,18 @@ def cmd_ruby():
 class Environment:
     """One MariaDB and one proxy with the users and servers every stack program expects."""
 
-    def __init__(self):
+    def __init__(self, tls=False):
+        """With `tls`, the proxy's users require TLS (mysql_users.use_ssl = 1): a stack that
+        connected without it would be refused, so every case then runs over TLS."""
+        self.tls = tls
         self.db = MariaDB().start()
         try:
             self.proxy = harness.Proxy(
                 genai={"embedding_uri": "lexical:", "rerank_uri": "lexical:"},
-                users=[{"username": "app", "password": "secret", "default_hostgroup": 0},
-                       {"username": "genai", "password": "genai-pw", "default_hostgroup": 99}],
+                users=[{"username": "app", "password": "secret", "default_hostgroup": 0,
+                        "use_ssl": int(tls)},
+                       {"username": "genai", "password": "genai-pw", "default_hostgroup": 99,
+                        "use_ssl": int(tls)}],
                 servers=[self.db.server(hostgroup=0)])
             self.proxy.start()
         except BaseException:
@@ -216,8 +221,11 @@ class Environment:
             raise
 
     def settings(self):
-        return {"GP_HOST": "127.0.0.1", "GP_PORT": str(self.proxy.client_port),
-                "GP_ADMIN_PORT": str(self.proxy.admin_port), "GP_DB_PORT": str(self.db.port)}
+        s = {"GP_HOST": "127.0.0.1", "GP_PORT": str(self.proxy.client_port),
+             "GP_ADMIN_PORT": str(self.proxy.admin_port), "GP_DB_PORT": str(self.db.port)}
+        if self.tls:
+            s["GP_TLS_CA"] = os.path.join(self.proxy.datadir, "proxysql-ca.pem")
+        return s
 
     def cleanup(self):
         try:
@@ -228,10 +236,11 @@ class Environment:
 
 class DriverTest(unittest.TestCase):
     maxDiff = None
+    TLS = False
 
     @classmethod
     def setUpClass(cls):
-        cls.env = Environment()
+        cls.env = Environment(tls=cls.TLS)
 
     @classmethod
     def tearDownClass(cls):
@@ -296,6 +305,11 @@ class DriverTest(unittest.TestCase):
 
     def test_ruby(self):
         self.run_stack("ruby", cmd_ruby)
+
+
+class DriverTlsTest(DriverTest):
+    """Every stack again, with TLS required by the proxy's users."""
+    TLS = True
 
 
 def serve():

@@ -5,7 +5,7 @@
         conn = db.connect("app", "secret")
 
 As a command, for test programs that are not written in Python:
-    mariadb.py start DIR   -> prints the TCP port once the server answers
+    mariadb.py start DIR [MARIADBD OPTIONS...]   -> prints the TCP port once the server answers
     mariadb.py stop DIR    -> stops that server and removes DIR
 Users `app`/`secret` (mysql_native_password) and `other`/`other-pw` exist,
 with all privileges, plus database `gp_test`.
@@ -173,12 +173,12 @@ def _user():
 
 
 def _main(argv):
-    if len(argv) != 3 or argv[1] not in ("start", "stop"):
+    if len(argv) < 3 or argv[1] not in ("start", "stop"):
         print(__doc__, file=sys.stderr)
         return 2
     directory = argv[2]
     if argv[1] == "start":
-        db = MariaDB(datadir=directory)
+        db = MariaDB(datadir=directory, extra_args=argv[3:])  # further mariadbd options
         db.start()
         print(db.port, flush=True)
         return 0

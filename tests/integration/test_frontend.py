@@ -73,20 +73,6 @@ class FrontendTest(unittest.TestCase):
         conn.ping(reconnect=False)
         conn.close()
 
-    def test_tls_request_is_refused_clearly(self):
-        # An SSLRequest: 32 bytes with CLIENT_SSL, after reading the greeting.
-        with socket.create_connection(("127.0.0.1", self.proxy.client_port), timeout=5) as s:
-            header = s.recv(4)
-            length = header[0] | header[1] << 8 | header[2] << 16
-            while length > 0:
-                length -= len(s.recv(length))
-            caps = 0x0800 | 0x0200 | 0x8000  # SSL, PROTOCOL_41, SECURE_CONNECTION
-            payload = struct.pack("<IIB23x", caps, 1 << 24, 45)
-            s.sendall(struct.pack("<I", len(payload))[:3] + b"\x01" + payload)
-            answer = s.recv(1024)
-            self.assertEqual(answer[4], 0xFF)
-            self.assertIn(b"TLS is not available", answer)
-
     def test_garbage_before_handshake_response_closes_cleanly(self):
         with socket.create_connection(("127.0.0.1", self.proxy.client_port), timeout=5) as s:
             s.recv(4096)

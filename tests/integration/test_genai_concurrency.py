@@ -1,6 +1,8 @@
 """Many clients at once, clients that vanish mid-request, and runtime reconfiguration."""
 import json
+import os
 import socket
+import ssl
 import threading
 import time
 import unittest
@@ -107,17 +109,34 @@ class LimitsTest(GenaiTestCase):
 
 
 class CancelTest(GenaiTestCase):
-    def assert_disconnect_cancels(self, sql):
+    def assert_disconnect_cancels(self, sql, tls=False, close_notify=False):
         with self.proxy.admin() as admin:
             before = genai_stats(admin)
             self.service.reset_stats()
-            conn = self.proxy.client()
+            kw = {}
+            if tls:
+                context = ssl.create_default_context(
+                    cafile=os.path.join(self.proxy.datadir, "proxysql-ca.pem"))
+                if close_notify:
+                    # TLS 1.2 sends the alert as an alert record the proxy can tell from a
+                    # statement without decrypting; TLS 1.3 hides it (see OPERATIONS.md).
+                    context.maximum_version = ssl.TLSVersion.TLSv1_2
+                kw = {"ssl": context}
+            conn = self.proxy.client(**kw)
             # Send the statement without waiting for its answer, then vanish.
             conn._execute_command(COMMAND.COM_QUERY, sql)
             self.assertTrue(wait_for(lambda: self.service.stats()["in_flight"] == 1),
                             "the request never reached the service")
-            conn._sock.shutdown(socket.SHUT_RDWR)
-            conn._sock.close()
+            if close_notify:
+                # A TLS close_notify alert first: bytes to read, but not a statement.
+                conn._sock.settimeout(0.5)
+                try:
+                    conn._sock.unwrap().close()
+                except (OSError, ValueError):
+                    conn._sock.close()
+            else:
+                conn._sock.shutdown(socket.SHUT_RDWR)
+                conn._sock.close()
             disconnected = time.monotonic()
 
             def cancelled():
@@ -133,6 +152,13 @@ class CancelTest(GenaiTestCase):
     def test_client_disconnect_cancels_the_request(self):
         self.assert_disconnect_cancels(
             statement({"type": "embed", "documents": ["__delay_ms=3000__"]}))
+
+    def test_tls_client_disconnect_cancels_the_request(self):
+        for close_notify in (False, True):
+            with self.subTest(close_notify=close_notify):
+                self.assert_disconnect_cancels(
+                    statement({"type": "embed", "documents": ["__delay_ms=3000__"]}),
+                    tls=True, close_notify=close_notify)
 
     def test_client_disconnect_cancels_a_sql_function(self):
         self.assert_disconnect_cancels("SELECT GENAI_EMBED('__delay_ms=3000__') AS v")

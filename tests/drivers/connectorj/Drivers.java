@@ -84,8 +84,11 @@ public class Drivers {
 
     static Connection connect(String port, String user, String password, String db, String options)
             throws SQLException {
+        String tlsCa = env("GP_TLS_CA", "");
+        // GP_TLS_CA: connections to the proxy (not to MariaDB directly) use verified TLS.
+        String tls = tlsCa.isEmpty() || port.equals(DB_PORT) ? "" : "&useSsl=true&serverSslCert=" + tlsCa;
         String url = "jdbc:mariadb://" + HOST + ":" + port + "/" + (db == null ? "" : db)
-            + "?connectTimeout=10000&socketTimeout=60000" + (options.isEmpty() ? "" : "&" + options);
+            + "?connectTimeout=10000&socketTimeout=60000" + tls + (options.isEmpty() ? "" : "&" + options);
         return DriverManager.getConnection(url, user, password);
     }
 

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -79,8 +81,24 @@ func runCase(name string, fn func()) {
 	fmt.Printf("ok %s\n", name)
 }
 
+// GP_TLS_CA: connections to the proxy (not to MariaDB directly) use TLS verified against it.
+func tlsParam(portStr string) string {
+	ca := os.Getenv("GP_TLS_CA")
+	if ca == "" || portStr == dbPort {
+		return ""
+	}
+	pem, err := os.ReadFile(ca)
+	must(err)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		panic("GP_TLS_CA holds no certificate")
+	}
+	must(mysql.RegisterTLSConfig("proxy", &tls.Config{RootCAs: pool, ServerName: host}))
+	return "&tls=proxy"
+}
+
 func open(portStr, user, password, database string) *sql.DB {
-	dsn := fmt.Sprintf("%s:%s@tcp(%s:%s)/%s?timeout=10s&readTimeout=60s", user, password, host, portStr, database)
+	dsn := fmt.Sprintf("%s:%s@tcp(%s:%s)/%s?timeout=10s&readTimeout=60s%s", user, password, host, portStr, database, tlsParam(portStr))
 	db, err := sql.Open("mysql", dsn)
 	must(err)
 	return db

@@ -6,7 +6,14 @@ const env = {
   port: Number(process.env.GP_PORT || 6033),
   adminPort: Number(process.env.GP_ADMIN_PORT || 6032),
   dbPort: Number(process.env.GP_DB_PORT || 3306),
+  tlsCa: process.env.GP_TLS_CA || '',
 };
+
+// GP_TLS_CA: connections to the proxy (not to MariaDB directly) use TLS verified against it.
+function tlsOptions(port) {
+  if (!env.tlsCa || port === env.dbPort) return {};
+  return { ssl: { ca: require('fs').readFileSync(env.tlsCa), rejectUnauthorized: true } };
+}
 
 const EMBED = { type: 'embed', documents: ['hello world', 'second doc'] };
 const EMBED_SQL = 'GENAI: ' + JSON.stringify(EMBED);
@@ -339,7 +346,7 @@ async function sharedCases(suite, d) {
 }
 
 module.exports = {
-  env, EMBED, EMBED_SQL, RERANK, RERANK_SQL, RERANK_PARAMS_SQL, RERANK_PARAMS, DIMENSIONS,
+  env, tlsOptions, EMBED, EMBED_SQL, RERANK, RERANK_SQL, RERANK_PARAMS_SQL, RERANK_PARAMS, DIMENSIONS,
   ADMIN, RUNTIME_SQL, Failure, check, text, vectors, reranked, same, Suite, helpers, sharedCases,
   embedding, sqlFunctionCases, sqlNoBackendCase,
 };

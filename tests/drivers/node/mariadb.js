@@ -13,7 +13,7 @@ const TABLE = suite.table;
 function connect(opts = {}) {
   return mariadb.createConnection({
     host: env.host, port: env.port, user: 'app', password: 'secret', database: 'gp_test',
-    connectTimeout: 10000, ...opts,
+    connectTimeout: 10000, ...c.tlsOptions(opts.port ?? env.port), ...opts,
   });
 }
 

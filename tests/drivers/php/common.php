@@ -30,6 +30,8 @@ $GP_HOST = getenv('GP_HOST') ?: '127.0.0.1';
 $GP_PORT = (int)(getenv('GP_PORT') ?: 6033);
 $GP_ADMIN_PORT = (int)(getenv('GP_ADMIN_PORT') ?: 6032);
 $GP_DB_PORT = (int)(getenv('GP_DB_PORT') ?: 3306);
+// Set: connections to the proxy (not to MariaDB directly) use TLS verified against this CA.
+$GP_TLS_CA = getenv('GP_TLS_CA') ?: null;
 
 $failed = 0;
 $ref = [];

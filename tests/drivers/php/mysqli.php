@@ -7,10 +7,15 @@ mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
 const TABLE = 'drv_mysqli';
 
 function connect(int $port, string $user, string $password, ?string $db = 'gp_test'): mysqli {
-    global $GP_HOST;
+    global $GP_HOST, $GP_TLS_CA, $GP_DB_PORT;
     $m = mysqli_init();
     $m->options(MYSQLI_OPT_CONNECT_TIMEOUT, 10);
-    $m->real_connect($GP_HOST, $user, $password, $db, $port);
+    $flags = 0;
+    if ($GP_TLS_CA && $port !== $GP_DB_PORT) {
+        $m->ssl_set(null, null, $GP_TLS_CA, null, null);
+        $flags = MYSQLI_CLIENT_SSL;
+    }
+    $m->real_connect($GP_HOST, $user, $password, $db, $port, null, $flags);
     return $m;
 }
 

@@ -14,13 +14,15 @@ $TABLE = "drv_$STACK";
 $PARAMS = $EMULATE ? 'interpolated' : 'prepared';  // what a bound parameter becomes
 
 function connect(int $port, string $user, string $password, ?string $db = 'gp_test'): PDO {
-    global $GP_HOST, $EMULATE;
+    global $GP_HOST, $EMULATE, $GP_TLS_CA, $GP_DB_PORT;
     $dsn = "mysql:host=$GP_HOST;port=$port" . ($db ? ";dbname=$db" : '');
-    return new PDO($dsn, $user, $password, [
+    $options = [
         PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION,
         PDO::ATTR_EMULATE_PREPARES => $EMULATE,
         PDO::ATTR_TIMEOUT => 10,
-    ]);
+    ];
+    if ($GP_TLS_CA && $port !== $GP_DB_PORT) $options[PDO::MYSQL_ATTR_SSL_CA] = $GP_TLS_CA;
+    return new PDO($dsn, $user, $password, $options);
 }
 
 function app(): PDO { global $GP_PORT; return connect($GP_PORT, 'app', 'secret'); }

@@ -15,6 +15,12 @@ HOST = os.environ.get("GP_HOST", "127.0.0.1")
 PORT = int(os.environ.get("GP_PORT", "6033"))
 ADMIN_PORT = int(os.environ.get("GP_ADMIN_PORT", "6032"))
 DB_PORT = int(os.environ.get("GP_DB_PORT", "3306"))
+# Set: connections to the proxy (not to MariaDB directly) use TLS, verified against this CA.
+TLS_CA = os.environ.get("GP_TLS_CA")
+
+
+def wants_tls(port):
+    return bool(TLS_CA) and port != DB_PORT
 
 EMBED = {"type": "embed", "documents": ["hello world", "second doc"]}
 EMBED_SQL = "GENAI: " + json.dumps(EMBED)

@@ -3,7 +3,7 @@ import sys
 
 import MySQLdb
 
-from cases import HOST, Suite
+from cases import HOST, TLS_CA, Suite, wants_tls
 
 
 def connect(port, user, password, database=None, client_flag=0):
@@ -11,6 +11,8 @@ def connect(port, user, password, database=None, client_flag=0):
           "connect_timeout": 10, "read_timeout": 60, "client_flag": client_flag}
     if database:
         kw["database"] = database
+    if wants_tls(port):
+        kw["ssl"] = {"ca": TLS_CA}
     return MySQLdb.connect(**kw)
 
 

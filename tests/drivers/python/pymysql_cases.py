@@ -3,13 +3,14 @@ import sys
 
 import pymysql
 
-from cases import HOST, Suite
+from cases import HOST, TLS_CA, Suite, wants_tls
 
 
 def connect(port, user, password, database=None, client_flag=0):
+    tls = {"ssl_ca": TLS_CA, "ssl_verify_cert": True} if wants_tls(port) else {}
     return pymysql.connect(host=HOST, port=port, user=user, password=password, database=database,
                            charset="utf8mb4", connect_timeout=10, read_timeout=60,
-                           client_flag=client_flag)
+                           client_flag=client_flag, **tls)
 
 
 def error_code(e):

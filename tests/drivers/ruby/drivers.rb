@@ -48,6 +48,8 @@ def connect(port, user, password, database = 'gp_test')
   opts = { host: HOST, port: port, username: user, password: password, connect_timeout: 10,
            read_timeout: 60 }
   opts[:database] = database if database
+  # GP_TLS_CA: connections to the proxy (not to MariaDB directly) use TLS verified against it.
+  opts[:sslca] = ENV['GP_TLS_CA'] if ENV['GP_TLS_CA'] && port != DB_PORT
   Mysql2::Client.new(**opts)
 end
 

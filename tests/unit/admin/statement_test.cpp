@@ -276,5 +276,13 @@ TEST(StatementTest, SelectItemsAreTokens) {
   parse_as<PlainSql>("SELECT @@`genai-threads`");
 }
 
+TEST(StatementTest, ReloadTls) {
+  parse_as<ReloadTls>("PROXYSQL RELOAD TLS");
+  parse_as<ReloadTls>("proxysql reload tls;");
+  // Not the verb: handed to SQLite, which rejects it.
+  parse_as<PlainSql>("PROXYSQL RELOAD");
+  parse_as<PlainSql>("RELOAD TLS");
+}
+
 }  // namespace
 }  // namespace gp::admin

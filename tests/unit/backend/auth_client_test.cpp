@@ -88,6 +88,20 @@ TEST(AuthClient, ResponsesPerPlugin) {
   EXPECT_EQ(hashed.error().code, errc::kAccessDenied);
 }
 
+TEST(AuthClient, HashedPasswordAnswersNativeWithTheClientsSha1) {
+  // The stored hash is SHA1(SHA1("password")); SHA1("password") is what the client's login
+  // revealed.
+  const std::string hash = "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19";
+  std::string nonce = "0123456789abcdefghij";
+  std::string sha1 = mysql::native_password_stage1_of("password");
+  auto r = auth_response("mysql_native_password", hash, nonce, sha1);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, mysql::native_password_scramble("password", nonce));
+  auto sha2 = auth_response("caching_sha2_password", hash, nonce, sha1);
+  ASSERT_FALSE(sha2);
+  EXPECT_NE(sha2.error().message.find("clear-text password"), std::string::npos);
+}
+
 // A server that speaks just enough of the connection phase to exercise the
 // client side of caching_sha2_password: optional auth switch, then the fast
 // path or full authentication with the RSA key.

@@ -115,7 +115,9 @@ class Harness {
     manager = std::make_unique<BackendManager>(config, metrics);
     asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
     client_end.connect(acceptor.local_endpoint());
-    acceptor.accept(proxy_end);
+    asio::ip::tcp::socket accepted(io);
+    acceptor.accept(accepted);
+    proxy_end.emplace(std::move(accepted));
   }
 
   static MysqlServer server(int port, int hostgroup = 0) {
@@ -134,7 +136,7 @@ class Harness {
 
   std::unique_ptr<BackendSession> session(MysqlUser u = user(), std::string database = {},
                                           uint32_t caps = kClientCaps) {
-    ClientInfo info{u.username, caps, 45, std::move(database)};
+    ClientInfo info{u.username, caps, 45, std::move(database), ""};
     return std::make_unique<BackendSession>(*manager, io.get_executor(), u, info);
   }
 
@@ -171,7 +173,7 @@ class Harness {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          result = co_await s.forward(command, proxy_end);
+          result = co_await s.forward(command, *proxy_end);
           client_end.cancel();
         },
         asio::detached);
@@ -210,7 +212,7 @@ class Harness {
   MetricsRegistry metrics;
   std::unique_ptr<BackendManager> manager;
   asio::ip::tcp::socket client_end{io};
-  asio::ip::tcp::socket proxy_end{io};
+  std::optional<ClientStream> proxy_end;  // the proxy's side of the client connection
   Received received;
 };
 

@@ -138,5 +138,37 @@ TEST(CachingSha2, EmptyPassword) {
   EXPECT_FALSE(caching_sha2_verify("x", kNonce, ""));
 }
 
+TEST(NativePassword, Stage1IsRecoveredFromAMatchingResponse) {
+  std::string response = native_password_scramble("secret", kNonce);
+  std::string hash = "*" + to_hex(ref_sha1(ref_sha1("secret")), true);
+  auto from_hash = native_password_stage1(hash, kNonce, response);
+  ASSERT_TRUE(from_hash);
+  EXPECT_EQ(*from_hash, ref_sha1("secret"));
+  EXPECT_EQ(native_password_stage1("secret", kNonce, response), ref_sha1("secret"));
+  EXPECT_FALSE(native_password_stage1(hash, kNonce, native_password_scramble("other", kNonce)));
+  EXPECT_FALSE(native_password_stage1(hash, "another nonce 012345", response));
+  EXPECT_FALSE(native_password_stage1(hash, kNonce, ""));
+  // The recovered SHA1 answers another server's nonce as the password would.
+  const std::string other_nonce = "zyxwvutsrqponmlkjihg";
+  EXPECT_EQ(native_password_scramble_from_stage1(*from_hash, other_nonce),
+            native_password_scramble("secret", other_nonce));
+  EXPECT_EQ(native_password_scramble_from_stage1("short", other_nonce), "");
+}
+
+TEST(NativePassword, ClearPasswordAgainstPlainAndHashed) {
+  std::string hash = "*" + to_hex(ref_sha1(ref_sha1("secret")), false);
+  EXPECT_TRUE(clear_password_matches(hash, "secret"));
+  EXPECT_FALSE(clear_password_matches(hash, "Secret"));
+  EXPECT_FALSE(clear_password_matches(hash, ""));
+  EXPECT_TRUE(clear_password_matches("secret", "secret"));
+  EXPECT_FALSE(clear_password_matches("secret", "secret2"));
+  EXPECT_TRUE(clear_password_matches("", ""));
+  EXPECT_TRUE(is_native_hash(hash));
+  EXPECT_FALSE(is_native_hash("*" + std::string(40, 'g')));
+  EXPECT_FALSE(is_native_hash("secret"));
+  EXPECT_EQ(native_password_stage1_of("secret"), ref_sha1("secret"));
+  EXPECT_EQ(native_password_stage1_of(""), "");
+}
+
 }  // namespace
 }  // namespace gp::mysql
