@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client libmariadb-dev
   python3 python3-pymysql python3-aiohttp
+  # tests/integration/test_ansible.py: the community.proxysql collection against the admin port
+  ansible
   sysbench haproxy procps
   # a near-zero-cost HTTP service for bench/genai_cost.bench.sh
   nginx-light libnginx-mod-http-echo

@@ -79,6 +79,8 @@ int main(int argc, char** argv) {
   });
   (*admin)->set_genai_cache_flush([&engine] { engine.flush_cache(); });
   gp::frontend::Frontend frontend(config, metrics, **admin, engine, backends);
+  (*admin)->set_pause_listeners(
+      [&frontend](bool pause) { return frontend.pause_listeners(pause); });
   gp::http::MetricsServer metrics_server(config, metrics);
   engine.start();
   if (auto started = frontend.start(); !started) {

@@ -21,6 +21,11 @@ struct Options {
   bool initial = false;     // --initial: rebuild the disk database from the file
 };
 
+// Who runs a statement: an admin login (admin-admin_credentials) may do
+// anything; a stats login (admin-stats_credentials) reads the stats schema and
+// the statements that show it, and is refused everything else (1142).
+enum class Access { kAdmin, kStats };
+
 class Admin {
  public:
   // Reads the config file, opens (or creates) the disk database, fills the
@@ -33,7 +38,8 @@ class Admin {
 
   // Runs one admin statement (SET, LOAD/SAVE, SHOW, SELECT @@, CHECKSUM or plain
   // SQL over the admin tables). Thread-safe: statements are serialised.
-  virtual Result<mysql::QueryResult> execute(std::string_view sql) = 0;
+  virtual Result<mysql::QueryResult> execute(std::string_view sql,
+                                             Access access = Access::kAdmin) = 0;
 
   // The datadir in use.
   virtual const std::string& datadir() const = 0;
@@ -44,6 +50,10 @@ class Admin {
 
   // What FLUSH GENAI CACHE calls (the GenAI engine's embedding cache).
   virtual void set_genai_cache_flush(std::function<void()> flush) = 0;
+
+  // What PROXYSQL PAUSE (true) and PROXYSQL RESUME (false) call: stop and
+  // start accepting clients on the client interface.
+  virtual void set_pause_listeners(std::function<Result<void>(bool pause)> pause) = 0;
 };
 
 }  // namespace gp::admin

@@ -164,6 +164,51 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   client.database = response->database;
   client.capabilities = caps;
   client.charset = response->charset;
+  client.nonce = nonce;
+  co_return client;
+}
+
+asio::awaitable<Result<AuthenticatedClient>> change_user(PacketChannel& channel,
+                                                         std::string_view payload,
+                                                         const AuthenticatedClient& current,
+                                                         const PasswordLookup& lookup) {
+  const uint32_t caps = current.capabilities;
+  auto request = mysql::parse_change_user(payload, caps);
+  if (!request) {
+    auto error = queue_error(channel, caps, request.error());
+    co_await channel.flush();
+    co_return error;
+  }
+  std::optional<std::string> stored = lookup(request->username);
+  std::string auth_response = request->auth_response;
+  bool native = request->auth_plugin.empty() || request->auth_plugin == mysql::kNativePassword;
+  if (!native) {
+    // The switch carries the greeting's nonce again: libmariadb and
+    // libmysqlclient scramble with it during COM_CHANGE_USER whatever a
+    // switch says.
+    mysql::AuthSwitchRequest sw{std::string(mysql::kNativePassword), current.nonce};
+    channel.queue(mysql::encode_auth_switch_request(sw));
+    if (co_await channel.flush()) {
+      co_return make_error(errc::kHandshakeError, "client went away during COM_CHANGE_USER");
+    }
+    auto answer = co_await channel.read();
+    if (!answer) co_return std::unexpected(answer.error());
+    auth_response = *answer;
+  }
+  if (!stored || !mysql::native_password_verify(*stored, current.nonce, auth_response)) {
+    spdlog::info("COM_CHANGE_USER failed for user '{}' from {}", request->username, channel.peer());
+    auto error = queue_error(
+        channel, caps, access_denied(request->username, channel.peer(), !auth_response.empty()));
+    co_await channel.flush();
+    co_return error;
+  }
+  AuthenticatedClient client;
+  client.username = request->username;
+  client.database = request->database;
+  client.capabilities = caps;
+  client.charset =
+      request->charset != 0 ? static_cast<uint8_t>(request->charset & 0xff) : current.charset;
+  client.nonce = current.nonce;
   co_return client;
 }
 

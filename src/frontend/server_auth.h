@@ -23,6 +23,8 @@ struct AuthenticatedClient {
   std::string database;
   uint32_t capabilities = 0;  // negotiated: client's & server's
   uint8_t charset = 45;
+  // The greeting's scramble: COM_CHANGE_USER answers it again, as in MySQL.
+  std::string nonce;
 };
 
 struct GreetingOptions {
@@ -39,5 +41,16 @@ struct GreetingOptions {
 asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& channel,
                                                                  const GreetingOptions& greeting,
                                                                  const PasswordLookup& lookup);
+
+// COM_CHANGE_USER (`payload`: the packet after its command byte) on the
+// session `current`: as MySQL, the client scrambles the new password with the
+// greeting's nonce; a mysql_native_password answer is checked at once, any
+// other plugin is switched to mysql_native_password over the same nonce. On
+// failure the ERR is sent and the caller ends the session, as MySQL does; on
+// success the caller resets the session and answers OK.
+asio::awaitable<Result<AuthenticatedClient>> change_user(PacketChannel& channel,
+                                                         std::string_view payload,
+                                                         const AuthenticatedClient& current,
+                                                         const PasswordLookup& lookup);
 
 }  // namespace gp::frontend

@@ -10,6 +10,8 @@
 #include "admin/admin.h"
 #include "backend/backend.h"
 #include "core/config.h"
+#include "frontend/query_stats.h"
+#include "frontend/session_registry.h"
 #include "genai/engine.h"
 
 namespace gp::frontend {
@@ -25,6 +27,8 @@ struct FrontendCounters {
   // for them so that each client gets its answer (or error 9106).
   std::atomic<int64_t> genai_unanswered{0};
   std::atomic<uint64_t> admin_connections_connected{0};
+  std::atomic<uint64_t> change_user{0};
+  std::atomic<uint64_t> reset_connection{0};
 };
 
 struct SessionContext {
@@ -34,6 +38,8 @@ struct SessionContext {
   backend::BackendManager& backends;
   FrontendCounters counters;
   std::atomic<uint32_t> next_connection_id{1};
+  QueryStats query_stats;
+  SessionRegistry sessions;
 
   // The version greetings announce (see BackendManager::advertised_version).
   std::string server_version(const RuntimeConfig& snapshot) const {

@@ -76,6 +76,8 @@ class StatementRegistry {
     return it == statements_.end() ? nullptr : &it->second;
   }
   void erase(uint32_t id) { statements_.erase(id); }
+  // COM_RESET_CONNECTION, COM_CHANGE_USER: every statement goes; ids go on.
+  void clear() { statements_.clear(); }
   bool empty() const { return statements_.empty(); }
 
  private:

@@ -60,8 +60,13 @@ std::string render_prometheus(const MetricsRegistry& metrics) {
   std::string out;
   for (const auto& table : metrics.table_names()) {
     // Reading a _reset table clears it; per-user and per-digest rows would
-    // make unbounded label sets (stats_genai_models has their sums).
-    if (table.ends_with("_reset") || table == "stats_genai_usage") continue;
+    // make unbounded label sets (stats_genai_models has their sums; the
+    // query digests, sessions and errors have stats_mysql_global's counters).
+    if (table.ends_with("_reset") || table == "stats_genai_usage" ||
+        table == "stats_mysql_query_digest" || table == "stats_mysql_processlist" ||
+        table == "stats_mysql_errors") {
+      continue;
+    }
     StatsTable t = metrics.snapshot(table);
     if (t.columns.size() == 2 && t.columns[0] == "Variable_Name") {
       for (const auto& row : t.rows) {
