@@ -159,7 +159,9 @@ class ClientSession final : public FunctionHost {
     PasswordLookup lookup = [&](const std::string& name) { return find_user(*config, name); };
     auto client = co_await frontend::change_user(channel_, std::string_view(packet).substr(1),
                                                  client_, lookup);
-    if (!client) co_return false;
+    // A refused login ends the session, as in MySQL; a malformed request
+    // got its error and the session goes on as it was.
+    if (!client) co_return client.error().code != errc::kAccessDenied && !channel_.closed();
     reset_session_state();
     log_in(*client, *config);
     co_return co_await send_ok();

@@ -46,8 +46,8 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
 // session `current`: as MySQL, the client scrambles the new password with the
 // greeting's nonce; a mysql_native_password answer is checked at once, any
 // other plugin is switched to mysql_native_password over the same nonce. On
-// failure the ERR is sent and the caller ends the session, as MySQL does; on
-// success the caller resets the session and answers OK.
+// failure the ERR is sent: 1045 (a refused login) ends the session, as in
+// MySQL; on success the caller resets the session and answers OK.
 asio::awaitable<Result<AuthenticatedClient>> change_user(PacketChannel& channel,
                                                          std::string_view payload,
                                                          const AuthenticatedClient& current,
