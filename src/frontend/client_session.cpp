@@ -336,6 +336,7 @@ class ClientSession final : public FunctionHost {
       if (!prepared) co_return co_await backend_failed(prepared.error());
       if (!text->text.empty()) {
         PreparedStatement statement;
+        statement.digest_text = sql::digest_text(sql, lex_options());
         statement.backend = std::move(text);
         statements_.add(id, std::move(statement));
       }
@@ -386,7 +387,14 @@ class ClientSession final : public FunctionHost {
     if (statement->backend) {
       // Kept alive by this reference even if a pipelined CLOSE comes first.
       auto text = statement->backend;
-      co_return co_await execute_on_backend(*text, std::move(packet));
+      std::string digest = statement->digest_text;
+      activity_.start("Execute", text->text);
+      const auto started = std::chrono::steady_clock::now();
+      rows_sent_ = 0;
+      answered_hostgroup_ = user_.default_hostgroup;
+      bool goes_on = co_await execute_on_backend(*text, std::move(packet));
+      record_statement(digest, started);
+      co_return goes_on;
     }
     auto request = mysql::parse_execute(packet, statement->param_count, statement->types,
                                         statement->long_data);

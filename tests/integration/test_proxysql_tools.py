@@ -9,7 +9,10 @@ import unittest
 
 import pymysql
 
+import struct
+
 import harness
+import rawmysql
 from mariadb import MariaDB
 
 USERS = [
@@ -94,9 +97,16 @@ class ProxySQLToolsTest(unittest.TestCase):
         finally:
             app.close()
             genai.close()
-        digests = as_text(rows(self.admin,
-                               "SELECT hostgroup, schemaname, username, digest_text, count_star, sum_rows_sent "
-                               "FROM stats_mysql_query_digest ORDER BY username, digest_text"))
+        # A statement is added once its answer is written: the last one may land a moment after
+        # the client has read it.
+        deadline = time.time() + 5
+        while True:
+            digests = as_text(rows(self.admin,
+                                   "SELECT hostgroup, schemaname, username, digest_text, count_star, "
+                                   "sum_rows_sent FROM stats_mysql_query_digest ORDER BY username, digest_text"))
+            if sum(int(d[4]) for d in digests) >= 10 or time.time() > deadline:
+                break
+            time.sleep(0.05)
         app_rows = [d for d in digests if d[2] == "app"]
         genai_rows = [d for d in digests if d[2] == "genai"]
         self.assertIn(("0", "", "app", "SELECT ?", "4", "0"), app_rows)
@@ -130,6 +140,34 @@ class ProxySQLToolsTest(unittest.TestCase):
         self.assertGreater(len(rows(self.admin, "SELECT * FROM stats_mysql_query_digest_reset")), 0)
         self.assertEqual(as_text(rows(self.admin, "SELECT COUNT(*) FROM stats_mysql_query_digest")),
                          [("0",)])
+
+    def test_executes_of_backend_statements_count_under_their_digest(self):
+        rows(self.admin, "TRUNCATE TABLE stats_mysql_query_digest")
+        with rawmysql.RawConnection(self.proxy.client_port) as raw:
+            self.assertTrue(rawmysql.is_ok(raw.login("app", "secret")))
+            raw.command(0x16, b"SELECT 5 + 1")  # COM_STMT_PREPARE
+            ok = raw.read_packet()
+            self.assertEqual(ok[0], 0x00, ok)
+            statement_id, columns, params = struct.unpack("<IHH", ok[1:9])
+            self.assertEqual(params, 0)
+            for _ in range(columns + (1 if columns else 0)):
+                raw.read_packet()  # column definitions and their EOF
+            for _ in range(3):
+                raw.command(0x17, struct.pack("<IBI", statement_id, 0, 1))  # COM_STMT_EXECUTE
+                eofs = 0
+                while eofs < 2:
+                    packet = raw.read_packet()
+                    self.assertNotEqual(packet[0], 0xFF, packet)
+                    if packet[0] == 0xFE and len(packet) < 9:
+                        eofs += 1
+        deadline = time.time() + 5
+        while True:  # the last execute lands once its answer is written
+            found = as_text(rows(self.admin, "SELECT digest_text, count_star FROM stats_mysql_query_digest "
+                                             "WHERE username = 'app'"))
+            if found == [("SELECT ? + ?", "3")] or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(found, [("SELECT ? + ?", "3")])
 
     def test_processlist_users_and_transactions(self):
         app1 = self.proxy.client()
