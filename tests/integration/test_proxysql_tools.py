@@ -48,6 +48,15 @@ class ProxySQLToolsTest(unittest.TestCase):
         self.assertEqual(len(found), 1, name)
         return int(found[0][0])
 
+    def settled_counter(self, name, expected):
+        """The counter once the last statement's end is recorded (just after its answer)."""
+        deadline = time.time() + 5
+        while True:
+            value = self.global_counter(name)
+            if value == expected or time.time() > deadline:
+                return value
+            time.sleep(0.05)
+
     def test_stats_login_reads_stats_only(self):
         stats = self.proxy.admin(user="stats", password="stats")
         try:
@@ -175,6 +184,7 @@ class ProxySQLToolsTest(unittest.TestCase):
         try:
             rows(app1, "BEGIN")
             rows(app1, "SELECT 1")
+            self.assertEqual(self.settled_counter("Active_Transactions", 1), 1)
             listed = as_text(rows(self.admin, "SELECT user, db, command, hostgroup FROM stats_mysql_processlist "
                                               "WHERE user = 'app'"))
             self.assertEqual(len(listed), 2)
@@ -187,10 +197,9 @@ class ProxySQLToolsTest(unittest.TestCase):
                                              "FROM stats_mysql_users ORDER BY username"))
             self.assertIn(("app", "2", "10000"), users)
             self.assertIn(("genai", "0", "10000"), users)
-            self.assertEqual(self.global_counter("Active_Transactions"), 1)
             rows(app1, "COMMIT")
-            self.assertEqual(self.global_counter("Active_Transactions"), 0)
-            self.assertEqual(self.global_counter("Client_Connections_non_idle"), 0)
+            self.assertEqual(self.settled_counter("Active_Transactions", 0), 0)
+            self.assertEqual(self.settled_counter("Client_Connections_non_idle", 0), 0)
             self.assertGreaterEqual(self.global_counter("ProxySQL_Uptime"), 0)
             self.assertEqual(self.global_counter("Slow_queries"), 0)
         finally:
@@ -206,7 +215,7 @@ class ProxySQLToolsTest(unittest.TestCase):
             rows(app, "SELECT SLEEP(0.3)")
             rows(app, "SELECT 1")
             app.close()
-            self.assertEqual(self.global_counter("Slow_queries") - before, 1)
+            self.assertEqual(self.settled_counter("Slow_queries", before + 1) - before, 1)
         finally:
             rows(self.admin, "SET mysql-long_query_time = 1000")
             rows(self.admin, "LOAD MYSQL VARIABLES TO RUNTIME")
