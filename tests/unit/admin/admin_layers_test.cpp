@@ -223,3 +223,39 @@ TEST(AdminOpenTest, UnsetEnvKeyAtStartupTakesTheDefault) {
 
 }  // namespace
 }  // namespace gp::admin
+
+namespace gp::admin {
+namespace {
+
+using namespace gp::admin::testing;
+
+using AdminStartupTest = AdminFixture;
+
+// What LOAD refuses but SAVE TO DISK kept never stops the next start: the
+// invalid row is left out of the runtime, the valid ones next to it load,
+// and memory keeps what the disk holds.
+TEST_F(AdminStartupTest, InvalidRowsOnDiskAreLeftOutAtStartup) {
+  ok(*admin, "INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (5, '', 3306)");
+  ok(*admin, "INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (6, 'db6', 3306)");
+  EXPECT_EQ(fails(*admin, "LOAD MYSQL SERVERS TO RUNTIME").code, 1105);
+  ok(*admin, "INSERT INTO genai_models (name, kind, credential) VALUES ('m1', 'embed', 'nope')");
+  ok(*admin, "INSERT INTO genai_models (name, kind) VALUES ('m2', 'embed')");
+  ok(*admin, "INSERT INTO genai_endpoints (model_name, uri) VALUES ('m1', 'lexical:')");
+  ok(*admin, "INSERT INTO genai_endpoints (model_name, uri) VALUES ('m2', 'lexical:')");
+  fails(*admin, "LOAD GENAI MODELS TO RUNTIME");
+  ok(*admin, "SAVE MYSQL SERVERS TO DISK");
+  ok(*admin, "SAVE GENAI MODELS TO DISK");
+  reopen(false);
+  EXPECT_EQ(scalar(*admin, "SELECT count(*) FROM runtime_mysql_servers WHERE hostgroup_id = 5"),
+            "0");
+  EXPECT_EQ(scalar(*admin, "SELECT hostname FROM runtime_mysql_servers WHERE hostgroup_id = 6"),
+            "db6");
+  EXPECT_EQ(scalar(*admin, "SELECT count(*) FROM mysql_servers WHERE hostgroup_id = 5"), "1");
+  // m1 names a credential that does not exist: it and its endpoint are left
+  // out; m2 and its endpoint load.
+  EXPECT_EQ(scalar(*admin, "SELECT group_concat(name) FROM runtime_genai_models"), "m2");
+  EXPECT_EQ(scalar(*admin, "SELECT group_concat(model_name) FROM runtime_genai_endpoints"), "m2");
+}
+
+}  // namespace
+}  // namespace gp::admin
