@@ -113,23 +113,12 @@ class ClientSession final : public FunctionHost {
       if (u.username == client_.username && u.active && u.frontend) user_ = u;
     }
     if (client_.database.empty()) client_.database = user_.default_schema;
-    SessionActivity::Identity identity;
-    identity.id = connection_id_;
-    identity.user = client_.username;
-    identity.db = client_.database;
-    std::string peer = channel_.peer();
-    auto colon = peer.rfind(':');
-    identity.client_host = colon == std::string::npos ? peer : peer.substr(0, colon);
-    if (colon != std::string::npos) {
-      identity.client_port = static_cast<uint16_t>(std::atoi(peer.c_str() + colon + 1));
-    }
     std::error_code ec;
     auto local = channel_.socket().local_endpoint(ec);
-    if (!ec) {
-      identity.local_host = local.address().to_string();
-      identity.local_port = local.port();
-    }
-    identity.hostgroup = user_.default_hostgroup;
+    auto identity = SessionActivity::identity_of(connection_id_, client_.username, client_.database,
+                                                 channel_.peer(),
+                                                 ec ? std::string() : local.address().to_string(),
+                                                 ec ? 0 : local.port(), user_.default_hostgroup);
     activity_.set_identity(std::move(identity));
   }
 
@@ -228,26 +217,14 @@ class ClientSession final : public FunctionHost {
   }
 
   void record_statement(std::string_view digest, std::chrono::steady_clock::time_point started) {
-    auto now = std::chrono::steady_clock::now();
-    StatementRecord record;
-    record.hostgroup = answered_hostgroup_;
-    record.schema = client_.database;
-    record.user = client_.username;
-    record.digest_text = digest;
-    record.duration_us = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
-    record.rows_sent = rows_sent_;
-    record.now_s = unix_now();
-    auto long_query_us =
-        static_cast<uint64_t>(context_.config.current()->mysql.long_query_time_ms) * 1000;
-    context_.query_stats.record(record, long_query_us);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    auto long_query_ms = context_.config.current()->mysql.long_query_time_ms;
+    context_.query_stats.record(
+        {answered_hostgroup_, client_.database, client_.username, digest,
+         static_cast<uint64_t>(us.count()), 0, rows_sent_, QueryStats::unix_now()},
+        static_cast<uint64_t>(long_query_ms) * 1000);
     activity_.finish((session_status_flags() & mysql::status::kInTrans) != 0);
-  }
-
-  static int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
   }
 
   asio::awaitable<bool> answer_query(std::string& packet) {
@@ -746,14 +723,13 @@ class ClientSession final : public FunctionHost {
   }
 
   void queue_error(const Error& error) {
-    ErrorRecord record;
-    record.hostgroup = answered_hostgroup_;
-    record.schema = client_.database;
-    record.user = client_.username;
-    record.code = static_cast<int>(error.code);
-    record.message = error.message;
-    record.now_s = unix_now();
-    context_.query_stats.record_error(record);
+    context_.query_stats.record_error({answered_hostgroup_,
+                                       client_.database,
+                                       client_.username,
+                                       {},
+                                       static_cast<int>(error.code),
+                                       error.message,
+                                       QueryStats::unix_now()});
     channel_.queue(mysql::encode_err(error, client_.capabilities));
   }
 

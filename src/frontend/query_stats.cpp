@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <limits>
 #include <map>
 
@@ -135,6 +136,12 @@ std::string_view QueryStats::command_of(std::string_view digest_text) {
     if (c == first) return c;
   }
   return "UNKNOWN";
+}
+
+int64_t QueryStats::unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 QueryStats::Shard& QueryStats::local_shard() {

@@ -58,6 +58,9 @@ class QueryStats {
   StatsTable errors(bool reset);
   uint64_t slow_queries() const { return slow_queries_.load(std::memory_order_relaxed); }
 
+  // Seconds since the epoch, as first_seen and last_seen hold them.
+  static int64_t unix_now();
+
   // The command of stats_mysql_commands_counters a digest text counts as
   // (SELECT, INSERT, SET, ..., GENAI, UNKNOWN).
   static std::string_view command_of(std::string_view digest_text);

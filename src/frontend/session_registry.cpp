@@ -1,10 +1,32 @@
 #include "frontend/session_registry.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <map>
 
 namespace gp::frontend {
+
+SessionActivity::Identity SessionActivity::identity_of(uint32_t id, std::string user,
+                                                       std::string db, std::string_view peer,
+                                                       std::string local_host, uint16_t local_port,
+                                                       int hostgroup) {
+  Identity identity;
+  identity.id = id;
+  identity.user = std::move(user);
+  identity.db = std::move(db);
+  auto colon = peer.rfind(':');
+  identity.client_host =
+      std::string(colon == std::string_view::npos ? peer : peer.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    identity.client_port =
+        static_cast<uint16_t>(std::atoi(std::string(peer.substr(colon + 1)).c_str()));
+  }
+  identity.local_host = std::move(local_host);
+  identity.local_port = local_port;
+  identity.hostgroup = hostgroup;
+  return identity;
+}
 
 void SessionActivity::set_identity(Identity identity) {
   std::lock_guard lock(mutex_);

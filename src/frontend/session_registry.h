@@ -34,6 +34,9 @@ class SessionActivity {
     int hostgroup = 0;
   };
 
+  // `peer` is "host:port" as the channel reports it.
+  static Identity identity_of(uint32_t id, std::string user, std::string db, std::string_view peer,
+                              std::string local_host, uint16_t local_port, int hostgroup);
   void set_identity(Identity identity);
   void set_schema(std::string_view db);
   // A statement starts (command "Query", its text as info) or ends ("Sleep").
