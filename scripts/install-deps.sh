@@ -12,6 +12,8 @@ packages=(
   python3 python3-pymysql python3-aiohttp
   # TLS tests: certificates made with the openssl CLI; PyMySQL's caching_sha2_password RSA path
   openssl python3-cryptography
+  # tests/integration/test_ansible.py: the community.proxysql collection against the admin port
+  ansible
   sysbench haproxy procps
   # a near-zero-cost HTTP service for bench/genai_cost.bench.sh
   nginx-light libnginx-mod-http-echo

@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
   (*admin)->set_genai_cache_flush([&engine] { engine.flush_cache(); });
   (*admin)->set_endpoint_discovery_source([&engine] { return engine.endpoint_discovery(); });
   gp::frontend::Frontend frontend(config, metrics, **admin, engine, backends);
+  (*admin)->set_pause_listeners(
+      [&frontend](bool pause) { return frontend.pause_listeners(pause); });
   gp::http::MetricsServer metrics_server(config, metrics);
   gp::jobs::JobManager jobs(config, metrics, engine, backends, (*admin)->job_checkpoints());
   engine.start();

@@ -1,8 +1,10 @@
 #include "admin/admin.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "admin/admin_impl.h"
 #include "admin/result_builder.h"
@@ -36,6 +38,22 @@ bool readable_pragma(const char* name) {
   std::string_view n(name);
   return n == "table_info" || n == "table_xinfo" || n == "index_list" || n == "index_info" ||
          n == "database_list" || n == "foreign_key_list";
+}
+
+// ProxySQL's memory counters that apply here: the SQLite store's, and the
+// process's own sizes (there is no jemalloc to ask).
+StatsTable memory_metrics() {
+  StatsTable t;
+  t.rows.push_back({"SQLite3_memory_bytes", std::to_string(sqlite3_memory_used())});
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size_pages = 0;
+  uint64_t resident_pages = 0;
+  if (statm >> size_pages >> resident_pages) {
+    const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    t.rows.push_back({"process_virtual_bytes", std::to_string(size_pages * page)});
+    t.rows.push_back({"process_resident_bytes", std::to_string(resident_pages * page)});
+  }
+  return t;
 }
 
 }  // namespace
@@ -107,6 +125,8 @@ AdminImpl::AdminImpl(Options options, std::string datadir, Database db, ConfigSt
       config_(config),
       metrics_(metrics) {
   sqlite3_set_authorizer(db_.get(), &AdminImpl::authorize, this);
+  metrics_.register_table("stats_memory_metrics", {"Variable_Name", "Variable_Value"},
+                          [] { return memory_metrics(); });
 }
 
 Result<void> AdminImpl::initialise(const ConfigFile& file, bool rebuild_disk) {
@@ -125,14 +145,18 @@ Result<void> AdminImpl::initialise(const ConfigFile& file, bool rebuild_disk) {
     }
   }
   if (auto r = tx->commit(); !r) return r;
-  return load_to_runtime(kAllTargets);
+  return load_to_runtime(kAllTargets, true);
 }
 
-Result<mysql::QueryResult> AdminImpl::execute(std::string_view sql) {
+Result<mysql::QueryResult> AdminImpl::execute(std::string_view sql, Access access) {
   std::lock_guard lock(mutex_);
   auto statement = parse_statement(sql);
   if (!statement) return std::unexpected(statement.error());
-  return dispatch(*statement);
+  access_ = access;
+  auto result = check_access(*statement);
+  auto answer = result ? dispatch(*statement) : std::unexpected(result.error());
+  access_ = Access::kAdmin;
+  return answer;
 }
 
 Result<mysql::QueryResult> AdminImpl::dispatch(const AdminStatement& statement) {
@@ -171,6 +195,22 @@ Result<mysql::QueryResult> AdminImpl::dispatch(const AdminStatement& statement) 
           }
           if (auto reloaded = reload_tls_(); !reloaded) return std::unexpected(reloaded.error());
           return mysql::OkPacket{};
+        } else if constexpr (std::is_same_v<T, ShowFields>) {
+          return show_fields(s);
+        } else if constexpr (std::is_same_v<T, ShowTableStatus>) {
+          return show_table_status(s);
+        } else if constexpr (std::is_same_v<T, ShowProcesslist>) {
+          return show_processlist(s);
+        } else if constexpr (std::is_same_v<T, ShowMysqlStatus>) {
+          return show_mysql_status();
+        } else if constexpr (std::is_same_v<T, TruncateStats>) {
+          return truncate_stats(s);
+        } else if constexpr (std::is_same_v<T, SaveConfigToFile>) {
+          return save_config_to_file(s);
+        } else if constexpr (std::is_same_v<T, PauseListeners>) {
+          return pause_listeners(s);
+        } else if constexpr (std::is_same_v<T, FlushLogs>) {
+          return flush_logs();
         } else {
           return plain_sql(s.sql);
         }
@@ -180,7 +220,20 @@ Result<mysql::QueryResult> AdminImpl::dispatch(const AdminStatement& statement) 
 
 int AdminImpl::authorize(void* self, int action, const char* a, const char* b, const char* db,
                          const char* trigger) {
-  if (static_cast<AdminImpl*>(self)->trusted_) return SQLITE_OK;
+  auto* admin = static_cast<AdminImpl*>(self);
+  if (admin->trusted_) return SQLITE_OK;
+  if (admin->access_ == Access::kStats) {
+    // A stats login reads the stats schema and calls functions; nothing else.
+    switch (action) {
+      case SQLITE_SELECT:
+      case SQLITE_FUNCTION:
+        return SQLITE_OK;
+      case SQLITE_READ:
+        return db && std::string_view(db) == "stats" ? SQLITE_OK : SQLITE_DENY;
+      default:
+        return SQLITE_DENY;
+    }
+  }
   bool from_secret_trigger = trigger && std::string_view(trigger).starts_with(kSecretTriggerPrefix);
   switch (action) {
     case SQLITE_READ:

@@ -24,6 +24,11 @@ struct Options {
   bool initial = false;     // --initial: rebuild the disk database from the file
 };
 
+// Who runs a statement: an admin login (admin-admin_credentials) may do
+// anything; a stats login (admin-stats_credentials) reads the stats schema and
+// the statements that show it, and is refused everything else (1142).
+enum class Access { kAdmin, kStats };
+
 class Admin {
  public:
   // Reads the config file, opens (or creates) the disk database, fills the
@@ -36,7 +41,8 @@ class Admin {
 
   // Runs one admin statement (SET, LOAD/SAVE, SHOW, SELECT @@, CHECKSUM or plain
   // SQL over the admin tables). Thread-safe: statements are serialised.
-  virtual Result<mysql::QueryResult> execute(std::string_view sql) = 0;
+  virtual Result<mysql::QueryResult> execute(std::string_view sql,
+                                             Access access = Access::kAdmin) = 0;
 
   // The datadir in use.
   virtual const std::string& datadir() const = 0;
@@ -59,6 +65,10 @@ class Admin {
   // PROXYSQL RELOAD TLS: reads the interfaces' certificates again; its
   // error (a missing or mismatched file) is the statement's answer.
   virtual void set_tls_reload(std::function<Result<void>()> reload) = 0;
+
+  // What PROXYSQL PAUSE (true) and PROXYSQL RESUME (false) call: stop and
+  // start accepting clients on the client interface.
+  virtual void set_pause_listeners(std::function<Result<void>(bool pause)> pause) = 0;
 };
 
 }  // namespace gp::admin

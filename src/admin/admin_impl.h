@@ -22,7 +22,7 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   AdminImpl(Options options, std::string datadir, Database db, ConfigStore& config,
             MetricsRegistry& metrics);
 
-  Result<mysql::QueryResult> execute(std::string_view sql) override;
+  Result<mysql::QueryResult> execute(std::string_view sql, Access access) override;
   void set_server_version_source(std::function<std::string()> source) override {
     server_version_ = std::move(source);
   }
@@ -35,6 +35,9 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   }
   void set_tls_reload(std::function<Result<void>()> reload) override {
     reload_tls_ = std::move(reload);
+  }
+  void set_pause_listeners(std::function<Result<void>(bool pause)> pause) override {
+    pause_listeners_ = std::move(pause);
   }
   const std::string& datadir() const override { return datadir_; }
   JobCheckpointStore& job_checkpoints() override { return *this; }
@@ -50,7 +53,11 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
 
   // layers.cpp
   Result<void> transfer(Target target, Transfer transfer);
-  Result<void> load_to_runtime(std::span<const Target> targets);
+  // LOAD ... TO RUNTIME is all-or-nothing: the first invalid value or row is
+  // the error and nothing is published. At startup (`startup`) the disk must
+  // never keep the proxy from starting: an invalid value takes its default and
+  // an invalid row is left out, each logged by name with the reason.
+  Result<void> load_to_runtime(std::span<const Target> targets, bool startup = false);
   Result<void> save_from_runtime(Target target);
   Result<void> disk_to_memory(Target target);
   Result<void> memory_to_disk(Target target);
@@ -71,6 +78,20 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   Result<void> fill_endpoint_discovery();
   Result<void> refresh_stats_tables(std::string_view sql);
 
+  // operator_verbs.cpp
+  Result<mysql::QueryResult> show_fields(const ShowFields& show);
+  Result<mysql::QueryResult> show_table_status(const ShowTableStatus& show);
+  Result<mysql::QueryResult> show_processlist(const ShowProcesslist& show);
+  Result<mysql::QueryResult> show_mysql_status();
+  Result<mysql::QueryResult> truncate_stats(const TruncateStats& truncate);
+  Result<mysql::QueryResult> save_config_to_file(const SaveConfigToFile& save);
+  Result<mysql::QueryResult> pause_listeners(const PauseListeners& pause);
+  Result<mysql::QueryResult> flush_logs();
+
+  // access.cpp: what a stats login may run.
+  Result<void> check_access(const AdminStatement& statement) const;
+  Result<void> check_schema_access(std::string_view schema) const;
+
   // Admin statements run with `trusted_` false: the SQLite authorizer then
   // hides global_secrets and refuses ATTACH, triggers, views and DROP of the
   // configuration tables.
@@ -85,6 +106,7 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   ConfigStore& config_;
   MetricsRegistry& metrics_;
   bool trusted_ = true;
+  Access access_ = Access::kAdmin;  // of the statement running
   // The API key text that was loaded to runtime (e.g. env:NAME), shown and
   // saved back instead of the resolved secret.
   VariableMap runtime_key_text_;
@@ -96,6 +118,7 @@ class AdminImpl final : public Admin, public JobCheckpointStore {
   std::function<void()> flush_genai_cache_;
   std::function<std::vector<EndpointDiscovery>()> endpoint_discovery_;
   std::function<Result<void>()> reload_tls_;
+  std::function<Result<void>(bool)> pause_listeners_;
 };
 
 // A guard that runs admin-supplied SQL untrusted for its lifetime.

@@ -30,6 +30,52 @@ VariableMap read_only_values() {
   return out;
 }
 
+void log_startup_problem(std::string_view what) {
+  spdlog::warn("admin: startup: {}", what);
+}
+
+// The rows of `rows` that convert on their own, each refused one logged.
+template <class Convert>
+std::vector<TextRow> convertible_rows(const std::vector<TextRow>& rows, Convert convert) {
+  std::vector<TextRow> kept;
+  for (auto& row : rows) {
+    auto one = convert(std::vector<TextRow>{row});
+    if (one) {
+      kept.push_back(row);
+    } else {
+      log_startup_problem(
+          fmt::format("{}; the row is left out of the runtime", one.error().message));
+    }
+  }
+  return kept;
+}
+
+// The model rows that make a valid configuration together, added table by
+// table in the order they refer to each other (credentials first); each row
+// that would make it invalid is logged and left out.
+ModelRows usable_model_rows(const ModelRows& all) {
+  ModelRows kept;
+  auto valid = [](const ModelRows& rows) -> Result<void> {
+    auto models = models_from_rows(rows);
+    if (!models) return std::unexpected(models.error());
+    auto credentials = resolve_credentials(models->credentials);
+    if (!credentials) return std::unexpected(credentials.error());
+    return {};
+  };
+  if (valid(all)) return all;
+  for (const RowTable* table : genai_model_tables()) {
+    for (auto& row : all.of(table->name)) {
+      kept.of(table->name).push_back(row);
+      if (auto r = valid(kept); !r) {
+        kept.of(table->name).pop_back();
+        log_startup_problem(
+            fmt::format("{}; the row is left out of the runtime", r.error().message));
+      }
+    }
+  }
+  return kept;
+}
+
 }  // namespace
 
 Result<void> AdminImpl::transfer(Target target, Transfer transfer) {
@@ -75,7 +121,7 @@ Result<void> AdminImpl::transfer(Target target, Transfer transfer) {
   return result;
 }
 
-Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
+Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets, bool startup) {
   auto next = std::make_shared<RuntimeConfig>(*config_.current());
   VariableMap key_text = runtime_key_text_;
   auto secret_text = runtime_secret_text_;
@@ -85,9 +131,11 @@ Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
       auto raw = store_.read_variables("main", module);
       if (!raw) return std::unexpected(raw.error());
       std::vector<std::string> unknown;
-      auto values = validate_module(module, *raw, &unknown);
+      std::vector<std::string> replaced;
+      auto values = validate_module(module, *raw, &unknown, startup ? &replaced : nullptr);
       if (!values) return std::unexpected(values.error());
       for (auto& name : unknown) spdlog::warn("admin: ignoring unknown variable {}", name);
+      for (auto& line : replaced) log_startup_problem(line);
       auto built = build_module(module, *values, *next);
       if (!built) return std::unexpected(built.error());
       // The runtime keeps the resolved secret; the configured text (env:NAME)
@@ -100,12 +148,14 @@ Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
     } else if (target == Target::kMysqlUsers) {
       auto rows = store_.read_rows("main", kMysqlUsers);
       if (!rows) return std::unexpected(rows.error());
+      if (startup) *rows = convertible_rows(*rows, users_from_rows);
       auto users = users_from_rows(*rows);
       if (!users) return std::unexpected(users.error());
       next->users = std::move(*users);
     } else if (target == Target::kGenaiModels) {
       auto rows = store_.read_model_rows("main");
       if (!rows) return std::unexpected(rows.error());
+      if (startup) *rows = usable_model_rows(*rows);
       auto models = models_from_rows(*rows);
       if (!models) return std::unexpected(models.error());
       auto credentials = resolve_credentials(models->credentials);
@@ -127,6 +177,7 @@ Result<void> AdminImpl::load_to_runtime(std::span<const Target> targets) {
     } else {
       auto rows = store_.read_rows("main", kMysqlServers);
       if (!rows) return std::unexpected(rows.error());
+      if (startup) *rows = convertible_rows(*rows, servers_from_rows);
       auto servers = servers_from_rows(*rows);
       if (!servers) return std::unexpected(servers.error());
       next->servers = std::move(*servers);

@@ -66,7 +66,9 @@ Result<mysql::QueryResult> AdminImpl::select_variables(const SelectVariables& se
   for (auto& item : select.items) {
     if (item == "@@version_comment") {
       row.emplace_back(std::string(kVersionComment));
-    } else if (item == "@@version" || item == "version()") {
+    } else if (item == "version()") {
+      row.emplace_back(admin_version());
+    } else if (item == "@@version") {
       row.emplace_back(server_version_ ? server_version_() : snapshot->mysql.server_version);
     } else if (item == "database()") {
       row.emplace_back("main");
@@ -136,7 +138,8 @@ Result<void> AdminImpl::refresh_runtime_tables() {
     stmt->reset();
   }
   auto snapshot = config_.current();
-  if (auto r = store_.replace_rows("main", "runtime_mysql_users", rows_from_users(snapshot->users));
+  if (auto r =
+          store_.replace_rows("main", "runtime_mysql_users", runtime_user_rows(snapshot->users));
       !r) {
     return r;
   }
@@ -238,17 +241,17 @@ Result<void> AdminImpl::refresh_stats_tables(std::string_view sql) {
 }
 
 Result<mysql::QueryResult> AdminImpl::show_tables(const ShowTables& show) {
-  std::string schema = show.schema.value_or("main");
+  std::string schema = show.schema.value_or(access_ == Access::kStats ? "stats" : "main");
   if (!is_known_schema(schema)) {
     return make_error(errc::kBadDatabase, fmt::format("Unknown database '{}'", schema));
   }
   if (auto r = refresh_stats_tables(""); !r) return std::unexpected(r.error());
   auto stmt = db_.prepare(fmt::format(
       "SELECT name FROM {}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-      "ESCAPE '\\' AND name NOT IN (?, ?) ORDER BY name",
+      "ESCAPE '\\' AND name NOT IN (?, ?) AND name LIKE ? ESCAPE '\\' ORDER BY name",
       schema));
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, kSecretsTable).bind(2, kCredentialSecretsTable);
+  stmt->bind(1, kSecretsTable).bind(2, kCredentialSecretsTable).bind(3, show.like.value_or("%"));
   std::vector<mysql::Row> rows;
   for (;;) {
     auto more = stmt->step();
@@ -303,7 +306,14 @@ Result<mysql::QueryResult> AdminImpl::plain_sql(const std::string& sql) {
   UntrustedScope untrusted(trusted_);
   auto stmt = db_.prepare(sql);
   if (!stmt) {
-    if (stmt.error().message == "not authorized") {
+    const std::string& message = stmt.error().message;
+    bool refused = message == "not authorized" || message.starts_with("access to ");
+    if (refused && access_ == Access::kStats) {
+      return make_error(errc::kTableAccessDenied,
+                        "statement not permitted to a stats login: it reads the tables of the "
+                        "stats schema only");
+    }
+    if (message == "not authorized") {
       return make_error(errc::kUnknownError, "statement not permitted on the admin interface");
     }
     return std::unexpected(stmt.error());

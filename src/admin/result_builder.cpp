@@ -18,19 +18,6 @@ mysql::Column binary_column(std::string name, mysql::ColumnType type, uint32_t l
   return c;
 }
 
-// A column whose values are all NULL takes its type from the declaration.
-int declared_type(const char* decl) {
-  if (!decl) return SQLITE_TEXT;
-  std::string d(decl);
-  for (auto& ch : d) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (d.find("INT") != std::string::npos) return SQLITE_INTEGER;
-  if (d.find("REAL") != std::string::npos || d.find("DOUB") != std::string::npos ||
-      d.find("FLOA") != std::string::npos) {
-    return SQLITE_FLOAT;
-  }
-  return SQLITE_TEXT;
-}
-
 }  // namespace
 
 mysql::Column text_column(std::string name) {
@@ -40,16 +27,6 @@ mysql::Column text_column(std::string name) {
   c.charset = mysql::charset::kUtf8mb4GeneralCi;
   c.length = 1024;
   return c;
-}
-
-mysql::Column bigint_column(std::string name) {
-  return binary_column(std::move(name), mysql::ColumnType::kLongLong, 20,
-                       mysql::column_flag::kBinary, 0);
-}
-
-mysql::Column double_column(std::string name) {
-  return binary_column(std::move(name), mysql::ColumnType::kDouble, 22, mysql::column_flag::kBinary,
-                       31);
 }
 
 mysql::Column blob_column(std::string name) {
@@ -78,9 +55,11 @@ Result<mysql::QueryResult> run_to_result(Database& db, Statement& stmt) {
     }
     return ok;
   }
-  // The kind of each column: SQLITE_NULL until a value is seen; a mix of
-  // integers and reals is numeric (SQLITE_FLOAT); any other mix is text.
-  std::vector<int> kinds(static_cast<size_t>(n), SQLITE_NULL);
+  // As ProxySQL's admin: every column is sent as VARCHAR text, whatever
+  // SQLite holds, so that a tool reading a value back compares the text it
+  // wrote. Only a column of blobs (x'..', UNHEX()) keeps its binary type.
+  std::vector<bool> blob(static_cast<size_t>(n), false);
+  std::vector<bool> seen(static_cast<size_t>(n), false);
   std::vector<mysql::Row> rows;
   for (;;) {
     auto more = stmt.step();
@@ -90,11 +69,10 @@ Result<mysql::QueryResult> run_to_result(Database& db, Statement& stmt) {
     row.reserve(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       int t = stmt.column_type(i);
-      int& kind = kinds[static_cast<size_t>(i)];
-      if (t != SQLITE_NULL && kind != t) {
-        bool numeric = (t == SQLITE_INTEGER || t == SQLITE_FLOAT) &&
-                       (kind == SQLITE_INTEGER || kind == SQLITE_FLOAT);
-        kind = kind == SQLITE_NULL ? t : numeric ? SQLITE_FLOAT : SQLITE_TEXT;
+      auto c = static_cast<size_t>(i);
+      if (t != SQLITE_NULL) {
+        blob[c] = (seen[c] ? blob[c] : true) && t == SQLITE_BLOB;
+        seen[c] = true;
       }
       row.push_back(stmt.column_text(i));
     }
@@ -102,22 +80,9 @@ Result<mysql::QueryResult> run_to_result(Database& db, Statement& stmt) {
   }
   mysql::ResultSet rs;
   for (int i = 0; i < n; ++i) {
-    int kind = kinds[static_cast<size_t>(i)];
-    if (kind == SQLITE_NULL) kind = declared_type(stmt.column_decltype(i));
     std::string name = stmt.column_name(i);
-    switch (kind) {
-      case SQLITE_INTEGER:
-        rs.columns.push_back(bigint_column(std::move(name)));
-        break;
-      case SQLITE_FLOAT:
-        rs.columns.push_back(double_column(std::move(name)));
-        break;
-      case SQLITE_BLOB:
-        rs.columns.push_back(blob_column(std::move(name)));
-        break;
-      default:
-        rs.columns.push_back(text_column(std::move(name)));
-    }
+    rs.columns.push_back(blob[static_cast<size_t>(i)] ? blob_column(std::move(name))
+                                                      : text_column(std::move(name)));
   }
   rs.rows = std::move(rows);
   return rs;

@@ -11,8 +11,6 @@
 namespace gp::admin {
 
 mysql::Column text_column(std::string name);
-mysql::Column bigint_column(std::string name);
-mysql::Column double_column(std::string name);
 mysql::Column blob_column(std::string name);
 
 // A result set of text columns.

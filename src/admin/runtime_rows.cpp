@@ -66,8 +66,12 @@ Result<std::vector<MysqlUser>> users_from_rows(const std::vector<TextRow>& rows)
     auto persistent = r.integer("transaction_persistent");
     auto max_conn = r.integer("max_connections");
     auto frontend = r.integer("frontend");
+    auto backend = r.integer("backend");
     auto use_ssl = r.integer("use_ssl");
-    for (auto* v : {&active, &hostgroup, &persistent, &max_conn, &frontend, &use_ssl}) {
+    auto schema_locked = r.integer("schema_locked");
+    auto fast_forward = r.integer("fast_forward");
+    for (auto* v : {&active, &hostgroup, &persistent, &max_conn, &frontend, &backend, &use_ssl,
+                    &schema_locked, &fast_forward}) {
       if (!*v) return where(v->error());
     }
     u.active = *active != 0;
@@ -77,27 +81,63 @@ Result<std::vector<MysqlUser>> users_from_rows(const std::vector<TextRow>& rows)
     u.transaction_persistent = *persistent != 0;
     u.max_connections = *max_conn;
     u.comment = r.text("comment");
+    u.schema_locked = *schema_locked != 0;
+    u.fast_forward = *fast_forward != 0;
+    u.attributes = r.text("attributes");
+    u.frontend = *frontend != 0;
+    u.backend = *backend != 0;
     found.emplace_back(*frontend, std::move(u));
   }
   std::stable_sort(found.begin(), found.end(), [](auto& a, auto& b) {
     return a.second.username != b.second.username ? a.second.username < b.second.username
                                                   : a.first > b.first;
   });
+  // One user per name: the frontend row's values win; it has the roles of
+  // all its rows.
   std::vector<MysqlUser> users;
-  std::set<std::string> seen;
   for (auto& [frontend, user] : found) {
-    if (seen.insert(user.username).second) users.push_back(std::move(user));
+    if (!users.empty() && users.back().username == user.username) {
+      users.back().frontend = users.back().frontend || user.frontend;
+      users.back().backend = users.back().backend || user.backend;
+      continue;
+    }
+    users.push_back(std::move(user));
   }
   return users;
 }
 
+namespace {
+
+TextRow user_row(const MysqlUser& u, bool backend, bool frontend) {
+  return {u.username,
+          u.password,
+          num(u.active ? 1 : 0),
+          num(u.use_ssl ? 1 : 0),
+          num(u.default_hostgroup),
+          u.default_schema,
+          num(u.schema_locked ? 1 : 0),
+          num(u.transaction_persistent ? 1 : 0),
+          num(u.fast_forward ? 1 : 0),
+          num(backend ? 1 : 0),
+          num(frontend ? 1 : 0),
+          num(u.max_connections),
+          u.attributes,
+          u.comment};
+}
+
+}  // namespace
+
 std::vector<TextRow> rows_from_users(const std::vector<MysqlUser>& users) {
   std::vector<TextRow> rows;
+  for (auto& u : users) rows.push_back(user_row(u, u.backend, u.frontend));
+  return rows;
+}
+
+std::vector<TextRow> runtime_user_rows(const std::vector<MysqlUser>& users) {
+  std::vector<TextRow> rows;
   for (auto& u : users) {
-    rows.push_back({u.username, u.password, num(u.active ? 1 : 0), num(u.use_ssl ? 1 : 0),
-                    num(u.default_hostgroup), u.default_schema, num(0),
-                    num(u.transaction_persistent ? 1 : 0), num(0), num(1), num(1),
-                    num(u.max_connections), std::string(), u.comment});
+    if (u.backend) rows.push_back(user_row(u, true, false));
+    if (u.frontend) rows.push_back(user_row(u, false, true));
   }
   return rows;
 }

@@ -2,10 +2,13 @@
 
 #include <string>
 
+#include "fmt/format.h"
+
 namespace gp::admin {
 
 Result<VariableMap> validate_module(VarModule module, const VariableMap& values,
-                                    std::vector<std::string>* unknown) {
+                                    std::vector<std::string>* unknown,
+                                    std::vector<std::string>* replaced) {
   VariableMap out;
   for (auto& spec : all_variables()) {
     if (spec.module != module) continue;
@@ -15,6 +18,19 @@ Result<VariableMap> validate_module(VarModule module, const VariableMap& values,
       continue;
     }
     auto valid = validate_value(spec, it->second);
+    // Resolved here only at startup: elsewhere build_module reports it.
+    if (valid && replaced && spec.type == VarType::kSecret) {
+      if (auto resolved = resolve_secret(spec.name, *valid); !resolved) {
+        valid = std::unexpected(resolved.error());
+      }
+    }
+    if (!valid && replaced) {
+      replaced->push_back(fmt::format("{}: {}; using the default '{}'", spec.name,
+                                      valid.error().message,
+                                      display_value(spec, spec.default_value)));
+      out[spec.name] = spec.default_value;
+      continue;
+    }
     if (!valid) return std::unexpected(valid.error());
     out[spec.name] = std::move(*valid);
   }

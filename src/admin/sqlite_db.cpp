@@ -115,6 +115,45 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
+namespace {
+
+int hex_digit(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// MySQL's UNHEX() (SQLite 3.40 has none; proxysql-admin compares password
+// hashes with it): the bytes of a hex string; NULL for NULL or a character
+// that is not a hex digit; an odd length reads as if led by a zero.
+void unhex(sqlite3_context* context, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(context);
+    return;
+  }
+  const auto* text = sqlite3_value_text(argv[0]);
+  size_t n = static_cast<size_t>(sqlite3_value_bytes(argv[0]));
+  std::string out;
+  out.reserve(n / 2 + 1);
+  size_t i = 0;
+  if (n % 2 == 1) {
+    int low = hex_digit(text[0]);
+    if (low < 0) return sqlite3_result_null(context);
+    out.push_back(static_cast<char>(low));
+    i = 1;
+  }
+  for (; i < n; i += 2) {
+    int high = hex_digit(text[i]);
+    int low = hex_digit(text[i + 1]);
+    if (high < 0 || low < 0) return sqlite3_result_null(context);
+    out.push_back(static_cast<char>(high * 16 + low));
+  }
+  sqlite3_result_blob(context, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
 Result<Database> Database::open(const std::string& path) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
@@ -125,6 +164,8 @@ Result<Database> Database::open(const std::string& path) {
     return make_error(errc::kUnknownError, "cannot open database " + path + ": " + message);
   }
   sqlite3_extended_result_codes(db, 1);
+  sqlite3_create_function(db, "unhex", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, &unhex,
+                          nullptr, nullptr);
   return Database(db);
 }
 

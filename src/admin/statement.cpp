@@ -102,6 +102,24 @@ Result<AdminStatement> parse_load_save(const Tokens& t) {
         load ? "TO RUNTIME|TO RUN|FROM MEMORY|FROM MEM|FROM DISK|TO MEMORY|TO MEM|FROM CONFIG"
              : "FROM RUNTIME|FROM RUN|TO MEMORY|TO MEM|TO DISK|FROM MEMORY|FROM MEM"));
   };
+  // ProxySQL's modules that genaiproxy does not have: say so rather than
+  // "syntax error".
+  for (auto module : {std::initializer_list<std::string_view>{"MYSQL", "QUERY", "RULES"},
+                      {"SCHEDULER"},
+                      {"PROXYSQL", "SERVERS"},
+                      {"MYSQL", "FIREWALL"},
+                      {"RESTAPI"},
+                      {"DEBUG"},
+                      {"LDAP", "VARIABLES"},
+                      {"PGSQL"}}) {
+    if (words_at(t, 1, module)) {
+      std::vector<std::string_view> words(module);
+      return make_error(errc::kNotSupported,
+                        fmt::format("{} {} is not supported by genaiproxy: it has no {} (see "
+                                    "docs/ADMIN.md, \"What of ProxySQL's admin is not supported\")",
+                                    verb, fmt::join(words, " "), fmt::join(words, " ")));
+    }
+  }
   if (t.size() != 5) return usage();
   auto target = parse_target(t, 1);
   if (!target) return usage();
@@ -264,13 +282,45 @@ Result<AdminStatement> parse_show(std::string_view sql, const Tokens& t) {
     }
     return syntax_error("SHOW VARIABLES syntax: SHOW VARIABLES [LIKE 'pattern']");
   }
-  if (words_at(t, 1, {"TABLES"})) {
-    if (t.size() == 2) return ShowTables{};
-    if (t.size() == 4 && (sql::is_word(t[2], "FROM") || sql::is_word(t[2], "IN"))) {
-      if (auto schema = name_at(t[3])) return ShowTables{std::move(*schema)};
+  if (words_at(t, 1, {"TABLES"}) || words_at(t, 1, {"TABLE", "STATUS"})) {
+    const bool status = sql::is_word(t[1], "TABLE");
+    size_t k = status ? 3 : 2;
+    std::optional<std::string> schema;
+    std::optional<std::string> like;
+    bool ok = true;
+    if (k < t.size() && (sql::is_word(t[k], "FROM") || sql::is_word(t[k], "IN"))) {
+      if (k + 1 < t.size()) schema = name_at(t[k + 1]);
+      ok = schema.has_value();
+      k += 2;
     }
-    return syntax_error("SHOW TABLES syntax: SHOW TABLES [FROM schema]");
+    if (ok && k < t.size() && sql::is_word(t[k], "LIKE")) {
+      if (k + 1 < t.size()) like = read_value(sql, t.data() + k + 1, t.data() + t.size());
+      ok = like.has_value();
+      k = t.size();
+    }
+    if (ok && k == t.size()) {
+      if (status) return ShowTableStatus{std::move(schema), std::move(like)};
+      return ShowTables{std::move(schema), std::move(like)};
+    }
+    return syntax_error(fmt::format("SHOW {0} syntax: SHOW {0} [FROM schema] [LIKE 'pattern']",
+                                    status ? "TABLE STATUS" : "TABLES"));
   }
+  if (t.size() >= 4 && (sql::is_word(t[1], "FIELDS") || sql::is_word(t[1], "COLUMNS")) &&
+      (sql::is_word(t[2], "FROM") || sql::is_word(t[2], "IN"))) {
+    std::optional<std::string> table;
+    if (t.size() == 4) {
+      table = name_at(t[3]);
+    } else if (t.size() == 6 && is_punct(t[4], ".")) {
+      auto schema = name_at(t[3]);
+      auto name = name_at(t[5]);
+      if (schema && name) table = *schema + "." + *name;
+    }
+    if (table) return ShowFields{std::move(*table)};
+    return syntax_error("SHOW FIELDS syntax: SHOW FIELDS FROM [schema.]table");
+  }
+  if (words_at(t, 1, {"PROCESSLIST"}) && t.size() == 2) return ShowProcesslist{false};
+  if (words_at(t, 1, {"FULL", "PROCESSLIST"}) && t.size() == 3) return ShowProcesslist{true};
+  if (words_at(t, 1, {"MYSQL", "STATUS"}) && t.size() == 3) return ShowMysqlStatus{};
   if (t.size() == 2 && (sql::is_word(t[1], "DATABASES") || sql::is_word(t[1], "SCHEMAS"))) {
     return ShowDatabases{};
   }
@@ -290,7 +340,8 @@ Result<AdminStatement> parse_show(std::string_view sql, const Tokens& t) {
   }
   return syntax_error(
       "unsupported SHOW statement; the admin interface knows SHOW VARIABLES, SHOW TABLES, "
-      "SHOW DATABASES, SHOW CREATE TABLE and SHOW WARNINGS");
+      "SHOW TABLE STATUS, SHOW FIELDS, SHOW DATABASES, SHOW CREATE TABLE, SHOW [FULL] "
+      "PROCESSLIST, SHOW MYSQL STATUS and SHOW WARNINGS");
 }
 
 }  // namespace
@@ -325,7 +376,27 @@ Result<AdminStatement> parse_statement(std::string_view sql) {
   if (t.empty()) return syntax_error("empty statement");
   const Token& verb = t[0];
   if (sql::is_word(verb, "SET")) return parse_set(sql, t);
+  if (t.size() >= 5 && words_at(t, 0, {"SAVE", "CONFIG", "TO", "FILE"})) {
+    auto path = read_value(sql, t.data() + 4, t.data() + t.size());
+    if (!path || path->empty())
+      return syntax_error("SAVE CONFIG TO FILE syntax: SAVE CONFIG TO FILE path");
+    return SaveConfigToFile{std::move(*path)};
+  }
   if (sql::is_word(verb, "LOAD") || sql::is_word(verb, "SAVE")) return parse_load_save(t);
+  if (sql::is_word(verb, "TRUNCATE")) {
+    size_t i = t.size() > 1 && sql::is_word(t[1], "TABLE") ? 2 : 1;
+    std::optional<std::string> table;
+    if (t.size() == i + 1) {
+      table = name_at(t[i]);
+    } else if (t.size() == i + 3 && is_punct(t[i + 1], ".")) {
+      auto schema = name_at(t[i]);
+      if (schema && *schema == "stats") table = name_at(t[i + 2]);
+    }
+    if (table && table->starts_with("stats_")) return TruncateStats{std::move(*table)};
+  }
+  if (words_at(t, 0, {"PROXYSQL", "FLUSH", "LOGS"}) && t.size() == 3) return FlushLogs{};
+  if (words_at(t, 0, {"PROXYSQL", "PAUSE"}) && t.size() == 2) return PauseListeners{true};
+  if (words_at(t, 0, {"PROXYSQL", "RESUME"}) && t.size() == 2) return PauseListeners{false};
   if (sql::is_word(verb, "CHECKSUM")) return parse_checksum(t);
   if (sql::is_word(verb, "SHOW")) return parse_show(sql, t);
   if (sql::is_word(verb, "SELECT")) {

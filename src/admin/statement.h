@@ -60,6 +60,36 @@ struct Checksum {
 };
 struct ShowTables {
   std::optional<std::string> schema;  // SHOW TABLES FROM|IN schema
+  std::optional<std::string> like;    // SHOW TABLES [FROM schema] LIKE 'pattern'
+};
+// SHOW FIELDS|COLUMNS FROM|IN [schema.]table: MySQL's six columns.
+struct ShowFields {
+  std::string table;
+};
+// SHOW TABLE STATUS [FROM|IN schema] [LIKE 'pattern'].
+struct ShowTableStatus {
+  std::optional<std::string> schema;
+  std::optional<std::string> like;
+};
+// SHOW [FULL] PROCESSLIST: the client sessions (stats_mysql_processlist).
+struct ShowProcesslist {
+  bool full = false;
+};
+// SHOW MYSQL STATUS: stats_mysql_global.
+struct ShowMysqlStatus {};
+// PROXYSQL FLUSH LOGS: reopens the log file (after logrotate moved it).
+struct FlushLogs {};
+// PROXYSQL PAUSE / PROXYSQL RESUME: stop and start accepting clients.
+struct PauseListeners {
+  bool pause = true;
+};
+// SAVE CONFIG TO FILE path: the memory layer as a configuration file.
+struct SaveConfigToFile {
+  std::string path;
+};
+// TRUNCATE [TABLE] [stats.]name of a stats table that can be reset.
+struct TruncateStats {
+  std::string table;
 };
 struct ShowDatabases {};
 struct ShowCreateTable {
@@ -81,7 +111,9 @@ struct PlainSql {
 using AdminStatement =
     std::variant<SetVariable, SessionSet, LoadSave, ShowVariables, SelectVariables, Checksum,
                  ShowTables, ShowDatabases, ShowCreateTable, ShowWarnings, TransactionControl,
-                 FlushGenaiCache, ReloadTls, PlainSql>;
+                 FlushGenaiCache, ReloadTls, ShowFields, ShowTableStatus, ShowProcesslist,
+                 ShowMysqlStatus, FlushLogs, PauseListeners, SaveConfigToFile, TruncateStats,
+                 PlainSql>;
 
 // Parses `sql`. Errors (1064/42000) are for statements that start like an
 // admin verb but do not finish like one, e.g. LOAD GENAI VARIABLES TO NOWHERE.

@@ -179,6 +179,8 @@ std::vector<VariableSpec> build_registry() {
               "idle backend connections kept, in percent of max_connections"),
       integer("mysql-max_allowed_packet", &M::max_allowed_packet, 8192, 1073741824,
               "largest packet accepted from clients"),
+      integer("mysql-long_query_time", &M::long_query_time_ms, 0, 1728000000,
+              "milliseconds after which a statement counts in Slow_queries"),
       boolean("mysql-have_ssl", &M::have_ssl,
               "offer TLS on the client interface (certificates: proxysql-*.pem in the datadir)"),
       text("mysql-ssl_p2s_ca", &M::ssl_p2s_ca, kString,
@@ -189,6 +191,8 @@ std::vector<VariableSpec> build_registry() {
       // ADMIN
       text("admin-admin_credentials", &A::admin_credentials, kCredentials,
            "admin users, user:password separated by ;"),
+      text("admin-stats_credentials", &A::stats_credentials, kCredentials,
+           "logins that read the stats schema only, user:password separated by ;"),
       text("admin-mysql_ifaces", &A::mysql_ifaces, kAddressList,
            "admin listeners, host:port separated by ;"),
       boolean("admin-have_ssl", &A::have_ssl, "offer TLS on the admin interface"),
@@ -199,9 +203,9 @@ std::vector<VariableSpec> build_registry() {
   version.name = "admin-version";
   version.module = VarModule::kAdmin;
   version.type = kString;
-  version.default_value = GP_VERSION;
+  version.default_value = admin_version();
   version.read_only = true;
-  version.help = "version of genaiproxy (read-only)";
+  version.help = "ProxySQL admin release matched, then -genaiproxy- and the release (read-only)";
   v.push_back(std::move(version));
   std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return v;
@@ -308,6 +312,12 @@ Error wrong_value(const VariableSpec& spec, std::string_view value, std::string_
 }
 
 }  // namespace
+
+std::string admin_version() {
+  // Tools parse MAJOR.MINOR.PATCH-SUFFIX (community.proxysql splits on the
+  // first '-' and needs three integers before it and a suffix after it).
+  return std::string(kProxysqlAdminRelease) + "-genaiproxy-" + GP_VERSION;
+}
 
 std::string_view module_prefix(VarModule module) {
   switch (module) {

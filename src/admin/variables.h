@@ -51,6 +51,12 @@ struct VariableSpec {
   SettingsMember member;
 };
 
+// The ProxySQL release whose admin interface this one matches (tables, verbs,
+// column types), and the version SELECT VERSION() and @@admin-version show
+// on the admin interface: "3.0.1-genaiproxy-0.1.0".
+inline constexpr std::string_view kProxysqlAdminRelease = "3.0.1";
+std::string admin_version();
+
 // The prefix of a module's variables, e.g. "genai-".
 std::string_view module_prefix(VarModule module);
 // "GENAI", "MYSQL", "ADMIN".

@@ -58,6 +58,8 @@ struct MysqlSettings {
   int connection_max_age_ms = 0;
   int free_connections_pct = 10;
   int max_allowed_packet = 67108864;
+  // A statement that takes longer counts in Slow_queries (stats_mysql_global).
+  int long_query_time_ms = 1000;
   bool have_ssl = true;  // TLS offered on the client interface
   // Backend TLS (mysql_servers.use_ssl = 1), ProxySQL's names: the CA that
   // verifies servers' certificates (empty: not verified), and an optional
@@ -69,6 +71,8 @@ struct MysqlSettings {
 
 struct AdminSettings {
   std::string admin_credentials = "admin:admin";
+  // Logins that read the stats schema only (what monitoring tools use).
+  std::string stats_credentials = "stats:stats";
   std::string mysql_ifaces = "127.0.0.1:6032";
   bool have_ssl = true;  // TLS offered on the admin interface
   bool restapi_enabled = false;
@@ -85,6 +89,15 @@ struct MysqlUser {
   bool transaction_persistent = true;
   int max_connections = 10000;
   std::string comment;
+  // Kept so that runtime_mysql_users and SAVE MYSQL USERS FROM RUNTIME show
+  // the rows as they were loaded; the proxy does not act on them.
+  bool schema_locked = false;
+  bool fast_forward = false;
+  std::string attributes;
+  // Which rows the user had: a frontend row lets it log in to the proxy, a
+  // backend row is the account the proxy uses on the servers.
+  bool frontend = true;
+  bool backend = true;
 };
 
 struct MysqlServer {

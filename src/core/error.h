@@ -35,6 +35,7 @@ enum Code : uint16_t {
   kParseError = 1064,
   kUnknownError = 1105,
   kUnknownCharacterSet = 1115,
+  kTableAccessDenied = 1142,
   kNoSuchTable = 1146,
   kNotAllowedCommand = 1148,
   kNetPacketTooLarge = 1153,
@@ -100,6 +101,9 @@ inline constexpr ErrorInfo kErrorTable[] = {
      "its column"},
     {errc::kUnknownCharacterSet, "42000", "ER_UNKNOWN_CHARACTER_SET",
      "Unknown character set: SET NAMES, SET CHARACTER SET, character_set_*"},
+    {errc::kTableAccessDenied, "42000", "ER_TABLEACCESS_DENIED_ERROR",
+     "the stats login (admin-stats_credentials) names a table outside the stats schema, or a "
+     "statement that changes or loads configuration"},
     {errc::kNoSuchTable, "42S02", "ER_NO_SUCH_TABLE",
      "unknown table on the admin interface (SHOW CREATE TABLE)"},
     {errc::kNotAllowedCommand, "42000", "ER_NOT_ALLOWED_COMMAND",
@@ -118,8 +122,8 @@ inline constexpr ErrorInfo kErrorTable[] = {
     {errc::kWrongTypeForVar, "42000", "ER_WRONG_TYPE_FOR_VAR",
      "Incorrect argument type to variable: a string or a fraction for an integer variable"},
     {errc::kNotSupported, "42000", "ER_NOT_SUPPORTED_YET",
-     "not supported by genaiproxy: COM_CHANGE_USER, cursors (COM_STMT_EXECUTE with a cursor "
-     "type, COM_STMT_FETCH)"},
+     "not supported by genaiproxy: cursors (COM_STMT_EXECUTE with a cursor type, "
+     "COM_STMT_FETCH)"},
     {errc::kIncorrectScope, "HY000", "ER_INCORRECT_GLOBAL_LOCAL_VAR",
      "a read-only variable, or @@session./@@global. of a variable without that scope"},
     {errc::kUnknownStatementHandler, "HY000", "ER_UNKNOWN_STMT_HANDLER",

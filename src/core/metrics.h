@@ -46,6 +46,26 @@ class MetricsRegistry {
     return it == tables_.end() ? std::vector<std::string>{} : it->second.columns;
   }
 
+  // What TRUNCATE TABLE of a stats table runs: a table that can be emptied
+  // registers how (query digests, usage counters). Several resets may share
+  // a name; they run in registration order.
+  void register_reset(const std::string& name, std::function<void()> reset) {
+    std::lock_guard lock(mutex_);
+    resets_[name].push_back(std::move(reset));
+  }
+  // Runs the resets of `name`; false when it has none.
+  bool reset(const std::string& name) const {
+    std::vector<std::function<void()>> resets;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = resets_.find(name);
+      if (it == resets_.end()) return false;
+      resets = it->second;
+    }
+    for (auto& r : resets) r();
+    return true;
+  }
+
   // The current content of a table (empty when unknown).
   StatsTable snapshot(const std::string& name) const {
     std::vector<Provider> providers;
@@ -72,6 +92,7 @@ class MetricsRegistry {
   };
   mutable std::mutex mutex_;
   std::map<std::string, Entry> tables_;
+  std::map<std::string, std::vector<std::function<void()>>> resets_;
 };
 
 }  // namespace gp

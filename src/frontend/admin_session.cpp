@@ -38,9 +38,10 @@ using mysql::Command;
 class AdminSession {
  public:
   AdminSession(PacketChannel& channel, SessionContext& context, const AuthenticatedClient& client,
-               std::string version, uint32_t connection_id, uint16_t port)
+               admin::Access access, std::string version, uint32_t connection_id, uint16_t port)
       : channel_(channel),
         context_(context),
+        access_(access),
         caps_(client.capabilities),
         user_(client.username),
         peer_(channel.peer()),
@@ -92,7 +93,7 @@ class AdminSession {
   // one of the queries drivers send on connect: those get a MySQL server's
   // answer, so that JDBC, SQLAlchemy and the others can connect here too.
   Result<mysql::QueryResult> run(std::string_view sql) {
-    auto result = context_.admin.execute(sql);
+    auto result = context_.admin.execute(sql, access_);
     if (result || (result.error().code != errc::kUnknownSystemVariable &&
                    result.error().code != errc::kParseError)) {
       return result;
@@ -197,6 +198,7 @@ class AdminSession {
 
   PacketChannel& channel_;
   SessionContext& context_;
+  admin::Access access_;
   uint32_t caps_;
   std::string user_;
   std::string peer_;
@@ -224,9 +226,12 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
   GreetingOptions greeting{version, connection_id,
                            std::chrono::milliseconds(config->mysql.connect_timeout_client_ms),
                            config->admin.have_ssl ? tls->context : nullptr};
+  // An admin login may do anything; a stats login (admin-stats_credentials,
+  // what monitoring tools use) reads the stats schema only.
   AuthSettings auth{[&](const std::string& user) -> std::optional<StoredUser> {
-                      auto password =
-                          admin_password(context.config.current()->admin.admin_credentials, user);
+                      auto settings = context.config.current()->admin;
+                      auto password = admin_password(settings.admin_credentials, user);
+                      if (!password) password = admin_password(settings.stats_credentials, user);
                       if (!password) return std::nullopt;
                       return StoredUser{std::move(*password), false};
                     },
@@ -236,7 +241,11 @@ asio::awaitable<void> run_admin_session(asio::ip::tcp::socket socket, SessionCon
   channel.set_max_payload(1u << 26);
   std::error_code ec;
   auto local = channel.socket().local_endpoint(ec);
-  AdminSession session(channel, context, *client, version, connection_id, ec ? 0 : local.port());
+  auto access = admin_password(context.config.current()->admin.admin_credentials, client->username)
+                    ? admin::Access::kAdmin
+                    : admin::Access::kStats;
+  AdminSession session(channel, context, *client, access, version, connection_id,
+                       ec ? 0 : local.port());
 
   for (;;) {
     auto packet = co_await channel.read();

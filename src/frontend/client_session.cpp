@@ -54,6 +54,11 @@ class ClientSession final : public FunctionHost {
         channel_(std::move(socket),
                  static_cast<size_t>(context.config.current()->mysql.max_allowed_packet)),
         connection_id_(context.next_connection_id.fetch_add(1)) {}
+  ~ClientSession() override {
+    if (registered_) context_.sessions.remove(&activity_);
+  }
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
 
   asio::awaitable<void> run() {
     executor_ = co_await asio::this_coro::executor;
@@ -69,11 +74,9 @@ class ClientSession final : public FunctionHost {
     if (!client) co_return;
     if (client->tls) context_.counters.client_connections_tls.fetch_add(1);
     channel_.set_max_payload(static_cast<size_t>(config->mysql.max_allowed_packet));
-    client_ = *client;
-    for (const auto& u : config->users) {
-      if (u.username == client_.username && u.active) user_ = u;
-    }
-    if (client_.database.empty()) client_.database = user_.default_schema;
+    log_in(*client, *config);
+    context_.sessions.add(&activity_);
+    registered_ = true;
 
     for (;;) {
       auto packet = co_await channel_.read();
@@ -97,11 +100,64 @@ class ClientSession final : public FunctionHost {
   }
 
  private:
+  // Only a user with a frontend row logs in to the proxy.
   static std::optional<StoredUser> find_user(const RuntimeConfig& config, const std::string& name) {
     for (const auto& u : config.users) {
-      if (u.username == name && u.active) return StoredUser{u.password, u.use_ssl};
+      if (u.username == name && u.active && u.frontend) return StoredUser{u.password, u.use_ssl};
     }
     return std::nullopt;
+  }
+
+  // The session is `client`'s from now on (at login and COM_CHANGE_USER).
+  void log_in(const AuthenticatedClient& client, const RuntimeConfig& config) {
+    client_ = client;
+    user_ = MysqlUser{};
+    for (const auto& u : config.users) {
+      if (u.username == client_.username && u.active && u.frontend) user_ = u;
+    }
+    if (client_.database.empty()) client_.database = user_.default_schema;
+    std::error_code ec;
+    auto local = channel_.socket().local_endpoint(ec);
+    auto identity = SessionActivity::identity_of(connection_id_, client_.username, client_.database,
+                                                 channel_.peer(),
+                                                 ec ? std::string() : local.address().to_string(),
+                                                 ec ? 0 : local.port(), user_.default_hostgroup);
+    activity_.set_identity(std::move(identity));
+  }
+
+  // What COM_RESET_CONNECTION and COM_CHANGE_USER reset, as MySQL does: user
+  // variables, session variables, prepared statements, temporary tables,
+  // locks and the open transaction (rolled back). The backend connection the
+  // session held is reset and goes back to the pool (BackendSession's
+  // destructor); the next statement takes a fresh one.
+  void reset_session_state() {
+    backend_.reset();
+    statements_.clear();
+    variables_.reset();
+    autocommit_ = true;
+    in_transaction_ = false;
+    activity_.finish(false);
+  }
+
+  asio::awaitable<bool> reset_connection() {
+    context_.counters.reset_connection.fetch_add(1, std::memory_order_relaxed);
+    reset_session_state();
+    co_return co_await send_ok();
+  }
+
+  asio::awaitable<bool> change_user(std::string& packet) {
+    context_.counters.change_user.fetch_add(1, std::memory_order_relaxed);
+    auto config = context_.config.current();
+    AuthSettings auth{[&](const std::string& name) { return find_user(*config, name); },
+                      context_.tls.load()->rsa_key};
+    auto client = co_await frontend::change_user(channel_, std::string_view(packet).substr(1),
+                                                 client_, auth);
+    // A refused login ends the session, as in MySQL; a malformed request
+    // got its error and the session goes on as it was.
+    if (!client) co_return client.error().code != errc::kAccessDenied && !channel_.closed();
+    reset_session_state();
+    log_in(*client, *config);
+    co_return co_await send_ok();
   }
 
   // Returns false when the session must end.
@@ -115,16 +171,16 @@ class ClientSession final : public FunctionHost {
       case Command::kQuery:
         co_return co_await query(packet);
       case Command::kInitDb:
+        activity_.set_schema(std::string_view(packet).substr(1));
         if (!has_backend()) {
           client_.database = packet.substr(1);
           co_return co_await send_ok();
         }
         co_return co_await forward(packet);
       case Command::kChangeUser:
-        queue_error(Error::make(errc::kNotSupported,
-                                "COM_CHANGE_USER is not supported by genaiproxy; open a new "
-                                "connection instead"));
-        co_return co_await flush();
+        co_return co_await change_user(packet);
+      case Command::kResetConnection:
+        co_return co_await reset_connection();
       case Command::kStmtPrepare:
         co_return co_await prepare(packet);
       case Command::kStmtExecute:
@@ -134,12 +190,10 @@ class ClientSession final : public FunctionHost {
       case Command::kStmtReset:
       case Command::kStmtFetch:
         co_return co_await statement_command(command, packet);
-      case Command::kResetConnection:
       case Command::kSetOption:
       case Command::kFieldList:
       case Command::kStatistics:
         if (!has_backend()) {
-          if (command == Command::kResetConnection) co_return co_await send_ok();
           queue_error(no_backend_error());
           co_return co_await flush();
         }
@@ -151,10 +205,36 @@ class ClientSession final : public FunctionHost {
     }
   }
 
+  // Every COM_QUERY counts in the digests, the commands counters and the
+  // processlist, whichever path answers it.
   asio::awaitable<bool> query(std::string& packet) {
     context_.counters.questions.fetch_add(1, std::memory_order_relaxed);
     std::string_view sql = std::string_view(packet).substr(1);
+    activity_.start("Query", sql);
+    const auto started = std::chrono::steady_clock::now();
+    rows_sent_ = 0;
+    answered_hostgroup_ = user_.default_hostgroup;
+    std::string digest = sql::digest_text(sql, lex_options());
+    bool goes_on = co_await answer_query(packet);
+    record_statement(digest, started);
+    co_return goes_on;
+  }
+
+  void record_statement(std::string_view digest, std::chrono::steady_clock::time_point started) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    auto long_query_ms = context_.config.current()->mysql.long_query_time_ms;
+    context_.query_stats.record(
+        {answered_hostgroup_, client_.database, client_.username, digest,
+         static_cast<uint64_t>(us.count()), 0, rows_sent_, QueryStats::unix_now()},
+        static_cast<uint64_t>(long_query_ms) * 1000);
+    activity_.finish((session_status_flags() & mysql::status::kInTrans) != 0);
+  }
+
+  asio::awaitable<bool> answer_query(std::string& packet) {
+    std::string_view sql = std::string_view(packet).substr(1);
     if (genai::is_genai_statement(sql)) {
+      answered_hostgroup_ = kAnsweredByProxy;
       std::string statement(sql);
       // The session's NO_BACKSLASH_ESCAPES decides how its SQL literals read;
       // the engine reads plain JSON the same in either mode.
@@ -180,6 +260,11 @@ class ClientSession final : public FunctionHost {
     }
     if (*local) {
       apply(**local);
+      answered_hostgroup_ = kAnsweredByProxy;
+      if (const auto* rows = std::get_if<mysql::ResultSet>(&(*local)->result)) {
+        rows_sent_ = rows->rows.size();
+      }
+      if ((*local)->use_database) activity_.set_schema(client_.database);
       queue_result((*local)->result);
       co_return co_await flush();
     }
@@ -232,6 +317,7 @@ class ClientSession final : public FunctionHost {
       if (!prepared) co_return co_await backend_failed(prepared.error());
       if (!text->text.empty()) {
         PreparedStatement statement;
+        statement.digest_text = sql::digest_text(sql, lex_options());
         statement.backend = std::move(text);
         statements_.add(id, std::move(statement));
       }
@@ -282,7 +368,14 @@ class ClientSession final : public FunctionHost {
     if (statement->backend) {
       // Kept alive by this reference even if a pipelined CLOSE comes first.
       auto text = statement->backend;
-      co_return co_await execute_on_backend(*text, std::move(packet));
+      std::string digest = statement->digest_text;
+      activity_.start("Execute", text->text);
+      const auto started = std::chrono::steady_clock::now();
+      rows_sent_ = 0;
+      answered_hostgroup_ = user_.default_hostgroup;
+      bool goes_on = co_await execute_on_backend(*text, std::move(packet));
+      record_statement(digest, started);
+      co_return goes_on;
     }
     auto request = mysql::parse_execute(packet, statement->param_count, statement->types,
                                         statement->long_data);
@@ -475,6 +568,7 @@ class ClientSession final : public FunctionHost {
       // Pipelined input: answer this statement first, then read the next one.
       if (order[0] == 1) watching = false;
     }
+    if (*wait->result) rows_sent_ = (*wait->result)->rows.size();
     if (!*wait->result) {
       queue_error(wait->result->error());
     } else if (protocol == Protocol::kBinary) {
@@ -641,6 +735,13 @@ class ClientSession final : public FunctionHost {
   }
 
   void queue_error(const Error& error) {
+    context_.query_stats.record_error({answered_hostgroup_,
+                                       client_.database,
+                                       client_.username,
+                                       {},
+                                       static_cast<int>(error.code),
+                                       error.message,
+                                       QueryStats::unix_now()});
     channel_.queue(mysql::encode_err(error, client_.capabilities));
   }
 
@@ -684,6 +785,14 @@ class ClientSession final : public FunctionHost {
   // Transaction state of a session that has no backend connection yet.
   bool autocommit_ = true;
   bool in_transaction_ = false;
+  // What the statement running adds to the stats: the hostgroup that
+  // answered it (kAnsweredByProxy for GENAI statements and local answers)
+  // and the rows it sent, where the proxy wrote them itself.
+  static constexpr int kAnsweredByProxy = -1;
+  int answered_hostgroup_ = 0;
+  uint64_t rows_sent_ = 0;
+  SessionActivity activity_;
+  bool registered_ = false;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <asio/co_spawn.hpp>
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
@@ -11,6 +12,7 @@
 #include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -66,13 +68,20 @@ void log_session_end(std::exception_ptr error) {
 struct Frontend::Impl {
   Impl(ConfigStore& config, MetricsRegistry& metrics, admin::Admin& admin, genai::Engine& engine,
        backend::BackendManager& backends)
-      : context{config, admin, engine, backends, {}, {1}, {}}, metrics(metrics) {}
+      : context{config, admin, engine, backends, {}, {1}, {}, {}, {}}, metrics(metrics) {}
 
   SessionContext context;
   MetricsRegistry& metrics;
   std::vector<std::unique_ptr<asio::io_context>> network;  // client traffic
-  asio::io_context admin_io;                               // admin interface only
+  // Keeps each network thread running while PROXYSQL PAUSE has closed its
+  // listeners and no session is open.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  asio::io_context admin_io;  // admin interface only
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<tcp::acceptor*> client_acceptors;  // open ones, of `acceptors`
+  std::mutex listeners_mutex;
+  bool paused = false;
+  std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   bool started = false;
   // Shared by every acceptor's thread; a racy read only risks one extra log line.
@@ -153,8 +162,90 @@ struct Frontend::Impl {
       row("GenAI_statements", c.genai_statements);
       row("Admin_Connections_connected", c.admin_connections_connected);
       row("Client_Connections_tls", c.client_connections_tls);
+      row("Com_frontend_change_user", c.change_user);
+      row("Com_frontend_reset_connection", c.reset_connection);
+      auto value = [&](const char* name, uint64_t v) {
+        t.rows.push_back({name, std::to_string(v)});
+      };
+      auto uptime = std::chrono::steady_clock::now() - started_at;
+      value(
+          "ProxySQL_Uptime",
+          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(uptime).count()));
+      value("Active_Transactions", context.sessions.active_transactions());
+      value("Client_Connections_non_idle", context.sessions.non_idle());
+      value("Slow_queries", context.query_stats.slow_queries());
       return t;
     });
+    auto& stats = context.query_stats;
+    for (bool reset : {false, true}) {
+      std::string suffix = reset ? "_reset" : "";
+      metrics.register_table("stats_mysql_query_digest" + suffix, QueryStats::digest_columns(),
+                             [&stats, reset] { return stats.digests(reset); });
+      metrics.register_table("stats_mysql_errors" + suffix, QueryStats::error_columns(),
+                             [&stats, reset] { return stats.errors(reset); });
+    }
+    metrics.register_table("stats_mysql_commands_counters", QueryStats::command_columns(),
+                           [&stats] { return stats.commands(false); });
+    // TRUNCATE of a table and of its _reset twin empties both, as in ProxySQL.
+    for (std::string name : {"stats_mysql_query_digest", "stats_mysql_query_digest_reset"}) {
+      metrics.register_reset(name, [&stats] { stats.digests(true); });
+    }
+    for (std::string name : {"stats_mysql_errors", "stats_mysql_errors_reset"}) {
+      metrics.register_reset(name, [&stats] { stats.errors(true); });
+    }
+    metrics.register_reset("stats_mysql_commands_counters", [&stats] { stats.commands(true); });
+    metrics.register_table("stats_mysql_processlist", SessionRegistry::processlist_columns(),
+                           [this] { return context.sessions.processlist(); });
+    metrics.register_table("stats_mysql_users", SessionRegistry::users_columns(),
+                           [this] { return context.sessions.users(*context.config.current()); });
+  }
+
+  // PROXYSQL PAUSE closes the client listeners; RESUME binds them again.
+  Result<void> pause_listeners(bool pause) {
+    std::lock_guard lock(listeners_mutex);
+    if (pause == paused) return {};
+    if (pause) {
+      for (auto* acceptor : client_acceptors) {
+        asio::post(acceptor->get_executor(), [acceptor] {
+          std::error_code ec;
+          acceptor->close(ec);
+        });
+      }
+      client_acceptors.clear();
+      paused = true;
+      return {};
+    }
+    auto bound = bind_client_listeners();
+    if (!bound) return bound;
+    paused = false;
+    return {};
+  }
+
+  // One acceptor per network thread and address (SO_REUSEPORT): the kernel
+  // spreads new connections over the threads without a shared accept queue.
+  Result<void> bind_client_listeners() {
+    auto config = context.config.current();
+    auto addresses = parse_listen_addresses(config->mysql.interfaces);
+    if (!addresses) {
+      Error error = std::move(addresses.error());
+      error.message = "mysql-interfaces: " + error.message;
+      return std::unexpected(std::move(error));
+    }
+    for (const auto& address : *addresses) {
+      for (auto& io : network) {
+        auto acceptor = bind_acceptor(*io, address, true);
+        if (!acceptor) return std::unexpected(acceptor.error());
+        auto& ref = **acceptor;
+        // Closed acceptors stay allocated until stop(): a handler may still
+        // be queued for them on their thread.
+        acceptors.push_back(std::move(*acceptor));
+        client_acceptors.push_back(&ref);
+        asio::co_spawn(*io, accept_loop(ref, Interface::kClient), log_session_end);
+      }
+      spdlog::info("client interface listening on {}:{} ({} threads)", address.host, address.port,
+                   network.size());
+    }
+    return {};
   }
 };
 
@@ -170,12 +261,6 @@ Frontend::~Frontend() {
 
 Result<void> Frontend::start() {
   auto config = impl_->context.config.current();
-  auto client_addresses = parse_listen_addresses(config->mysql.interfaces);
-  if (!client_addresses) {
-    Error error = std::move(client_addresses.error());
-    error.message = "mysql-interfaces: " + error.message;
-    return std::unexpected(std::move(error));
-  }
   auto admin_addresses = parse_listen_addresses(config->admin.mysql_ifaces);
   if (!admin_addresses) {
     Error error = std::move(admin_addresses.error());
@@ -206,21 +291,12 @@ Result<void> Frontend::start() {
   }
 
   const int threads = std::max(1, config->mysql.threads);
-  for (int i = 0; i < threads; ++i) impl_->network.push_back(std::make_unique<asio::io_context>(1));
-
-  // One acceptor per network thread and address (SO_REUSEPORT): the kernel
-  // spreads new connections over the threads without a shared accept queue.
-  for (const auto& address : *client_addresses) {
-    for (auto& io : impl_->network) {
-      auto acceptor = bind_acceptor(*io, address, true);
-      if (!acceptor) return std::unexpected(acceptor.error());
-      auto& ref = **acceptor;
-      impl_->acceptors.push_back(std::move(*acceptor));
-      asio::co_spawn(*io, impl_->accept_loop(ref, Impl::Interface::kClient), log_session_end);
-    }
-    spdlog::info("client interface listening on {}:{} ({} threads)", address.host, address.port,
-                 threads);
+  for (int i = 0; i < threads; ++i) {
+    impl_->network.push_back(std::make_unique<asio::io_context>(1));
+    impl_->keep_running.push_back(asio::make_work_guard(*impl_->network.back()));
   }
+
+  if (auto bound = impl_->bind_client_listeners(); !bound) return bound;
   for (const auto& address : *admin_addresses) {
     auto acceptor = bind_acceptor(impl_->admin_io, address, false);
     if (!acceptor) return std::unexpected(acceptor.error());
@@ -239,8 +315,15 @@ Result<void> Frontend::start() {
   return {};
 }
 
+Result<void> Frontend::pause_listeners(bool pause) {
+  if (!impl_->started)
+    return make_error(errc::kUnknownError, "the client interface is not running");
+  return impl_->pause_listeners(pause);
+}
+
 void Frontend::stop_accepting() {
   if (!impl_->started) return;
+  std::lock_guard lock(impl_->listeners_mutex);
   // Each acceptor belongs to its own thread: close it there.
   for (auto& acceptor : impl_->acceptors) {
     asio::post(acceptor->get_executor(), [a = acceptor.get()] {

@@ -27,6 +27,10 @@ class Frontend {
   // restart, as in ProxySQL). Fails with a message naming the address.
   Result<void> start();
 
+  // PROXYSQL PAUSE (true): closes the client listeners, sessions go on;
+  // PROXYSQL RESUME (false): binds them again. Called from the admin thread.
+  Result<void> pause_listeners(bool pause);
+
   // Closes the listeners; sessions already open go on.
   void stop_accepting();
 

@@ -265,6 +265,36 @@ asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& 
   client.charset = response->charset;
   client.tls = channel.is_tls();
   client.password_sha1 = std::move(verified->password_sha1);
+  client.nonce = nonce;
+  co_return client;
+}
+
+asio::awaitable<Result<AuthenticatedClient>> change_user(PacketChannel& channel,
+                                                         std::string_view payload,
+                                                         const AuthenticatedClient& current,
+                                                         const AuthSettings& settings) {
+  const uint32_t caps = current.capabilities;
+  auto request = mysql::parse_change_user(payload, caps);
+  if (!request) {
+    auto error = queue_error(channel, caps, request.error());
+    co_await channel.flush();
+    co_return error;
+  }
+  ClientCredentials credentials{request->username, request->auth_plugin, request->auth_response};
+  auto verified = co_await verify_credentials(channel, current.nonce, credentials, settings, caps);
+  if (!verified) {
+    spdlog::info("COM_CHANGE_USER failed for user '{}' from {}", request->username, channel.peer());
+    co_return std::unexpected(verified.error());
+  }
+  AuthenticatedClient client;
+  client.username = request->username;
+  client.database = request->database;
+  client.capabilities = caps;
+  client.charset =
+      request->charset != 0 ? static_cast<uint8_t>(request->charset & 0xff) : current.charset;
+  client.tls = current.tls;
+  client.password_sha1 = std::move(verified->password_sha1);
+  client.nonce = current.nonce;
   co_return client;
 }
 

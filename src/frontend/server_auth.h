@@ -70,6 +70,8 @@ struct AuthenticatedClient {
   uint8_t charset = 45;
   bool tls = false;
   std::string password_sha1;  // see VerifiedUser
+  // The greeting's scramble: COM_CHANGE_USER answers it again, as in MySQL.
+  std::string nonce;
 };
 
 struct GreetingOptions {
@@ -88,5 +90,16 @@ struct GreetingOptions {
 asio::awaitable<Result<AuthenticatedClient>> authenticate_client(PacketChannel& channel,
                                                                  const GreetingOptions& greeting,
                                                                  const AuthSettings& settings);
+
+// COM_CHANGE_USER (`payload`: the packet after its command byte) on the
+// session `current`: as MySQL, the client scrambles the new password with the
+// greeting's nonce, and verify_credentials checks it as at login (plugin
+// switches included, over the same nonce). On failure the ERR is sent: 1045
+// (a refused login) ends the session, as in MySQL; on success the caller
+// resets the session and answers OK.
+asio::awaitable<Result<AuthenticatedClient>> change_user(PacketChannel& channel,
+                                                         std::string_view payload,
+                                                         const AuthenticatedClient& current,
+                                                         const AuthSettings& settings);
 
 }  // namespace gp::frontend

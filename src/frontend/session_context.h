@@ -12,6 +12,8 @@
 #include "core/config.h"
 #include "core/snapshot_ptr.h"
 #include "frontend/tls_material.h"
+#include "frontend/query_stats.h"
+#include "frontend/session_registry.h"
 #include "genai/engine.h"
 
 namespace gp::frontend {
@@ -28,6 +30,8 @@ struct FrontendCounters {
   std::atomic<int64_t> genai_unanswered{0};
   std::atomic<uint64_t> admin_connections_connected{0};
   std::atomic<uint64_t> client_connections_tls{0};  // logged in over TLS, since start
+  std::atomic<uint64_t> change_user{0};
+  std::atomic<uint64_t> reset_connection{0};
 };
 
 struct SessionContext {
@@ -48,6 +52,8 @@ struct SessionContext {
     tls.store(std::move(*material));
     return {};
   }
+  QueryStats query_stats;
+  SessionRegistry sessions;
 
   // The version greetings announce (see BackendManager::advertised_version).
   std::string server_version(const RuntimeConfig& snapshot) const {

@@ -30,6 +30,9 @@ struct PreparedStatement {
   std::shared_ptr<FunctionStatement> functions;
   // On the admin interface: the text, bound and run at each execute.
   std::string text;
+  // Of a statement prepared on the backend: the digest its executes count
+  // under in stats_mysql_query_digest.
+  std::string digest_text;
   uint16_t param_count = 0;
   // Types bound by the last execute (a client may send them only once).
   std::vector<mysql::ParamType> types;
@@ -76,6 +79,8 @@ class StatementRegistry {
     return it == statements_.end() ? nullptr : &it->second;
   }
   void erase(uint32_t id) { statements_.erase(id); }
+  // COM_RESET_CONNECTION, COM_CHANGE_USER: every statement goes; ids go on.
+  void clear() { statements_.clear(); }
   bool empty() const { return statements_.empty(); }
 
  private:

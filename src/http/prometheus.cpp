@@ -102,10 +102,12 @@ std::string render_prometheus(const MetricsRegistry& metrics) {
   std::string out;
   for (const auto& table : metrics.table_names()) {
     // Reading a _reset table clears it; per-user and per-digest rows would
-    // make unbounded label sets (stats_genai_models has their sums).
+    // make unbounded label sets (stats_genai_models has their sums; the
+    // query digests, sessions and errors have stats_mysql_global's counters).
     // stats_genai_job_errors is a log of rows, not counters.
     if (table.ends_with("_reset") || table == "stats_genai_usage" ||
-        table == "stats_genai_job_errors") {
+        table == "stats_mysql_query_digest" || table == "stats_mysql_processlist" ||
+        table == "stats_mysql_errors" || table == "stats_genai_job_errors") {
       continue;
     }
     if (table == "stats_genai_endpoint_latency") {

@@ -170,6 +170,31 @@ Result<HandshakeResponse41> parse_handshake_response41(std::string_view payload)
   return resp;
 }
 
+Result<ChangeUser> parse_change_user(std::string_view payload, uint32_t capabilities) {
+  PayloadReader r(payload);
+  ChangeUser change;
+  auto user = r.null_str();
+  if (!user) return bad_handshake("COM_CHANGE_USER: user name missing or not NUL-terminated");
+  change.username = *user;
+  if (capabilities & cap::kSecureConnection) {
+    auto len = r.int1();
+    auto auth = len ? r.bytes(*len) : std::nullopt;
+    if (!auth) return bad_handshake("COM_CHANGE_USER: auth response length exceeds the packet");
+    change.auth_response = *auth;
+  } else {
+    change.auth_response = null_str_or_rest(r);
+  }
+  if (!r.empty()) change.database = null_str_or_rest(r);
+  if (!r.empty()) {
+    auto charset = r.int2();
+    if (!charset) return bad_handshake("COM_CHANGE_USER: character set truncated");
+    change.charset = *charset;
+  }
+  if ((capabilities & cap::kPluginAuth) && !r.empty()) change.auth_plugin = null_str_or_rest(r);
+  // Connection attributes may follow; the proxy has no use for them.
+  return change;
+}
+
 std::string encode_handshake_response41(const HandshakeResponse41& resp) {
   std::string out;
   put_int4(out, resp.capabilities);

@@ -36,6 +36,17 @@ struct HandshakeResponse41 {
   std::vector<std::pair<std::string, std::string>> attributes;
 };
 
+// COM_CHANGE_USER (the payload after the command byte 0x11), read with the
+// capabilities negotiated at login.
+struct ChangeUser {
+  std::string username;
+  std::string auth_response;
+  std::string database;
+  uint16_t charset = 0;     // 0 when the client sent none
+  std::string auth_plugin;  // set only with CLIENT_PLUGIN_AUTH
+};
+Result<ChangeUser> parse_change_user(std::string_view payload, uint32_t capabilities);
+
 // True when the payload is an SSLRequest (a 32-byte response with CLIENT_SSL).
 bool is_ssl_request(std::string_view payload);
 Result<HandshakeResponse41> parse_handshake_response41(std::string_view payload);

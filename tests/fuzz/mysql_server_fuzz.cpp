@@ -1,7 +1,8 @@
 // fuzz-sources: src/mysql/*.cpp
 // Server-side parsers: what an untrusted client can send before and during
 // the handshake. The input is a byte stream, cut into packets by PacketReader;
-// each packet is parsed as a handshake response and checked as an SSLRequest.
+// each packet is parsed as a handshake response, checked as an SSLRequest and
+// parsed as a COM_CHANGE_USER payload (with and without SECURE_CONNECTION).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "mysql/handshake.h"
 #include "mysql/packet.h"
+#include "mysql/protocol.h"
 
 namespace {
 
@@ -26,6 +28,13 @@ void check_response(std::string_view payload) {
     }
   } else if (resp.error().message.empty() || resp.error().sqlstate.size() != 5) {
     __builtin_trap();
+  }
+  for (uint32_t caps : {gp::mysql::cap::kProtocol41 | gp::mysql::cap::kSecureConnection |
+                            gp::mysql::cap::kPluginAuth,
+                        gp::mysql::cap::kProtocol41}) {
+    auto change = gp::mysql::parse_change_user(payload, caps);
+    if (change && change->username.size() > payload.size()) __builtin_trap();
+    if (!change && change.error().message.empty()) __builtin_trap();
   }
 }
 

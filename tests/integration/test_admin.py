@@ -35,7 +35,7 @@ class AdminTest(unittest.TestCase):
         cls.proxy.cleanup()
 
     def test_auth_good_and_bad(self):
-        self.assertEqual(scalar(self.conn, "SELECT 1"), 1)
+        self.assertEqual(scalar(self.conn, "SELECT 1"), "1")  # text, as ProxySQL sends it
         for user, password in (("admin", "wrong"), ("nobody", "admin"), ("admin", "")):
             with self.assertRaises(pymysql.err.OperationalError) as ctx:
                 self.proxy.admin(user=user, password=password)
@@ -72,7 +72,7 @@ class AdminTest(unittest.TestCase):
             self.assertEqual(runtime_value(self.conn, "admin-admin_credentials"),
                              "admin:********;radmin:********")
             conn = self.proxy.admin(user="radmin", password="pw2")
-            self.assertEqual(scalar(conn, "SELECT 1"), 1)
+            self.assertEqual(scalar(conn, "SELECT 1"), "1")
             conn.close()
         finally:
             harness.query(self.conn, "SET admin-admin_credentials = 'admin:admin'")

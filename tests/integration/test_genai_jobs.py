@@ -214,8 +214,8 @@ class OutageTest(JobsTestCase):
         final = self.wait_job(6, ("done",), timeout=120)
         self.assertEqual(int(final["rows_done"]), 4000)
         self.assertEqual(int(final["rows_failed"]), 0)
-        self.assertEqual(query(self.admin, "SELECT COUNT(*) FROM stats_genai_job_errors "
-                                           "WHERE job_id = 6")[0][0], 0)
+        self.assertEqual(int(query(self.admin, "SELECT COUNT(*) FROM stats_genai_job_errors "
+                                               "WHERE job_id = 6")[0][0]), 0)
         self.assert_vectors_match_text("outage")
         self.assertIn("genai job 6: paused", self.proxy.logs())
 

@@ -51,7 +51,7 @@ class ProtocolTestCase(unittest.TestCase):
             conn.close()
         admin = self.proxy.admin()
         try:
-            self.assertEqual(harness.query(admin, "SELECT 1"), ((1,),))
+            self.assertEqual(harness.query(admin, "SELECT 1"), (("1",),))
         finally:
             admin.close()
 

@@ -152,7 +152,10 @@ TEST_F(AdminLayersTest, ServersAndUsersReachRuntime) {
   ASSERT_EQ(config.current()->users.size(), 1u);
   EXPECT_FALSE(config.current()->users[0].active);
   EXPECT_EQ(config.current()->users[0].default_hostgroup, 3);
-  EXPECT_EQ(scalar(*admin, "SELECT default_hostgroup FROM runtime_mysql_users"), "3");
+  // A backend row and a frontend row, as ProxySQL shows a user.
+  EXPECT_EQ(scalar(*admin, "SELECT count(*) FROM runtime_mysql_users"), "2");
+  EXPECT_EQ(scalar(*admin, "SELECT default_hostgroup FROM runtime_mysql_users WHERE frontend = 1"),
+            "3");
 }
 
 TEST_F(AdminLayersTest, LoadFromConfigRereadsTheFile) {
@@ -199,7 +202,9 @@ TEST(AdminOpenTest, DatadirComesFromOptionThenFileThenFolder) {
   EXPECT_TRUE(std::filesystem::exists(explicit_dir + "/genaiproxy.db"));
 }
 
-TEST(AdminOpenTest, UnsetEnvKeyFailsStartup) {
+// The disk (here the first start's file, saved to disk) never keeps the proxy
+// from starting: the key takes its default, no key, and the log says why.
+TEST(AdminOpenTest, UnsetEnvKeyAtStartupTakesTheDefault) {
   TempDir dir;
   ::unsetenv("GP_ADMIN_TEST_UNSET");
   write_file(dir.file("g.cnf"),
@@ -207,9 +212,49 @@ TEST(AdminOpenTest, UnsetEnvKeyFailsStartup) {
   ConfigStore config;
   MetricsRegistry metrics;
   auto opened = Admin::open({dir.file("g.cnf"), dir.path(), false}, config, metrics);
-  ASSERT_FALSE(opened.has_value());
-  EXPECT_NE(opened.error().message.find("GP_ADMIN_TEST_UNSET"), std::string::npos);
-  EXPECT_NE(opened.error().message.find("genai-embedding_api_key"), std::string::npos);
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  EXPECT_EQ(config.current()->genai.embedding_api_key, "");
+  // LOAD stays all-or-nothing: the same value refused at LOAD publishes nothing.
+  auto load = (*opened)->execute("LOAD GENAI VARIABLES TO RUNTIME");
+  ASSERT_FALSE(load.has_value());
+  EXPECT_NE(load.error().message.find("GP_ADMIN_TEST_UNSET"), std::string::npos);
+  EXPECT_NE(load.error().message.find("genai-embedding_api_key"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gp::admin
+
+namespace gp::admin {
+namespace {
+
+using namespace gp::admin::testing;
+
+using AdminStartupTest = AdminFixture;
+
+// What LOAD refuses but SAVE TO DISK kept never stops the next start: the
+// invalid row is left out of the runtime, the valid ones next to it load,
+// and memory keeps what the disk holds.
+TEST_F(AdminStartupTest, InvalidRowsOnDiskAreLeftOutAtStartup) {
+  ok(*admin, "INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (5, '', 3306)");
+  ok(*admin, "INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (6, 'db6', 3306)");
+  EXPECT_EQ(fails(*admin, "LOAD MYSQL SERVERS TO RUNTIME").code, 1105);
+  ok(*admin, "INSERT INTO genai_models (name, kind, credential) VALUES ('m1', 'embed', 'nope')");
+  ok(*admin, "INSERT INTO genai_models (name, kind) VALUES ('m2', 'embed')");
+  ok(*admin, "INSERT INTO genai_endpoints (model_name, uri) VALUES ('m1', 'lexical:')");
+  ok(*admin, "INSERT INTO genai_endpoints (model_name, uri) VALUES ('m2', 'lexical:')");
+  fails(*admin, "LOAD GENAI MODELS TO RUNTIME");
+  ok(*admin, "SAVE MYSQL SERVERS TO DISK");
+  ok(*admin, "SAVE GENAI MODELS TO DISK");
+  reopen(false);
+  EXPECT_EQ(scalar(*admin, "SELECT count(*) FROM runtime_mysql_servers WHERE hostgroup_id = 5"),
+            "0");
+  EXPECT_EQ(scalar(*admin, "SELECT hostname FROM runtime_mysql_servers WHERE hostgroup_id = 6"),
+            "db6");
+  EXPECT_EQ(scalar(*admin, "SELECT count(*) FROM mysql_servers WHERE hostgroup_id = 5"), "1");
+  // m1 names a credential that does not exist: it and its endpoint are left
+  // out; m2 and its endpoint load.
+  EXPECT_EQ(scalar(*admin, "SELECT group_concat(name) FROM runtime_genai_models"), "m2");
+  EXPECT_EQ(scalar(*admin, "SELECT group_concat(model_name) FROM runtime_genai_endpoints"), "m2");
 }
 
 }  // namespace

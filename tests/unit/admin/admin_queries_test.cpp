@@ -160,7 +160,7 @@ TEST_F(AdminQueriesTest, StatsTablesFollowTheRegistry) {
   auto pool =
       result_set(*admin, "SELECT hostgroup, srv_host, ConnUsed FROM stats_mysql_connection_pool");
   ASSERT_EQ(pool.columns.size(), 3u);
-  EXPECT_EQ(pool.columns[0].type, mysql::ColumnType::kLongLong);
+  EXPECT_EQ(pool.columns[0].type, mysql::ColumnType::kVarString);
   EXPECT_EQ(pool.columns[1].type, mysql::ColumnType::kVarString);
   EXPECT_EQ(scalar(*admin, "SELECT sum(ConnUsed) FROM stats.stats_mysql_connection_pool"), "3");
   auto tables = rows(*admin, "SHOW TABLES FROM stats");
@@ -186,11 +186,12 @@ TEST_F(AdminQueriesTest, ClientProbesAreAnswered) {
   EXPECT_TRUE(warnings.rows.empty());
 }
 
-TEST_F(AdminQueriesTest, ResultColumnsAreTyped) {
+// As ProxySQL's admin sends them: every column VARCHAR text, but blobs.
+TEST_F(AdminQueriesTest, ResultColumnsAreTextAsProxySQLSendsThem) {
   auto rs = result_set(*admin, "SELECT 1 AS i, 1.5 AS d, 'a' AS t, NULL AS n, x'00ff' AS b");
   ASSERT_EQ(rs.columns.size(), 5u);
-  EXPECT_EQ(rs.columns[0].type, mysql::ColumnType::kLongLong);
-  EXPECT_EQ(rs.columns[1].type, mysql::ColumnType::kDouble);
+  EXPECT_EQ(rs.columns[0].type, mysql::ColumnType::kVarString);
+  EXPECT_EQ(rs.columns[1].type, mysql::ColumnType::kVarString);
   EXPECT_EQ(rs.columns[2].type, mysql::ColumnType::kVarString);
   EXPECT_EQ(rs.columns[4].type, mysql::ColumnType::kBlob);
   ASSERT_EQ(rs.rows.size(), 1u);
@@ -199,7 +200,7 @@ TEST_F(AdminQueriesTest, ResultColumnsAreTyped) {
   EXPECT_FALSE(rs.rows[0][3].has_value());
   EXPECT_EQ(rs.rows[0][4], std::string("\x00\xff", 2));
   auto port = result_set(*admin, "SELECT port FROM mysql_servers");
-  EXPECT_EQ(port.columns.at(0).type, mysql::ColumnType::kLongLong);
+  EXPECT_EQ(port.columns.at(0).type, mysql::ColumnType::kVarString);
   auto r = admin->execute("UPDATE mysql_servers SET weight = 2");
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(std::get<mysql::OkPacket>(*r).affected_rows, 1u);

@@ -139,7 +139,7 @@ TEST(StatementTest, ShowVariants) {
   EXPECT_EQ(parse_as<ShowCreateTable>("SHOW CREATE TABLE `mysql_users`").table, "mysql_users");
   EXPECT_EQ(parse_as<ShowCreateTable>("SHOW CREATE TABLE stats.stats_genai_global").table,
             "stats.stats_genai_global");
-  expect_syntax_error("SHOW PROCESSLIST");
+  expect_syntax_error("SHOW ENGINES");
   expect_syntax_error("SHOW VARIABLES WHERE x");
   expect_syntax_error("SHOW VARIABLES LIKE 'unterminated");
 }
