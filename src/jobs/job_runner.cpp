@@ -139,13 +139,15 @@ class JobRun {
   bool stopped() const { return stop_->requested.load(std::memory_order_relaxed) || failed_; }
 
   std::unique_ptr<backend::BackendSession> session() {
-    backend::ClientInfo info{user_.username,
-                             mysql::cap::kProtocol41 | mysql::cap::kLongPassword |
-                                 mysql::cap::kTransactions | mysql::cap::kSecureConnection |
-                                 mysql::cap::kMultiResults | mysql::cap::kPluginAuth |
-                                 mysql::cap::kDeprecateEof,
-                             mysql::charset::kUtf8mb4GeneralCi,
-                             {}};
+    backend::ClientInfo info;
+    info.username = user_.username;
+    info.capabilities = mysql::cap::kProtocol41 | mysql::cap::kLongPassword |
+                        mysql::cap::kTransactions | mysql::cap::kSecureConnection |
+                        mysql::cap::kMultiResults | mysql::cap::kPluginAuth |
+                        mysql::cap::kDeprecateEof;
+    info.charset = mysql::charset::kUtf8mb4GeneralCi;
+    // No client login reveals a hashed password's SHA1 to a job: its user
+    // needs its password in plain text in mysql_users (docs/JOBS.md).
     return std::make_unique<backend::BackendSession>(services_.backends, executor_, user_, info);
   }
 
