@@ -40,8 +40,8 @@ struct Options {
   unsigned proxy_port = 6033;
   std::string user = "app";
   std::string password = "secret";
-  std::string url;          // direct embedding URL of the service
-  std::string control_url;  // the service's /control, to set its delay per cell (optional)
+  std::string url;             // direct embedding URL of the service
+  std::string control_url;     // the service's /control, to set its delay per cell (optional)
   std::string mode = "embed";  // embed, cache or local (see the top of the file)
   std::vector<int> clients = {1, 32, 512};
   std::vector<int> delays_ms = {0, 20};
@@ -110,7 +110,8 @@ size_t collect_body(char* data, size_t size, size_t count, void* user) {
 }
 
 // Sets what every POST of this handle sends; `url`, `body` and `answer` must outlive its use.
-void prepare_post(CURL* curl, const std::string& url, const std::string& body, std::string& answer) {
+void prepare_post(CURL* curl, const std::string& url, const std::string& body,
+                  std::string& answer) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -176,8 +177,9 @@ void run_client(const Options& opt, bool via_proxy, int client, std::barrier<>& 
   auto docs = document_set(opt, client);
   std::string http_body = "{\"input\":" + json_array(docs) + "}";
   bool local = opt.mode == "local";
-  std::string statement = local ? "SELECT @@version_comment LIMIT 1"
-                                : "GENAI: {\"type\":\"embed\",\"documents\":" + json_array(docs) + "}";
+  std::string statement =
+      local ? "SELECT @@version_comment LIMIT 1"
+            : "GENAI: {\"type\":\"embed\",\"documents\":" + json_array(docs) + "}";
   my_ulonglong rows = local ? 1 : static_cast<my_ulonglong>(docs.size());
   MYSQL* conn = nullptr;
   CURL* curl = nullptr;
@@ -305,14 +307,13 @@ std::vector<int> parse_list(const char* text) {
 }
 
 void usage() {
-  std::fprintf(
-      stderr,
-      "usage: genai_load --url URL [--control-url URL] [--proxy-host H] [--proxy-port P]\n"
-      "                  [--user U] [--password P] [--clients 1,32,512] [--delays 0,20]\n"
-      "                  [--mode embed|cache|local] [--documents N] [--duration SECONDS]\n"
-      "                  [--only direct|proxy] [--tsv]\n"
-      "without --control-url the service's delay is left as it is (--delays is ignored)\n"
-      "                  [--proxy-pids PID,...] [--service-pids PID,...]\n");
+  std::fprintf(stderr,
+               "usage: genai_load --url URL [--control-url URL] [--proxy-host H] [--proxy-port P]\n"
+               "                  [--user U] [--password P] [--clients 1,32,512] [--delays 0,20]\n"
+               "                  [--mode embed|cache|local] [--documents N] [--duration SECONDS]\n"
+               "                  [--only direct|proxy] [--tsv]\n"
+               "without --control-url the service's delay is left as it is (--delays is ignored)\n"
+               "                  [--proxy-pids PID,...] [--service-pids PID,...]\n");
 }
 
 bool parse_options(int argc, char** argv, Options& opt) {
@@ -392,7 +393,8 @@ void print_row(bool tsv, int clients, int delay, const CellResult& direct,
   double self_cpu = measured.cpu_us_per_request(measured.self_cpu_s);
   if (tsv) {
     std::printf(
-        "%d\t%d\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%ld\t%.1f\t%ld\t%ld\n",
+        "%d\t%d\t%.0f\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.1f\t%ld\t%.1f\t%"
+        "ld\t%ld\n",
         clients, delay, direct.throughput(), proxy.throughput(), ratio, d50, p50, d99, p99,
         p50 - d50, p99 - d99, service_cpu, proxy_cpu, errors, self_cpu, direct.requests,
         proxy.requests);

@@ -17,11 +17,9 @@
 // One Asio event loop (--threads for more), HTTP/1.1 keep-alive, formatted
 // vectors cached per text: the service costs a few microseconds per request
 // so that it is never the bottleneck of what it measures.
-#include <asio.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
+#include <asio.hpp>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -32,6 +30,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -157,12 +156,15 @@ std::vector<std::string> texts_of(const json& value) {
 Answer embed(const json& body, bool openai) {
   const json* input = nullptr;
   if (body.is_object()) {
-    if (auto it = body.find("input"); it != body.end()) input = &*it;
-    else if (auto c = body.find("content"); c != body.end()) input = &*c;
+    if (auto it = body.find("input"); it != body.end())
+      input = &*it;
+    else if (auto c = body.find("content"); c != body.end())
+      input = &*c;
   }
   if (!input) return error(400, "\"input\" or \"content\" must be provided");
   auto texts = texts_of(*input);
-  if (texts.empty()) return error(400, "\"input\" must be a string or a non-empty array of strings");
+  if (texts.empty())
+    return error(400, "\"input\" must be a string or a non-empty array of strings");
   std::string out = openai ? "{\"object\":\"list\",\"data\":[" : "[";
   for (size_t i = 0; i < texts.size(); ++i) {
     if (i) out += ',';
@@ -190,7 +192,8 @@ Answer rerank(const json& body) {
     uint64_t state = fnv1a(docs[i]) ^ q;
     double score = static_cast<double>(splitmix(state) >> 11) / 9007199254740992.0;
     auto r = std::to_chars(buf, buf + sizeof buf, score);
-    out += "{\"index\":" + std::to_string(i) + ",\"relevance_score\":" + std::string(buf, r.ptr) + "}";
+    out +=
+        "{\"index\":" + std::to_string(i) + ",\"relevance_score\":" + std::string(buf, r.ptr) + "}";
   }
   out += "]}";
   return {200, std::move(out), docs.size(), true};
@@ -198,8 +201,10 @@ Answer rerank(const json& body) {
 
 Answer route(std::string_view method, std::string_view path, const std::string& body) {
   if (method == "GET" && path == "/stats") {
-    json s = {{"requests", requests.load()}, {"documents", documents.load()},
-              {"in_flight", in_flight.load()}, {"max_in_flight", max_in_flight.load()}};
+    json s = {{"requests", requests.load()},
+              {"documents", documents.load()},
+              {"in_flight", in_flight.load()},
+              {"max_in_flight", max_in_flight.load()}};
     return {200, s.dump()};
   }
   if (method == "POST" && path == "/stats/reset") {
@@ -220,19 +225,25 @@ Answer route(std::string_view method, std::string_view path, const std::string& 
 
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 411:
+      return "Length Required";
+    default:
+      return "Error";
   }
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -265,16 +276,21 @@ asio::awaitable<void> session(tcp::socket socket) {
     bool close = http10, expect_continue = false, chunked = false;
     for (size_t pos = line_end; pos != std::string_view::npos && pos < head.size();) {
       size_t next = head.find("\r\n", pos + 2);
-      std::string_view line = head.substr(pos + 2, next == std::string_view::npos ? head.npos : next - pos - 2);
+      std::string_view line =
+          head.substr(pos + 2, next == std::string_view::npos ? head.npos : next - pos - 2);
       pos = next;
       size_t colon = line.find(':');
       if (colon == std::string_view::npos) continue;
       std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      if (iequals(name, "Content-Length")) std::from_chars(value.data(), value.data() + value.size(), length);
-      else if (iequals(name, "Connection")) close = iequals(value, "close") || (http10 && !iequals(value, "keep-alive"));
-      else if (iequals(name, "Expect")) expect_continue = iequals(value, "100-continue");
-      else if (iequals(name, "Transfer-Encoding")) chunked = true;
+      if (iequals(name, "Content-Length"))
+        std::from_chars(value.data(), value.data() + value.size(), length);
+      else if (iequals(name, "Connection"))
+        close = iequals(value, "close") || (http10 && !iequals(value, "keep-alive"));
+      else if (iequals(name, "Expect"))
+        expect_continue = iequals(value, "100-continue");
+      else if (iequals(name, "Transfer-Encoding"))
+        chunked = true;
     }
     buffer.erase(0, end + 4);
     Answer answer;
@@ -320,7 +336,8 @@ asio::awaitable<void> session(tcp::socket socket) {
 asio::awaitable<void> listen(tcp::acceptor& acceptor) {
   for (;;) {
     std::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       continue;  // e.g. out of descriptors: keep serving the others
@@ -330,9 +347,10 @@ asio::awaitable<void> listen(tcp::acceptor& acceptor) {
 }
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: model_service [--host 127.0.0.1] --port PORT [--fixed-ms 20] [--per-doc-ms 0.2]\n"
-               "                     [--dim 384] [--slots 0] [--threads 1]\n");
+  std::fprintf(
+      stderr,
+      "usage: model_service [--host 127.0.0.1] --port PORT [--fixed-ms 20] [--per-doc-ms 0.2]\n"
+      "                     [--dim 384] [--slots 0] [--threads 1]\n");
 }
 
 bool parse(int argc, char** argv) {
@@ -340,14 +358,22 @@ bool parse(int argc, char** argv) {
     std::string_view a = argv[i];
     if (a == "--help" || a == "-h" || i + 1 >= argc) return false;
     const char* v = argv[++i];
-    if (a == "--host") opt.host = v;
-    else if (a == "--port") opt.port = static_cast<unsigned>(std::atoi(v));
-    else if (a == "--fixed-ms") opt.fixed_ms = std::atof(v);
-    else if (a == "--per-doc-ms") opt.per_doc_ms = std::atof(v);
-    else if (a == "--dim") opt.dim = std::max(1, std::atoi(v));
-    else if (a == "--slots") opt.slots = std::max(0, std::atoi(v));
-    else if (a == "--threads") opt.threads = std::max(1, std::atoi(v));
-    else return false;
+    if (a == "--host")
+      opt.host = v;
+    else if (a == "--port")
+      opt.port = static_cast<unsigned>(std::atoi(v));
+    else if (a == "--fixed-ms")
+      opt.fixed_ms = std::atof(v);
+    else if (a == "--per-doc-ms")
+      opt.per_doc_ms = std::atof(v);
+    else if (a == "--dim")
+      opt.dim = std::max(1, std::atoi(v));
+    else if (a == "--slots")
+      opt.slots = std::max(0, std::atoi(v));
+    else if (a == "--threads")
+      opt.threads = std::max(1, std::atoi(v));
+    else
+      return false;
   }
   return true;
 }
@@ -368,7 +394,8 @@ int main(int argc, char** argv) {
   acceptor.bind(endpoint);
   acceptor.listen(4096);
   std::printf("model_service listening on %s:%u (%.3g ms + %.3g ms/document, %d dimensions, %s)\n",
-              opt.host.c_str(), acceptor.local_endpoint().port(), opt.fixed_ms, opt.per_doc_ms, opt.dim,
+              opt.host.c_str(), acceptor.local_endpoint().port(), opt.fixed_ms, opt.per_doc_ms,
+              opt.dim,
               opt.slots ? (std::to_string(opt.slots) + " slots").c_str() : "unlimited slots");
   std::fflush(stdout);
   asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -150,8 +150,8 @@ class ClientSession final : public FunctionHost {
     auto config = context_.config.current();
     AuthSettings auth{[&](const std::string& name) { return find_user(*config, name); },
                       context_.tls.load()->rsa_key};
-    auto client = co_await frontend::change_user(channel_, std::string_view(packet).substr(1),
-                                                 client_, auth);
+    auto client =
+        co_await frontend::change_user(channel_, std::string_view(packet).substr(1), client_, auth);
     // A refused login ends the session, as in MySQL; a malformed request
     // got its error and the session goes on as it was.
     if (!client) co_return client.error().code != errc::kAccessDenied && !channel_.closed();

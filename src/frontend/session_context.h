@@ -11,9 +11,9 @@
 #include "backend/backend.h"
 #include "core/config.h"
 #include "core/snapshot_ptr.h"
-#include "frontend/tls_material.h"
 #include "frontend/query_stats.h"
 #include "frontend/session_registry.h"
+#include "frontend/tls_material.h"
 #include "genai/engine.h"
 
 namespace gp::frontend {

@@ -1,7 +1,7 @@
-// fuzz-sources: src/admin/statement.cpp src/sql/*.cpp src/mysql/*.cpp src/admin/config_file.cpp src/admin/columns.cpp src/admin/variables.cpp
-// The admin module's parsers: the statement classifier (first byte even) and
-// the libconfig configuration reader (first byte odd), plus the variable
-// validators on every value either of them produces.
+// fuzz-sources: src/admin/statement.cpp src/sql/*.cpp src/mysql/*.cpp src/admin/config_file.cpp
+// src/admin/columns.cpp src/admin/variables.cpp The admin module's parsers: the statement
+// classifier (first byte even) and the libconfig configuration reader (first byte odd), plus the
+// variable validators on every value either of them produces.
 #include <cstddef>
 #include <cstdint>
 #include <string>

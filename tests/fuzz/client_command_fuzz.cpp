@@ -1,7 +1,7 @@
-// fuzz-sources: src/frontend/local_answers.cpp src/sql/*.cpp src/backend/statement.cpp src/mysql/*.cpp
-// src/mysql/*.cpp What the proxy reads in a client's commands after login, before forwarding them:
-// the statements it answers itself and the classification that decides whether a session keeps its
-// backend connection. Input: a COM_QUERY text.
+// fuzz-sources: src/frontend/local_answers.cpp src/sql/*.cpp src/backend/statement.cpp
+// src/mysql/*.cpp src/mysql/*.cpp What the proxy reads in a client's commands after login, before
+// forwarding them: the statements it answers itself and the classification that decides whether a
+// session keeps its backend connection. Input: a COM_QUERY text.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,6 +1,7 @@
 // Fuzzes the service answer parsers (embedding and rerank) and the error
 // message extraction. The first byte picks the parser and the expected count.
-// fuzz-sources: src/genai/embedding_adapter.cpp src/genai/rerank_adapter.cpp src/genai/json_answer.cpp src/genai/service_error.cpp
+// fuzz-sources: src/genai/embedding_adapter.cpp src/genai/rerank_adapter.cpp
+// src/genai/json_answer.cpp src/genai/service_error.cpp
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>

@@ -128,8 +128,8 @@ TEST(TemplateColumns, FromLiteralKeys) {
   EXPECT_EQ(names(R"(GENAI: {"type":?,"documents":[?]})"), V{});
   EXPECT_EQ(names(R"(GENAI: {"type":"embed","format":?,"documents":[?]})"), V{});
   EXPECT_EQ(names(R"(GENAI: {"type":"embed","document_from_sql":?})"), V{});
-  auto binary = template_columns(*parse_genai_template(
-      R"(GENAI: {"type":"embed","format":"binary","documents":[?]})"));
+  auto binary = template_columns(
+      *parse_genai_template(R"(GENAI: {"type":"embed","format":"binary","documents":[?]})"));
   ASSERT_EQ(binary.size(), 1u);
   EXPECT_EQ(binary[0].type, mysql::Column::blob("x").type);
 }
