@@ -65,6 +65,12 @@ struct MysqlSettings {
   // verifies servers' certificates (empty: not verified), and an optional
   // client certificate and key for servers that ask for one.
   std::string ssl_p2s_ca;
+  // The client and admin interfaces' certificate and key files; empty: the
+  // datadir's proxysql-cert.pem and proxysql-key.pem (generated when
+  // missing). ssl_ca, when set, verifies the certificates clients present.
+  std::string ssl_cert;
+  std::string ssl_key;
+  std::string ssl_ca;
   std::string ssl_p2s_cert;
   std::string ssl_p2s_key;
 };

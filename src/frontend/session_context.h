@@ -47,7 +47,9 @@ struct SessionContext {
   // Reads the datadir's certificates again (generating them if missing);
   // on failure the current ones stay. New handshakes use the new ones.
   Result<void> reload_tls() {
-    auto material = load_tls_material(admin.datadir());
+    const auto& mysql = config.current()->mysql;
+    auto material =
+        load_tls_material(admin.datadir(), TlsFiles{mysql.ssl_cert, mysql.ssl_key, mysql.ssl_ca});
     if (!material) return std::unexpected(material.error());
     tls.store(std::move(*material));
     return {};

@@ -142,15 +142,24 @@ std::string subject_of(const std::string& pem) {
 
 }  // namespace
 
-Result<std::shared_ptr<const TlsMaterial>> load_tls_material(const std::string& datadir) {
+Result<std::shared_ptr<const TlsMaterial>> load_tls_material(const std::string& datadir,
+                                                             const TlsFiles& files) {
   fs::path dir(datadir);
   fs::path ca_file = dir / "proxysql-ca.pem";
   fs::path cert_file = dir / "proxysql-cert.pem";
   fs::path key_file = dir / "proxysql-key.pem";
   fs::path rsa_file = dir / "private_key.pem";
+  bool configured = !files.certificate.empty() || !files.key.empty();
+  if (configured && (files.certificate.empty() || files.key.empty())) {
+    return tls_error("mysql-ssl_cert and mysql-ssl_key are set together (one is empty)");
+  }
+  if (configured) {
+    cert_file = files.certificate;
+    key_file = files.key;
+  }
   auto material = std::make_shared<TlsMaterial>();
   std::error_code fs_error;
-  if (!fs::exists(cert_file, fs_error) && !fs::exists(key_file, fs_error)) {
+  if (!configured && !fs::exists(cert_file, fs_error) && !fs::exists(key_file, fs_error)) {
     auto generated = generate_certificates(ca_file, cert_file, key_file);
     if (!generated) return std::unexpected(generated.error());
     material->generated = true;
@@ -172,6 +181,13 @@ Result<std::shared_ptr<const TlsMaterial>> load_tls_material(const std::string& 
   if (ec || SSL_CTX_check_private_key(context->native_handle()) != 1) {
     return tls_error("TLS key " + key_file.string() + " does not match certificate " +
                      cert_file.string());
+  }
+  if (!files.client_ca.empty()) {
+    // A client certificate is not required, but one that is presented must
+    // be signed by this CA, or the handshake fails.
+    context->load_verify_file(files.client_ca, ec);
+    if (ec) return tls_error("cannot load mysql-ssl_ca " + files.client_ca + ": " + ec.message());
+    context->set_verify_mode(asio::ssl::verify_peer, ec);
   }
   material->context = std::move(context);
   material->certificate_file = cert_file.string();

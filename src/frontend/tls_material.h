@@ -23,8 +23,18 @@ struct TlsMaterial {
   bool generated = false;           // files were written by this load
 };
 
-// Reads (or first creates) the files in `datadir`. Fails with a message
-// naming the file when one is unreadable or the key does not match.
-Result<std::shared_ptr<const TlsMaterial>> load_tls_material(const std::string& datadir);
+// Where the certificate, key and client CA come from (mysql-ssl_cert,
+// mysql-ssl_key, mysql-ssl_ca); empty certificate and key: the datadir's.
+struct TlsFiles {
+  std::string certificate;
+  std::string key;
+  std::string client_ca;
+};
+
+// Reads the files, creating the datadir's when neither exists and no
+// certificate is configured. Fails with a message naming the file when one
+// is unreadable or the key does not match.
+Result<std::shared_ptr<const TlsMaterial>> load_tls_material(const std::string& datadir,
+                                                             const TlsFiles& files = {});
 
 }  // namespace gp::frontend

@@ -229,6 +229,61 @@ class TlsAuthTest(unittest.TestCase):
         self.assertEqual(query(kept, "SELECT 1"), ((1,),))
 
 
+    def test_certificate_files_named_by_variables(self):
+        certs = tempfile.mkdtemp(prefix="gp-site-")
+        site_ca, site_cert, site_key = make_ca_and_cert(certs, "site")
+        _, stranger_cert, stranger_key = make_ca_and_cert(certs, "stranger")
+        client_cert, client_key = sign_with(certs, "client", site_ca)
+        admin = self.proxy.admin()
+
+        def set_files(cert, key, ca=""):
+            for name, value in (("mysql-ssl_cert", cert), ("mysql-ssl_key", key),
+                                ("mysql-ssl_ca", ca)):
+                query(admin, f"SET {name} = '{value}'")
+            query(admin, "LOAD MYSQL VARIABLES TO RUNTIME")
+            query(admin, "PROXYSQL RELOAD TLS")
+
+        try:
+            set_files(site_cert, site_key)
+            conn = self.proxy.client(ssl_ca=site_ca, ssl_verify_cert=True)
+            self.assertEqual(query(conn, "SELECT 1"), ((1,),))
+            with self.assertRaises(pymysql.err.OperationalError):
+                self.proxy.client(ssl_ca=self.ca, ssl_verify_cert=True)
+            # A client CA: certificates clients present are verified, none is required.
+            set_files(site_cert, site_key, site_ca)
+            signed = self.proxy.client(ssl_ca=site_ca, ssl_cert=client_cert, ssl_key=client_key)
+            self.assertEqual(query(signed, "SELECT 1"), ((1,),))
+            anonymous = self.proxy.client(ssl_ca=site_ca)
+            self.assertEqual(query(anonymous, "SELECT 1"), ((1,),))
+            with self.assertRaises(pymysql.err.OperationalError):
+                self.proxy.client(ssl_ca=site_ca, ssl_cert=stranger_cert, ssl_key=stranger_key)
+            # A certificate without its key is refused, and the current files stay.
+            query(admin, f"SET mysql-ssl_key = ''")
+            query(admin, "LOAD MYSQL VARIABLES TO RUNTIME")
+            with self.assertRaises(pymysql.err.MySQLError) as ctx:
+                query(admin, "PROXYSQL RELOAD TLS")
+            self.assertIn("mysql-ssl_cert and mysql-ssl_key", str(ctx.exception))
+            again = self.proxy.client(ssl_ca=site_ca, ssl_verify_cert=True)
+            self.assertEqual(query(again, "SELECT 1"), ((1,),))
+        finally:
+            set_files("", "")
+            shutil.rmtree(certs, ignore_errors=True)
+        conn = self.proxy.client(ssl_ca=self.ca, ssl_verify_cert=True)
+        self.assertEqual(query(conn, "SELECT 1"), ((1,),))
+
+
+def sign_with(directory, name, ca):
+    """A client key and certificate signed by `ca` (made by make_ca_and_cert)."""
+    ca_key = ca[:-len(".pem")] + ".key"
+    key, csr = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".csr")
+    cert = os.path.join(directory, name + ".pem")
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", key, "-out", csr)
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+        "-out", cert)
+    return cert, key
+
+
 def make_ca_and_cert(directory, name):
     """A CA and a server certificate it signed (openssl CLI), as a site would have."""
     ca_key, ca = os.path.join(directory, name + "-ca.key"), os.path.join(directory, name + "-ca.pem")
