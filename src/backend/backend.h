@@ -147,6 +147,15 @@ class BackendSession {
   // Whether this session currently pins a backend connection.
   bool pinned() const;
 
+  // Of the last response relayed (forward, execute): rows sent and rows
+  // affected, for stats_mysql_query_digest.
+  struct Counts {
+    uint64_t rows_sent = 0;
+    uint64_t rows_affected = 0;
+    std::optional<Error> error;  // the server's ERR, relayed as it was
+  };
+  Counts last_counts() const;
+
   // The transaction bits (IN_TRANS, AUTOCOMMIT, IN_TRANS_READONLY) and
   // NO_BACKSLASH_ESCAPES of the last status a backend reported to this
   // session; nothing before its first answer. Answers the proxy writes

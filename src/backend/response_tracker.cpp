@@ -152,6 +152,7 @@ void ResponseTracker::on_ok(std::string_view payload) {
     return;
   }
   last_insert_id_ = *insert_id;
+  affected_rows_ += *affected;
   status_flags_ = *status;
   warnings_ = *warnings;
 }
@@ -301,6 +302,8 @@ void ResponseTracker::on_packet(unsigned first, std::string_view payload) {
         on_error(payload);
       } else if (first == 0xfe && !large_) {
         end_result(payload);
+      } else {
+        ++rows_;
       }
       return;
     case Phase::kFieldList:

@@ -43,6 +43,10 @@ class ResponseTracker {
   uint16_t status_flags() const { return status_flags_; }
   uint64_t last_insert_id() const { return last_insert_id_; }
   uint16_t warnings() const { return warnings_; }
+  // Rows of the result sets, and rows the OKs say were affected (for
+  // stats_mysql_query_digest).
+  uint64_t rows() const { return rows_; }
+  uint64_t affected_rows() const { return affected_rows_; }
   const std::optional<Error>& error() const { return error_; }
   // The server asked for a LOCAL INFILE (0xfb); the response stops there.
   bool local_infile_requested() const { return local_infile_; }
@@ -100,6 +104,8 @@ class ResponseTracker {
   uint16_t status_flags_ = 0;
   uint64_t last_insert_id_ = 0;
   uint16_t warnings_ = 0;
+  uint64_t rows_ = 0;
+  uint64_t affected_rows_ = 0;
   std::optional<Error> error_;
   std::optional<std::string> protocol_error_;
   bool local_infile_ = false;

@@ -80,6 +80,10 @@ std::optional<uint16_t> BackendSession::session_status() const {
   return impl_->session_status;
 }
 
+BackendSession::Counts BackendSession::last_counts() const {
+  return impl_->last_counts;
+}
+
 std::string BackendSession::Impl::server_name() const {
   if (!conn || !conn->state().server) return "backend";
   auto cfg = conn->state().server->config();
@@ -406,6 +410,7 @@ asio::awaitable<Result<void>> BackendSession::forward(std::string_view command,
   }
   outcome.last_insert_id = tracker.last_insert_id();
   outcome.warnings = tracker.warnings();
+  s.last_counts = {tracker.rows(), tracker.affected_rows(), tracker.error()};
   if (tracked_set && outcome.ok) {
     if (!co_await s.record_settings(*tracked_set)) {
       traits.pins = true;

@@ -74,6 +74,7 @@ struct BackendSession::Impl {
   bool pinned = false;
   bool held_for_next = false;  // kept for the next statement only (warnings, a generated id)
   std::optional<uint16_t> session_status;  // see BackendSession::session_status()
+  BackendSession::Counts last_counts;      // see BackendSession::last_counts()
   // Set by prepare() around its forward(): the client's id for the statement,
   // and the backend's id once the answer has been relayed.
   std::optional<uint32_t> client_statement_id;

@@ -213,6 +213,7 @@ class ClientSession final : public FunctionHost {
     activity_.start("Query", sql);
     const auto started = std::chrono::steady_clock::now();
     rows_sent_ = 0;
+    rows_affected_ = 0;
     answered_hostgroup_ = user_.default_hostgroup;
     std::string digest = sql::digest_text(sql, lex_options());
     bool goes_on = co_await answer_query(packet);
@@ -226,7 +227,7 @@ class ClientSession final : public FunctionHost {
     auto long_query_ms = context_.config.current()->mysql.long_query_time_ms;
     context_.query_stats.record(
         {answered_hostgroup_, client_.database, client_.username, digest,
-         static_cast<uint64_t>(us.count()), 0, rows_sent_, QueryStats::unix_now()},
+         static_cast<uint64_t>(us.count()), rows_affected_, rows_sent_, QueryStats::unix_now()},
         static_cast<uint64_t>(long_query_ms) * 1000);
     activity_.finish((session_status_flags() & mysql::status::kInTrans) != 0);
   }
@@ -372,6 +373,7 @@ class ClientSession final : public FunctionHost {
       activity_.start("Execute", text->text);
       const auto started = std::chrono::steady_clock::now();
       rows_sent_ = 0;
+      rows_affected_ = 0;
       answered_hostgroup_ = user_.default_hostgroup;
       bool goes_on = co_await execute_on_backend(*text, std::move(packet));
       record_statement(digest, started);
@@ -631,6 +633,7 @@ class ClientSession final : public FunctionHost {
     auto ex = co_await asio::this_coro::executor;
     auto backend = backend_session(ex);
     auto result = co_await backend->execute(statement, std::move(packet), channel_.stream());
+    add_counts(*backend);
     if (result) co_return true;
     co_return co_await backend_failed(result.error());
   }
@@ -687,8 +690,21 @@ class ClientSession final : public FunctionHost {
     auto ex = co_await asio::this_coro::executor;
     auto backend = backend_session(ex);
     auto result = co_await backend->forward(packet, channel_.stream());
+    add_counts(*backend);
     if (result) co_return true;
     co_return co_await backend_failed(result.error());
+  }
+
+  // What the backend's answer held, for stats_mysql_query_digest.
+  void add_counts(const backend::BackendSession& backend) {
+    auto counts = backend.last_counts();
+    rows_sent_ += counts.rows_sent;
+    rows_affected_ += counts.rows_affected;
+    if (counts.error) {
+      context_.query_stats.record_error({answered_hostgroup_, client_.database, client_.username,
+                                         {}, static_cast<int>(counts.error->code),
+                                         counts.error->message, QueryStats::unix_now()});
+    }
   }
 
   // After a failed forward: returns false when the session must end.
@@ -791,6 +807,7 @@ class ClientSession final : public FunctionHost {
   static constexpr int kAnsweredByProxy = -1;
   int answered_hostgroup_ = 0;
   uint64_t rows_sent_ = 0;
+  uint64_t rows_affected_ = 0;
   SessionActivity activity_;
   bool registered_ = false;
 };

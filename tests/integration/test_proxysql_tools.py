@@ -98,6 +98,12 @@ class ProxySQLToolsTest(unittest.TestCase):
                 rows(app, "SELECT %d" % n)
             rows(app, "SELECT 'x' AS a, 2")
             rows(app, "DO 1")
+            # Rows affected and server errors relayed from the backend count too.
+            rows(app, "CREATE TEMPORARY TABLE gp_test.gp_digest_t (a INT)")
+            rows(app, "INSERT INTO gp_test.gp_digest_t VALUES (1), (2), (3)")
+            with self.assertRaises(pymysql.err.MySQLError) as server_error:
+                rows(app, "SELECT * FROM gp_no_such_table")
+            self.assertEqual(server_error.exception.args[0], 1046)
             for doc in ("alpha", "beta", "gamma"):
                 rows(genai, 'GENAI: {"type": "embed", "documents": ["%s"]}' % doc)
             with self.assertRaises(pymysql.err.MySQLError) as ctx:
@@ -112,18 +118,22 @@ class ProxySQLToolsTest(unittest.TestCase):
         while True:
             digests = as_text(rows(self.admin,
                                    "SELECT hostgroup, schemaname, username, digest_text, count_star, "
-                                   "sum_rows_sent FROM stats_mysql_query_digest ORDER BY username, digest_text"))
-            if sum(int(d[4]) for d in digests) >= 10 or time.time() > deadline:
+                                   "sum_rows_sent, sum_rows_affected FROM stats_mysql_query_digest "
+                                   "ORDER BY username, digest_text"))
+            if sum(int(d[4]) for d in digests) >= 13 or time.time() > deadline:
                 break
             time.sleep(0.05)
         app_rows = [d for d in digests if d[2] == "app"]
         genai_rows = [d for d in digests if d[2] == "genai"]
-        self.assertIn(("0", "", "app", "SELECT ?", "4", "0"), app_rows)
-        self.assertIn(("0", "", "app", "SELECT ? AS a, ?", "1", "0"), app_rows)
-        self.assertIn(("0", "", "app", "DO ?", "1", "0"), app_rows)
+        self.assertIn(("0", "", "app", "SELECT ?", "4", "4", "0"), app_rows)
+        self.assertIn(("0", "", "app", "SELECT ? AS a, ?", "1", "1", "0"), app_rows)
+        self.assertIn(("0", "", "app", "DO ?", "1", "0", "0"), app_rows)
+        self.assertIn(("0", "", "app", "INSERT INTO gp_test.gp_digest_t VALUES (?), (?), (?)", "1", "0", "3"),
+                      app_rows)
         # GENAI statements are answered by the proxy itself: hostgroup -1, one row per document.
-        self.assertIn(("-1", "", "genai", 'GENAI: {"type": ?, "documents": [?]}', "3", "3"), genai_rows)
-        self.assertIn(("99", "", "genai", "SELECT * FROM t", "1", "0"), genai_rows)
+        self.assertIn(("-1", "", "genai", 'GENAI: {"type": ?, "documents": [?]}', "3", "3", "0"),
+                      genai_rows)
+        self.assertIn(("99", "", "genai", "SELECT * FROM t", "1", "0", "0"), genai_rows)
         times = as_text(rows(self.admin, "SELECT min_time, max_time, sum_time, first_seen, last_seen "
                                          "FROM stats_mysql_query_digest WHERE username = 'app' "
                                          "AND digest_text = 'SELECT ?'"))[0]
@@ -134,16 +144,17 @@ class ProxySQLToolsTest(unittest.TestCase):
         digest = rows(self.admin, "SELECT digest FROM stats_mysql_query_digest WHERE username = 'app' "
                                   "AND digest_text = 'SELECT ?'")[0][0]
         self.assertRegex(digest, r"^0x[0-9A-F]{16}$")
-        self.assertEqual(self.global_counter("Questions") - questions, 10)
+        self.assertEqual(self.global_counter("Questions") - questions, 13)
 
         counters = dict((r[0], int(r[2])) for r in rows(
             self.admin, "SELECT Command, Total_Time_us, Total_cnt FROM stats_mysql_commands_counters"))
-        self.assertEqual(counters["SELECT"], 6)
+        self.assertEqual(counters["SELECT"], 7)
+        self.assertEqual(counters["INSERT"], 1)
         self.assertEqual(counters["GENAI"], 3)
         self.assertEqual(counters["UNKNOWN"], 1)  # DO
         errors = as_text(rows(self.admin, "SELECT hostgroup, username, errno, count_star "
                                           "FROM stats_mysql_errors"))
-        self.assertEqual(errors, [("99", "genai", "9001", "1")])
+        self.assertEqual(sorted(errors), [("0", "app", "1046", "1"), ("99", "genai", "9001", "1")])
 
         # Reading the _reset table empties both.
         self.assertGreater(len(rows(self.admin, "SELECT * FROM stats_mysql_query_digest_reset")), 0)

@@ -80,6 +80,8 @@ TEST_P(ResultSetShapes, EndsExactlyAfterTheLastPacket) {
   EXPECT_FALSE(t.error());
   EXPECT_FALSE(t.protocol_error());
   EXPECT_EQ(t.status_flags(), st::kAutocommit);
+  EXPECT_EQ(t.rows(), 51u);  // sample(50) and its empty row
+  EXPECT_EQ(t.affected_rows(), 0u);
 }
 
 TEST_P(ResultSetShapes, MultipleResultsChainUntilTheLastOne) {
@@ -97,6 +99,9 @@ TEST_P(ResultSetShapes, MultipleResultsChainUntilTheLastOne) {
   t.feed(wire.substr(wire.size() - 1));
   EXPECT_TRUE(t.done());
   EXPECT_EQ(t.status_flags(), st::kAutocommit);
+  // Rows of every result, and what the final OK says was affected.
+  EXPECT_EQ(t.rows(), 4u + 5u);
+  EXPECT_EQ(t.affected_rows(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(EofAndDeprecateEof, ResultSetShapes,
