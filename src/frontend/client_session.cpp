@@ -301,6 +301,7 @@ class ClientSession final : public FunctionHost {
           PreparedStatement statement;
           statement.param_count = static_cast<uint16_t>(fs->plan.parameters);
           statement.functions = std::move(fs);
+          statement.digest_text = sql::digest_text(sql, lex_options());
           statements_.add(id, std::move(statement));
         }
         co_return goes_on;
@@ -354,6 +355,7 @@ class ClientSession final : public FunctionHost {
     PreparedStatement statement;
     statement.param_count = static_cast<uint16_t>(tmpl->parameter_count());
     statement.genai = std::move(*tmpl);
+    statement.digest_text = sql::digest_text(sql, lex_options());
     statements_.add(id, std::move(statement));
     mysql::append_prepare_ok(channel_.out(), channel_.seq(), ok, client_.capabilities);
     co_return co_await flush();
@@ -393,21 +395,32 @@ class ClientSession final : public FunctionHost {
       co_return co_await flush();
     }
     statement->types = std::move(request->types);
+    std::string digest = statement->digest_text;
+    const auto started = std::chrono::steady_clock::now();
+    rows_sent_ = 0;
+    rows_affected_ = 0;
     if (statement->functions) {
       // Kept alive by this reference even if a pipelined CLOSE comes first.
       auto functions = statement->functions;
+      answered_hostgroup_ = user_.default_hostgroup;
       start_disconnect_watch();
       bool goes_on =
           co_await execute_function_statement(*this, context_.engine, *functions, request->params);
       stop_disconnect_watch();
+      record_statement(digest, started);
       co_return goes_on;
     }
+    answered_hostgroup_ = kAnsweredByProxy;
     auto bound = genai::bind_genai_template(*statement->genai, request->params);
     if (!bound) {
       queue_error(bound.error());
-      co_return co_await flush();
+      bool goes_on = co_await flush();
+      record_statement(digest, started);
+      co_return goes_on;
     }
-    co_return co_await genai(std::move(*bound), Protocol::kBinary);
+    bool goes_on = co_await genai(std::move(*bound), Protocol::kBinary);
+    record_statement(digest, started);
+    co_return goes_on;
   }
 
   // SEND_LONG_DATA, CLOSE, RESET and FETCH name a statement by its id.
@@ -701,9 +714,13 @@ class ClientSession final : public FunctionHost {
     rows_sent_ += counts.rows_sent;
     rows_affected_ += counts.rows_affected;
     if (counts.error) {
-      context_.query_stats.record_error({answered_hostgroup_, client_.database, client_.username,
-                                         {}, static_cast<int>(counts.error->code),
-                                         counts.error->message, QueryStats::unix_now()});
+      context_.query_stats.record_error({answered_hostgroup_,
+                                         client_.database,
+                                         client_.username,
+                                         {},
+                                         static_cast<int>(counts.error->code),
+                                         counts.error->message,
+                                         QueryStats::unix_now()});
     }
   }
 

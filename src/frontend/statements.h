@@ -30,8 +30,7 @@ struct PreparedStatement {
   std::shared_ptr<FunctionStatement> functions;
   // On the admin interface: the text, bound and run at each execute.
   std::string text;
-  // Of a statement prepared on the backend: the digest its executes count
-  // under in stats_mysql_query_digest.
+  // The digest its executes count under in stats_mysql_query_digest.
   std::string digest_text;
   uint16_t param_count = 0;
   // Types bound by the last execute (a client may send them only once).

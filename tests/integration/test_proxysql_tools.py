@@ -189,6 +189,35 @@ class ProxySQLToolsTest(unittest.TestCase):
             time.sleep(0.05)
         self.assertEqual(found, [("SELECT ? + ?", "3")])
 
+    def test_executes_of_prepared_genai_statements_count_under_their_digest(self):
+        rows(self.admin, "TRUNCATE TABLE stats_mysql_query_digest")
+        with rawmysql.RawConnection(self.proxy.client_port) as raw:
+            self.assertTrue(rawmysql.is_ok(raw.login("genai", "genai-pw")))
+            raw.command(0x16, b'GENAI: {"type": "embed", "documents": ["alpha", "beta"]}')
+            ok = raw.read_packet()
+            self.assertEqual(ok[0], 0x00, ok)
+            statement_id, columns, params = struct.unpack("<IHH", ok[1:9])
+            for _ in range(columns + (1 if columns else 0)):
+                raw.read_packet()
+            for _ in range(2):
+                raw.command(0x17, struct.pack("<IBI", statement_id, 0, 1))
+                eofs = 0
+                while eofs < 2:
+                    packet = raw.read_packet()
+                    self.assertNotEqual(packet[0], 0xFF, packet)
+                    if packet[0] == 0xFE and len(packet) < 9:
+                        eofs += 1
+        expected = [("-1", 'GENAI: {"type": ?, "documents": [?, ?]}', "2", "4")]
+        deadline = time.time() + 5
+        while True:
+            found = as_text(rows(self.admin, "SELECT hostgroup, digest_text, count_star, "
+                                             "sum_rows_sent FROM stats_mysql_query_digest "
+                                             "WHERE username = 'genai'"))
+            if found == expected or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(found, expected)
+
     def test_processlist_users_and_transactions(self):
         app1 = self.proxy.client()
         app2 = self.proxy.client()
