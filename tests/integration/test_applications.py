@@ -102,7 +102,11 @@ class VersionTest(unittest.TestCase):
                     time.sleep(0.1)
                 self.assertEqual(announced, backend_version + "-genaiproxy")
                 self.assertEqual(version, announced)
-                with open(os.path.join(proxy.datadir, "backend_version")) as f:
+                # The file is written just after the version is learnt.
+                path = os.path.join(proxy.datadir, "backend_version")
+                while not os.path.exists(path) and time.time() < deadline + 5:
+                    time.sleep(0.05)
+                with open(path) as f:
                     self.assertEqual(f.read().strip(), backend_version)
                 # Without the server, a restart still announces what it learnt.
                 proxy.stop()
