@@ -12,6 +12,7 @@
 #include <future>
 #include <map>
 #include <thread>
+#include <vector>
 
 #include "core/coroutine_warnings.h"
 #include "jobs/job_runner.h"
@@ -96,7 +97,11 @@ struct JobManager::Impl : std::enable_shared_from_this<JobManager::Impl> {
       std::erase_if(flags, [](const std::shared_ptr<bool>& f) { return *f; });
     }
     std::erase_if(retiring, [](const auto& entry) { return entry.second.empty(); });
-    std::lock_guard lock(progress_mutex);
+    // Runs start after the lock is released: a run's first steps (its
+    // checkpoint, read through the admin) may happen inline, and the admin
+    // reads stats_genai_jobs under its own lock.
+    std::vector<std::pair<Running, std::shared_ptr<JobProgress>>> starting;
+    std::unique_lock lock(progress_mutex);
     for (auto it = progress.begin(); it != progress.end();) {
       if (!wanted.contains(it->first)) {
         errors.forget(it->first);
@@ -124,8 +129,10 @@ struct JobManager::Impl : std::enable_shared_from_this<JobManager::Impl> {
       }
       Running r{*job, *user, std::make_shared<StopFlag>(), std::make_shared<bool>(false)};
       running[id] = r;
-      launch(r, p, retiring[id]);
+      starting.emplace_back(r, p);
     }
+    lock.unlock();
+    for (auto& [r, p] : starting) launch(r, p, retiring[r.job.job_id]);
   }
 
   void launch(const Running& r, std::shared_ptr<JobProgress> p,
